@@ -1,0 +1,138 @@
+//! Request and byte counters, per region, method, bucket and status.
+//!
+//! Tests assert exact request counts per region from these; benches read them over the admin path.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// What one listener (region) has seen since the last reset.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionCounters {
+    /// Requests received (admin requests excluded).
+    pub requests: u64,
+    /// Requests by HTTP method (`GET`, `PUT`, `HEAD`, ...).
+    pub by_method: BTreeMap<String, u64>,
+    /// Requests by bucket (bucket-less requests such as ListBuckets are not listed).
+    pub by_bucket: BTreeMap<String, u64>,
+    /// Answers by HTTP status code.
+    pub by_status: BTreeMap<u16, u64>,
+    /// Request body bytes that reached the S3 handler of this region.
+    pub body_bytes: u64,
+    /// Every byte read from client sockets of this listener (request lines, headers and bodies):
+    /// the honest upper bound of what a client sent here, whatever the handler read.
+    pub wire_bytes_in: u64,
+}
+
+/// A copy of all counters at one moment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountersSnapshot {
+    /// Counters by region name.
+    pub regions: BTreeMap<String, RegionCounters>,
+}
+
+impl CountersSnapshot {
+    fn region(&self, region: &str) -> Option<&RegionCounters> {
+        self.regions.get(region)
+    }
+
+    /// Requests received by `region`.
+    pub fn requests(&self, region: &str) -> u64 {
+        self.region(region).map_or(0, |r| r.requests)
+    }
+
+    /// Requests received by all regions together.
+    pub fn total_requests(&self) -> u64 {
+        self.regions.values().map(|r| r.requests).sum()
+    }
+
+    /// Requests with `method` received by `region`.
+    pub fn requests_by_method(&self, region: &str, method: &str) -> u64 {
+        self.region(region).and_then(|r| r.by_method.get(method).copied()).unwrap_or(0)
+    }
+
+    /// Requests for `bucket` received by `region`.
+    pub fn requests_for_bucket(&self, region: &str, bucket: &str) -> u64 {
+        self.region(region).and_then(|r| r.by_bucket.get(bucket).copied()).unwrap_or(0)
+    }
+
+    /// Request body bytes that reached `region`'s handler.
+    pub fn body_bytes(&self, region: &str) -> u64 {
+        self.region(region).map_or(0, |r| r.body_bytes)
+    }
+
+    /// Bytes read from sockets of `region`'s listener.
+    pub fn wire_bytes_in(&self, region: &str) -> u64 {
+        self.region(region).map_or(0, |r| r.wire_bytes_in)
+    }
+
+    /// Answers with `status` sent by `region`.
+    pub fn answers_with_status(&self, region: &str, status: u16) -> u64 {
+        self.region(region).and_then(|r| r.by_status.get(&status).copied()).unwrap_or(0)
+    }
+}
+
+/// Byte counters of one region, updated from the I/O path without a lock.
+#[derive(Debug, Default)]
+pub(crate) struct ByteCounters {
+    pub(crate) body: AtomicU64,
+    pub(crate) wire_in: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    requests: Mutex<HashMap<String, RegionCounters>>,
+    bytes: HashMap<String, Arc<ByteCounters>>,
+}
+
+impl Counters {
+    pub(crate) fn new<'a>(regions: impl IntoIterator<Item = &'a str>) -> Self {
+        let bytes = regions.into_iter().map(|r| (r.to_owned(), Arc::default())).collect();
+        Self { requests: Mutex::default(), bytes }
+    }
+
+    pub(crate) fn bytes(&self, region: &str) -> Arc<ByteCounters> {
+        self.bytes.get(region).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn record_request(&self, region: &str, method: &str, bucket: Option<&str>) {
+        let mut map = self.requests.lock().expect("counters lock");
+        let entry = map.entry(region.to_owned()).or_default();
+        entry.requests += 1;
+        *entry.by_method.entry(method.to_owned()).or_default() += 1;
+        if let Some(bucket) = bucket {
+            *entry.by_bucket.entry(bucket.to_owned()).or_default() += 1;
+        }
+    }
+
+    pub(crate) fn record_status(&self, region: &str, status: u16) {
+        let mut map = self.requests.lock().expect("counters lock");
+        *map.entry(region.to_owned()).or_default().by_status.entry(status).or_default() += 1;
+    }
+
+    pub(crate) fn snapshot(&self) -> CountersSnapshot {
+        let map = self.requests.lock().expect("counters lock");
+        let mut regions: BTreeMap<String, RegionCounters> =
+            self.bytes.keys().map(|r| (r.clone(), RegionCounters::default())).collect();
+        for (region, counters) in map.iter() {
+            regions.insert(region.clone(), counters.clone());
+        }
+        for (region, bytes) in &self.bytes {
+            let entry = regions.entry(region.clone()).or_default();
+            entry.body_bytes = bytes.body.load(Ordering::Relaxed);
+            entry.wire_bytes_in = bytes.wire_in.load(Ordering::Relaxed);
+        }
+        CountersSnapshot { regions }
+    }
+
+    pub(crate) fn reset(&self) {
+        self.requests.lock().expect("counters lock").clear();
+        for bytes in self.bytes.values() {
+            bytes.body.store(0, Ordering::Relaxed);
+            bytes.wire_in.store(0, Ordering::Relaxed);
+        }
+    }
+}

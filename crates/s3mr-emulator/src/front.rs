@@ -1,0 +1,270 @@
+//! The thin HTTP layer in front of s3s: counts, injects faults, answers wrong-region requests as
+//! S3 does, and hands everything else to the region's s3s service.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use s3s::service::S3Service;
+use s3s::{Body, HttpError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::answers::{self, Decision, ErrorAnswer, RenderContext};
+use crate::counters::Counters;
+use crate::io::{CountingBody, CountingStream};
+use crate::registry::Registry;
+use crate::request::{self, OpKind};
+use crate::switches::{Fault, FaultKind, Switches, take_fault};
+
+/// The admin path prefix. Bucket names cannot contain `_`, so it never collides with a bucket.
+pub(crate) const ADMIN_PREFIX: &str = "/_s3mr/";
+
+pub(crate) struct Shared {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) switches: RwLock<Switches>,
+    pub(crate) faults: Mutex<Vec<Fault>>,
+    pub(crate) counters: Counters,
+    pub(crate) listeners: BTreeMap<String, SocketAddr>,
+    pub(crate) services: BTreeMap<String, S3Service>,
+    pub(crate) objects_root: std::path::PathBuf,
+    pub(crate) request_seq: AtomicU64,
+}
+
+impl Shared {
+    fn endpoint_of(&self, region: &str) -> String {
+        match self.listeners.get(region) {
+            Some(addr) => addr.to_string(),
+            None => format!("s3.{region}.amazonaws.com"),
+        }
+    }
+
+    fn next_request_id(&self) -> String {
+        format!("S3MR{:012X}", self.request_seq.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Accepts connections on `listener` for `region` until `shutdown` changes.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    region: Arc<str>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let bytes = shared.counters.bytes(&region);
+    loop {
+        let stream = tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    tracing::warn!(%err, "accept failed");
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let io = TokioIo::new(CountingStream { inner: stream, counters: bytes.clone() });
+        let (shared, region, mut shutdown) = (shared.clone(), region.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(shared.clone(), region.clone(), req));
+            let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+            tokio::select! {
+                _ = conn => {}
+                _ = shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+fn to_response(answer: ErrorAnswer) -> Response<Body> {
+    let mut builder = Response::builder().status(answer.status);
+    for (name, value) in answer.headers {
+        // Hostile values from the switches may hold any bytes; `from_bytes` takes all but controls.
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+            builder = builder.header(name, value);
+        }
+    }
+    let body = answer.body.map_or_else(Body::empty, Body::from);
+    builder.body(body).expect("valid response parts")
+}
+
+fn fault_response(kind: FaultKind, is_head: bool, request_id: &str) -> Response<Body> {
+    let (status, code, message) = match kind {
+        FaultKind::SlowDown => (StatusCode::SERVICE_UNAVAILABLE, "SlowDown", "Please reduce your request rate."),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "We encountered an internal error. Please try again."),
+    };
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
+         <RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"
+    );
+    to_response(ErrorAnswer {
+        status,
+        headers: vec![("content-type", "application/xml".into()), ("x-amz-request-id", request_id.into())],
+        body: (!is_head).then_some(body),
+    })
+}
+
+async fn handle(shared: Arc<Shared>, region: Arc<str>, req: Request<Incoming>) -> Result<Response<Body>, HttpError> {
+    if req.uri().path().starts_with(ADMIN_PREFIX) {
+        return Ok(admin(&shared, req).await);
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let bucket = request::bucket_of(&path).map(str::to_owned);
+    shared.counters.record_request(&region, method.as_str(), bucket.as_deref());
+
+    let latency = shared.switches.read().expect("switches lock").latency_for(&region);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let fault = take_fault(&mut shared.faults.lock().expect("faults lock"), &region, bucket.as_deref());
+    let response = match fault {
+        Some(FaultKind::DropConnection) => {
+            // An error from the service makes hyper close the connection without an answer.
+            return Err(HttpError::new("connection dropped by an injected fault".into()));
+        }
+        Some(kind) => fault_response(kind, method == Method::HEAD, &shared.next_request_id()),
+        None => route(&shared, &region, req, bucket.as_deref()).await?,
+    };
+    shared.counters.record_status(&region, response.status().as_u16());
+    Ok(response)
+}
+
+async fn route(
+    shared: &Shared,
+    region: &str,
+    req: Request<Incoming>,
+    bucket: Option<&str>,
+) -> Result<Response<Body>, HttpError> {
+    let uri = req.uri().clone();
+    let op = request::op_kind(req.method(), uri.path(), uri.query());
+    let entry = bucket.and_then(|b| shared.registry.get(b));
+    let signature = request::signature(req.headers(), uri.query());
+    let (effective, window) = {
+        let switches = shared.switches.read().expect("switches lock");
+        (switches.effective(region, bucket), switches.temporary_redirect_window)
+    };
+    let is_opt_in = |r: &str| shared.switches.read().expect("switches lock").is_opt_in(r);
+    let cx = answers::Context {
+        listener_region: region,
+        switches: &effective,
+        temporary_redirect_window: window,
+        is_opt_in: &is_opt_in,
+    };
+    match answers::decide(&cx, op, entry.as_ref(), signature.as_ref()) {
+        Decision::Answer(wrong) => {
+            // Like S3, answer without reading the body: a client that waits for `100 Continue`
+            // sends none, one that does not finds the connection closed after the answer.
+            let endpoint_of = |r: &str| shared.endpoint_of(r);
+            let request_id = shared.next_request_id();
+            let answer = answers::render(
+                &wrong,
+                &RenderContext {
+                    is_head: req.method() == Method::HEAD,
+                    bucket,
+                    path_and_query: uri.path_and_query().map_or("/", |p| p.as_str()),
+                    switches: &effective,
+                    endpoint_of: &endpoint_of,
+                    request_id: &request_id,
+                },
+            );
+            tracing::debug!(region, ?bucket, status = %answer.status, "wrong-region answer");
+            Ok(to_response(answer))
+        }
+        Decision::Forward => {
+            let counters = shared.counters.bytes(region);
+            let req = req.map(|inner| Body::http_body_unsync(CountingBody { inner, counters }));
+            let service = shared.services.get(region).expect("a service per listener");
+            let mut response = service.call(req).await?;
+            // S3 names the bucket's region on HeadBucket whatever the status, and on listings.
+            let tagged = matches!(op, OpKind::HeadBucket)
+                || (matches!(op, OpKind::ListObjects) && response.status().is_success());
+            if let Some(entry) = entry.filter(|_| tagged) {
+                let headers = response.headers_mut();
+                match effective.region_header.apply(&entry.region) {
+                    Some(value) => {
+                        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+                            headers.insert("x-amz-bucket-region", value);
+                        }
+                    }
+                    None => {
+                        headers.remove("x-amz-bucket-region");
+                    }
+                }
+            }
+            Ok(response)
+        }
+    }
+}
+
+fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_vec_pretty(value).unwrap_or_default();
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .expect("valid response parts")
+}
+
+fn admin_error(status: StatusCode, message: impl Into<String>) -> Response<Body> {
+    json_response(status, &serde_json::json!({ "error": message.into() }))
+}
+
+const ADMIN_BODY_LIMIT: usize = 1 << 20;
+
+async fn read_json<T: serde::de::DeserializeOwned>(body: Incoming) -> Result<T, Response<Body>> {
+    let limited = http_body_util::Limited::new(body, ADMIN_BODY_LIMIT);
+    let bytes: Bytes = match limited.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) => return Err(admin_error(StatusCode::BAD_REQUEST, format!("could not read body: {err}"))),
+    };
+    serde_json::from_slice(&bytes).map_err(|err| admin_error(StatusCode::BAD_REQUEST, format!("bad JSON: {err}")))
+}
+
+/// The admin API, on every listener:
+/// `GET|DELETE /_s3mr/counters`, `GET|PUT /_s3mr/switches`, `POST|DELETE /_s3mr/faults`,
+/// `GET /_s3mr/buckets`.
+async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let what = parts.uri.path().trim_start_matches(ADMIN_PREFIX).trim_end_matches('/');
+    match (parts.method, what) {
+        (Method::GET, "counters") => json_response(StatusCode::OK, &shared.counters.snapshot()),
+        (Method::DELETE, "counters") => {
+            shared.counters.reset();
+            json_response(StatusCode::OK, &shared.counters.snapshot())
+        }
+        (Method::GET, "switches") => json_response(StatusCode::OK, &*shared.switches.read().expect("switches lock")),
+        (Method::PUT, "switches") => match read_json::<Switches>(body).await {
+            Ok(switches) => {
+                *shared.switches.write().expect("switches lock") = switches.clone();
+                json_response(StatusCode::OK, &switches)
+            }
+            Err(response) => response,
+        },
+        (Method::POST, "faults") => match read_json::<Fault>(body).await {
+            Ok(fault) => {
+                let mut faults = shared.faults.lock().expect("faults lock");
+                faults.push(fault);
+                json_response(StatusCode::OK, &*faults)
+            }
+            Err(response) => response,
+        },
+        (Method::DELETE, "faults") => {
+            shared.faults.lock().expect("faults lock").clear();
+            json_response(StatusCode::OK, &Vec::<Fault>::new())
+        }
+        (Method::GET, "buckets") => {
+            let buckets: BTreeMap<_, _> = shared.registry.list().into_iter().collect();
+            json_response(StatusCode::OK, &buckets)
+        }
+        _ => admin_error(StatusCode::NOT_FOUND, format!("no admin resource {what:?}")),
+    }
+}

@@ -1,0 +1,110 @@
+//! `s3mr-emulator`: run the multi-region S3 emulator by hand.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use s3mr_emulator::{Emulator, Switches, WrongRegionAnswer};
+
+/// A local multi-region S3 that answers wrong-region requests exactly like AWS.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// A region and the address it listens on, e.g. `us-east-1=127.0.0.1:9101`. Repeat per region.
+    #[arg(long = "region", value_name = "NAME=ADDR", required = true, value_parser = parse_listener)]
+    regions: Vec<(String, SocketAddr)>,
+    /// Keep objects and the bucket registry here (survives restarts); a temporary dir otherwise.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// The access key clients must sign with.
+    #[arg(long, env = "S3MR_EMULATOR_ACCESS_KEY", default_value = s3mr_emulator::DEFAULT_ACCESS_KEY)]
+    access_key: String,
+    /// The secret key clients must sign with.
+    #[arg(long, env = "S3MR_EMULATOR_SECRET_KEY", default_value = s3mr_emulator::DEFAULT_SECRET_KEY, hide_default_value = true)]
+    secret_key: String,
+    /// How a request for a bucket of another region is answered.
+    #[arg(long, value_enum, default_value = "auto")]
+    wrong_region_answer: AnswerArg,
+    /// Latency added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum AnswerArg {
+    Auto,
+    PermanentRedirect,
+    GlobalEndpoint,
+    TemporaryRedirect,
+    IllegalLocationConstraint,
+}
+
+impl From<AnswerArg> for WrongRegionAnswer {
+    fn from(a: AnswerArg) -> Self {
+        match a {
+            AnswerArg::Auto => Self::Auto,
+            AnswerArg::PermanentRedirect => Self::PermanentRedirect,
+            AnswerArg::GlobalEndpoint => Self::GlobalEndpoint,
+            AnswerArg::TemporaryRedirect => Self::TemporaryRedirect,
+            AnswerArg::IllegalLocationConstraint => Self::IllegalLocationConstraint,
+        }
+    }
+}
+
+fn parse_listener(s: &str) -> Result<(String, SocketAddr), String> {
+    let (region, addr) = s.split_once('=').ok_or_else(|| format!("expected NAME=ADDR, got {s:?}"))?;
+    if !s3mr_emulator::is_region_name(region) {
+        return Err(format!("invalid region name {region:?}: expected something like us-east-1"));
+    }
+    let addr = addr.parse().map_err(|_| format!("invalid address {addr:?}: expected IP:PORT, e.g. 127.0.0.1:9101"))?;
+    Ok((region.to_owned(), addr))
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("S3MR_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut switches = Switches::default();
+    switches.answer(args.wrong_region_answer.into());
+    switches.latency = std::time::Duration::from_millis(args.latency_ms);
+    let mut builder = Emulator::builder().credentials(&args.access_key, &args.secret_key).switches(switches);
+    for (region, addr) in &args.regions {
+        builder = builder.listener(region, *addr);
+    }
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    let emulator = match builder.start().await {
+        Ok(emulator) => emulator,
+        Err(err) => {
+            eprintln!("s3mr-emulator: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    for region in emulator.regions() {
+        println!("listening region={region} endpoint={}", emulator.endpoint(&region));
+    }
+    println!("endpoint map: {}", emulator.endpoint_map());
+    wait_for_signal().await;
+    emulator.shutdown().await;
+    println!("stopped");
+    ExitCode::SUCCESS
+}
