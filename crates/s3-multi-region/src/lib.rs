@@ -1,1 +1,40 @@
+//! One `aws_sdk_s3::Client` for buckets in every region.
+//!
+//! The official SDK surfaces S3's `PermanentRedirect` when a bucket lives in another region than
+//! the client's. [`MultiRegionClient`] installs routing on a real `aws_sdk_s3::Client` — one
+//! interceptor, one retry classifier and one endpoint resolver, no per-operation wrappers — so
+//! that every operation, paginator, waiter and presigned request goes to the bucket's region. It
+//! learns the region from S3's wrong-region answers (301, 307, 400 AuthorizationHeaderMalformed,
+//! 400 IllegalLocationConstraintException, bodiless HEAD errors, a HeadBucket probe as fallback),
+//! caches it, and re-sends at once without touching your retry budget.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use s3_multi_region::MultiRegionClient;
+//!
+//! let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+//!     .http_client(s3_multi_region::http_client())
+//!     .load()
+//!     .await;
+//! let client = MultiRegionClient::new(&sdk)?;
+//! for bucket in ["logs-in-us-east-1", "photos-in-eu-west-1", "backups-in-ap-southeast-2"] {
+//!     let head = client.head_bucket().bucket(bucket).send().await?;
+//!     println!("{bucket}: {:?}", head.bucket_region());
+//! }
+//! # Ok(()) }
+//! ```
 
+mod cache;
+mod client;
+mod endpoints;
+mod error;
+pub mod redirect;
+mod region;
+mod routing;
+
+pub use cache::{BucketRegionCache, CacheError, MemoryCache};
+pub use client::{MultiRegionClient, MultiRegionClientBuilder, at_region, http_client};
+pub use endpoints::EndpointMap;
+pub use error::Error;
+pub use region::{InvalidRegion, partition_of, validate_region};
+pub use routing::Stats;

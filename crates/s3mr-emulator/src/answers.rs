@@ -32,7 +32,11 @@ pub(crate) enum WrongRegion {
     /// 400 AuthorizationHeaderMalformed (or AuthorizationQueryParametersError for a presigned
     /// URL): signed for `signed_region`, S3 expected `expected_region`. `bucket_region` is known
     /// when the request named an existing bucket.
-    WrongSigningRegion { signed: Signature, expected_region: String, bucket_region: Option<String> },
+    WrongSigningRegion {
+        signed: Signature,
+        expected_region: String,
+        bucket_region: Option<String>,
+    },
 }
 
 /// Inputs of [`decide`] that come from the emulator's state.
@@ -68,7 +72,9 @@ pub(crate) fn decide(
         // GetBucketLocation is answered from any region; CreateBucket of a taken name gets its
         // conflict from the handler, not a redirect.
         _ if matches!(op, OpKind::GetBucketLocation) => return Decision::Forward,
-        Some(entry) if !matches!(op, OpKind::CreateBucket) && entry.region != here => entry.region.clone(),
+        Some(entry) if !matches!(op, OpKind::CreateBucket) && entry.region != here => {
+            entry.region.clone()
+        }
         Some(entry) => {
             let known = (!matches!(op, OpKind::CreateBucket)).then_some(entry.region.as_str());
             return wrong_signature(here, known).unwrap_or(Decision::Forward);
@@ -78,7 +84,9 @@ pub(crate) fn decide(
     let global_endpoint = || match signed_elsewhere(signature, &bucket_region) {
         // The global endpoint routes a request signed for the bucket's region to that region.
         None if signature.is_some() => Decision::Forward,
-        None => Decision::Answer(WrongRegion::PermanentRedirect { bucket_region: bucket_region.clone() }),
+        None => Decision::Answer(WrongRegion::PermanentRedirect {
+            bucket_region: bucket_region.clone(),
+        }),
         Some(signed) => Decision::Answer(WrongRegion::WrongSigningRegion {
             signed,
             expected_region: bucket_region.clone(),
@@ -88,18 +96,26 @@ pub(crate) fn decide(
     let region = bucket_region.clone();
     match cx.switches.answer {
         WrongRegionAnswer::Auto if (cx.is_opt_in)(&bucket_region) || (cx.is_opt_in)(here) => {
-            Decision::Answer(WrongRegion::IllegalLocationConstraint { bucket_region: region })
+            Decision::Answer(WrongRegion::IllegalLocationConstraint {
+                bucket_region: region,
+            })
         }
         WrongRegionAnswer::Auto | WrongRegionAnswer::PermanentRedirect => {
-            Decision::Answer(WrongRegion::PermanentRedirect { bucket_region: region })
+            Decision::Answer(WrongRegion::PermanentRedirect {
+                bucket_region: region,
+            })
         }
         WrongRegionAnswer::IllegalLocationConstraint => {
-            Decision::Answer(WrongRegion::IllegalLocationConstraint { bucket_region: region })
+            Decision::Answer(WrongRegion::IllegalLocationConstraint {
+                bucket_region: region,
+            })
         }
         WrongRegionAnswer::GlobalEndpoint => global_endpoint(),
         WrongRegionAnswer::TemporaryRedirect => match bucket {
             Some(entry) if entry.age() < cx.temporary_redirect_window => {
-                Decision::Answer(WrongRegion::TemporaryRedirect { bucket_region: region })
+                Decision::Answer(WrongRegion::TemporaryRedirect {
+                    bucket_region: region,
+                })
             }
             _ => global_endpoint(),
         },
@@ -118,6 +134,8 @@ pub(crate) struct ErrorAnswer {
 /// Everything [`render`] needs besides the decision.
 pub(crate) struct RenderContext<'a> {
     pub(crate) is_head: bool,
+    /// HeadBucket answers use the HeadBucket header switch.
+    pub(crate) is_head_bucket: bool,
     pub(crate) bucket: Option<&'a str>,
     /// `path?query` of the request, for the 307 `Location`.
     pub(crate) path_and_query: &'a str,
@@ -127,22 +145,38 @@ pub(crate) struct RenderContext<'a> {
     pub(crate) request_id: &'a str,
 }
 
-fn xml_error(code: &str, message: &str, elements: &[(&str, Option<String>)], request_id: &str) -> String {
+fn xml_error(
+    code: &str,
+    message: &str,
+    elements: &[(&str, Option<String>)],
+    request_id: &str,
+) -> String {
     use quick_xml::escape::partial_escape as escape;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-    xml.push_str(&format!("<Code>{}</Code><Message>{}</Message>", escape(code), escape(message)));
+    xml.push_str(&format!(
+        "<Code>{}</Code><Message>{}</Message>",
+        escape(code),
+        escape(message)
+    ));
     for (name, value) in elements {
         if let Some(value) = value {
             xml.push_str(&format!("<{name}>{}</{name}>", escape(value.as_str())));
         }
     }
-    xml.push_str(&format!("<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"));
+    xml.push_str(&format!(
+        "<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"
+    ));
     xml
 }
 
 /// Renders a wrong-region decision as S3 writes it.
 pub(crate) fn render(answer: &WrongRegion, cx: &RenderContext<'_>) -> ErrorAnswer {
-    let header = |region: &str| cx.switches.region_header.apply(region);
+    let policy = if cx.is_head_bucket {
+        &cx.switches.head_bucket_header
+    } else {
+        &cx.switches.region_header
+    };
+    let header = |region: &str| policy.apply(region);
     let bucket = cx.bucket.map(str::to_owned);
     let (status, code, message, elements, region_header, location) = match answer {
         WrongRegion::PermanentRedirect { bucket_region } => (
@@ -196,7 +230,10 @@ pub(crate) fn render(answer: &WrongRegion, cx: &RenderContext<'_>) -> ErrorAnswe
             )
         }
     };
-    let mut headers = vec![("x-amz-request-id", cx.request_id.to_owned()), ("x-amz-id-2", cx.request_id.to_owned())];
+    let mut headers = vec![
+        ("x-amz-request-id", cx.request_id.to_owned()),
+        ("x-amz-id-2", cx.request_id.to_owned()),
+    ];
     headers.push(("content-type", "application/xml".to_owned()));
     if let Some(region) = region_header {
         headers.push(("x-amz-bucket-region", region));
@@ -205,7 +242,11 @@ pub(crate) fn render(answer: &WrongRegion, cx: &RenderContext<'_>) -> ErrorAnswe
         headers.push(("location", location));
     }
     let body = (!cx.is_head).then(|| xml_error(code, &message, &elements, cx.request_id));
-    ErrorAnswer { status, headers, body }
+    ErrorAnswer {
+        status,
+        headers,
+        body,
+    }
 }
 
 #[cfg(test)]
@@ -214,14 +255,27 @@ mod tests {
     use crate::switches::Reported;
 
     fn entry(region: &str) -> BucketEntry {
-        BucketEntry { region: region.into(), created_unix_ms: crate::registry::now_unix_ms() }
+        BucketEntry {
+            region: region.into(),
+            created_unix_ms: crate::registry::now_unix_ms(),
+        }
     }
 
     fn switches(answer: WrongRegionAnswer) -> EffectiveAnswer {
-        EffectiveAnswer { answer, region_header: Reported::Actual, region_element: Reported::Actual }
+        EffectiveAnswer {
+            answer,
+            region_header: Reported::Actual,
+            region_element: Reported::Actual,
+            head_bucket_header: Reported::Actual,
+        }
     }
 
-    fn decide_with(answer: WrongRegionAnswer, op: OpKind, bucket: Option<&str>, signed: Option<&str>) -> Decision {
+    fn decide_with(
+        answer: WrongRegionAnswer,
+        op: OpKind,
+        bucket: Option<&str>,
+        signed: Option<&str>,
+    ) -> Decision {
         let sw = switches(answer);
         let opt_in = |r: &str| r == "me-south-1";
         let cx = Context {
@@ -239,9 +293,21 @@ mod tests {
     fn decisions() {
         use Decision::Forward;
         use WrongRegionAnswer::*;
-        let pr = |r: &str| Decision::Answer(WrongRegion::PermanentRedirect { bucket_region: r.into() });
-        let ilce = |r: &str| Decision::Answer(WrongRegion::IllegalLocationConstraint { bucket_region: r.into() });
-        let tr = |r: &str| Decision::Answer(WrongRegion::TemporaryRedirect { bucket_region: r.into() });
+        let pr = |r: &str| {
+            Decision::Answer(WrongRegion::PermanentRedirect {
+                bucket_region: r.into(),
+            })
+        };
+        let ilce = |r: &str| {
+            Decision::Answer(WrongRegion::IllegalLocationConstraint {
+                bucket_region: r.into(),
+            })
+        };
+        let tr = |r: &str| {
+            Decision::Answer(WrongRegion::TemporaryRedirect {
+                bucket_region: r.into(),
+            })
+        };
         let ahm = |signed: &str, expected: &str, bucket: Option<&str>| {
             Decision::Answer(WrongRegion::WrongSigningRegion {
                 signed: Signature::Header(signed.into()),
@@ -254,20 +320,78 @@ mod tests {
             (Auto, OpKind::Other, Some("us-east-1"), s, Forward),
             (Auto, OpKind::Other, None, s, Forward),
             (Auto, OpKind::Other, Some("eu-west-1"), s, pr("eu-west-1")),
-            (Auto, OpKind::Other, Some("me-south-1"), s, ilce("me-south-1")),
-            (Auto, OpKind::GetBucketLocation, Some("eu-west-1"), s, Forward),
+            (
+                Auto,
+                OpKind::Other,
+                Some("me-south-1"),
+                s,
+                ilce("me-south-1"),
+            ),
+            (
+                Auto,
+                OpKind::GetBucketLocation,
+                Some("eu-west-1"),
+                s,
+                Forward,
+            ),
             (Auto, OpKind::CreateBucket, Some("eu-west-1"), s, Forward),
-            (PermanentRedirect, OpKind::Other, Some("me-south-1"), s, pr("me-south-1")),
-            (IllegalLocationConstraint, OpKind::HeadBucket, Some("eu-west-1"), s, ilce("eu-west-1")),
-            (GlobalEndpoint, OpKind::Other, Some("eu-west-1"), s, ahm("us-east-1", "eu-west-1", Some("eu-west-1"))),
-            (GlobalEndpoint, OpKind::Other, Some("eu-west-1"), Some("eu-west-1"), Forward),
-            (TemporaryRedirect, OpKind::Other, Some("eu-west-1"), s, tr("eu-west-1")),
+            (
+                PermanentRedirect,
+                OpKind::Other,
+                Some("me-south-1"),
+                s,
+                pr("me-south-1"),
+            ),
+            (
+                IllegalLocationConstraint,
+                OpKind::HeadBucket,
+                Some("eu-west-1"),
+                s,
+                ilce("eu-west-1"),
+            ),
+            (
+                GlobalEndpoint,
+                OpKind::Other,
+                Some("eu-west-1"),
+                s,
+                ahm("us-east-1", "eu-west-1", Some("eu-west-1")),
+            ),
+            (
+                GlobalEndpoint,
+                OpKind::Other,
+                Some("eu-west-1"),
+                Some("eu-west-1"),
+                Forward,
+            ),
+            (
+                TemporaryRedirect,
+                OpKind::Other,
+                Some("eu-west-1"),
+                s,
+                tr("eu-west-1"),
+            ),
             // Right bucket region, wrong signature: S3 expects the endpoint's region.
-            (Auto, OpKind::Other, Some("us-east-1"), Some("eu-west-1"), ahm("eu-west-1", "us-east-1", Some("us-east-1"))),
-            (Auto, OpKind::ListBuckets, None, Some("eu-west-1"), ahm("eu-west-1", "us-east-1", None)),
+            (
+                Auto,
+                OpKind::Other,
+                Some("us-east-1"),
+                Some("eu-west-1"),
+                ahm("eu-west-1", "us-east-1", Some("us-east-1")),
+            ),
+            (
+                Auto,
+                OpKind::ListBuckets,
+                None,
+                Some("eu-west-1"),
+                ahm("eu-west-1", "us-east-1", None),
+            ),
         ];
         for (answer, op, bucket, signed, want) in cases {
-            assert_eq!(decide_with(answer, op, bucket, signed), want, "{answer:?} {op:?} {bucket:?} {signed:?}");
+            assert_eq!(
+                decide_with(answer, op, bucket, signed),
+                want,
+                "{answer:?} {op:?} {bucket:?} {signed:?}"
+            );
         }
     }
 
@@ -277,6 +401,7 @@ mod tests {
             answer,
             &RenderContext {
                 is_head,
+                is_head_bucket: false,
                 bucket: Some("bkt"),
                 path_and_query: "/bkt/k?x=1",
                 switches: sw,
@@ -287,13 +412,18 @@ mod tests {
     }
 
     fn header<'a>(a: &'a ErrorAnswer, name: &str) -> Option<&'a str> {
-        a.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        a.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
     fn permanent_redirect_has_endpoint_bucket_and_no_location() {
         let a = render_with(
-            &WrongRegion::PermanentRedirect { bucket_region: "eu-west-1".into() },
+            &WrongRegion::PermanentRedirect {
+                bucket_region: "eu-west-1".into(),
+            },
             false,
             &switches(WrongRegionAnswer::Auto),
         );
@@ -302,13 +432,18 @@ mod tests {
         assert_eq!(header(&a, "location"), None);
         let body = a.body.unwrap();
         assert!(body.contains("<Code>PermanentRedirect</Code>"), "{body}");
-        assert!(body.contains("<Endpoint>s3.eu-west-1.test</Endpoint><Bucket>bkt</Bucket>"), "{body}");
+        assert!(
+            body.contains("<Endpoint>s3.eu-west-1.test</Endpoint><Bucket>bkt</Bucket>"),
+            "{body}"
+        );
     }
 
     #[test]
     fn head_answers_have_no_body() {
         let a = render_with(
-            &WrongRegion::IllegalLocationConstraint { bucket_region: "me-south-1".into() },
+            &WrongRegion::IllegalLocationConstraint {
+                bucket_region: "me-south-1".into(),
+            },
             true,
             &switches(WrongRegionAnswer::Auto),
         );
@@ -320,12 +455,17 @@ mod tests {
     #[test]
     fn temporary_redirect_has_location() {
         let a = render_with(
-            &WrongRegion::TemporaryRedirect { bucket_region: "eu-west-1".into() },
+            &WrongRegion::TemporaryRedirect {
+                bucket_region: "eu-west-1".into(),
+            },
             false,
             &switches(WrongRegionAnswer::Auto),
         );
         assert_eq!(a.status, StatusCode::TEMPORARY_REDIRECT);
-        assert_eq!(header(&a, "location"), Some("http://s3.eu-west-1.test/bkt/k?x=1"));
+        assert_eq!(
+            header(&a, "location"),
+            Some("http://s3.eu-west-1.test/bkt/k?x=1")
+        );
     }
 
     #[test]
@@ -337,17 +477,27 @@ mod tests {
         };
         let a = render_with(&answer, false, &switches(WrongRegionAnswer::GlobalEndpoint));
         let body = a.body.unwrap();
-        assert!(body.contains("<Code>AuthorizationHeaderMalformed</Code>"), "{body}");
-        assert!(body.contains("the region 'us-east-1' is wrong; expecting 'eu-west-1'"), "{body}");
+        assert!(
+            body.contains("<Code>AuthorizationHeaderMalformed</Code>"),
+            "{body}"
+        );
+        assert!(
+            body.contains("the region 'us-east-1' is wrong; expecting 'eu-west-1'"),
+            "{body}"
+        );
         assert!(body.contains("<Region>eu-west-1</Region>"), "{body}");
 
         let hostile = EffectiveAnswer {
             answer: WrongRegionAnswer::GlobalEndpoint,
             region_header: Reported::Value("evil.example.com/x".into()),
             region_element: Reported::Omit,
+            head_bucket_header: Reported::Actual,
         };
         let a = render_with(&answer, false, &hostile);
-        assert_eq!(header(&a, "x-amz-bucket-region"), Some("evil.example.com/x"));
+        assert_eq!(
+            header(&a, "x-amz-bucket-region"),
+            Some("evil.example.com/x")
+        );
         assert!(!a.body.unwrap().contains("<Region>"));
     }
 }

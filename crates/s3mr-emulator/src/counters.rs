@@ -51,12 +51,16 @@ impl CountersSnapshot {
 
     /// Requests with `method` received by `region`.
     pub fn requests_by_method(&self, region: &str, method: &str) -> u64 {
-        self.region(region).and_then(|r| r.by_method.get(method).copied()).unwrap_or(0)
+        self.region(region)
+            .and_then(|r| r.by_method.get(method).copied())
+            .unwrap_or(0)
     }
 
     /// Requests for `bucket` received by `region`.
     pub fn requests_for_bucket(&self, region: &str, bucket: &str) -> u64 {
-        self.region(region).and_then(|r| r.by_bucket.get(bucket).copied()).unwrap_or(0)
+        self.region(region)
+            .and_then(|r| r.by_bucket.get(bucket).copied())
+            .unwrap_or(0)
     }
 
     /// Request body bytes that reached `region`'s handler.
@@ -71,7 +75,9 @@ impl CountersSnapshot {
 
     /// Answers with `status` sent by `region`.
     pub fn answers_with_status(&self, region: &str, status: u16) -> u64 {
-        self.region(region).and_then(|r| r.by_status.get(&status).copied()).unwrap_or(0)
+        self.region(region)
+            .and_then(|r| r.by_status.get(&status).copied())
+            .unwrap_or(0)
     }
 }
 
@@ -90,8 +96,14 @@ pub(crate) struct Counters {
 
 impl Counters {
     pub(crate) fn new<'a>(regions: impl IntoIterator<Item = &'a str>) -> Self {
-        let bytes = regions.into_iter().map(|r| (r.to_owned(), Arc::default())).collect();
-        Self { requests: Mutex::default(), bytes }
+        let bytes = regions
+            .into_iter()
+            .map(|r| (r.to_owned(), Arc::default()))
+            .collect();
+        Self {
+            requests: Mutex::default(),
+            bytes,
+        }
     }
 
     pub(crate) fn bytes(&self, region: &str) -> Arc<ByteCounters> {
@@ -110,13 +122,20 @@ impl Counters {
 
     pub(crate) fn record_status(&self, region: &str, status: u16) {
         let mut map = self.requests.lock().expect("counters lock");
-        *map.entry(region.to_owned()).or_default().by_status.entry(status).or_default() += 1;
+        *map.entry(region.to_owned())
+            .or_default()
+            .by_status
+            .entry(status)
+            .or_default() += 1;
     }
 
     pub(crate) fn snapshot(&self) -> CountersSnapshot {
         let map = self.requests.lock().expect("counters lock");
-        let mut regions: BTreeMap<String, RegionCounters> =
-            self.bytes.keys().map(|r| (r.clone(), RegionCounters::default())).collect();
+        let mut regions: BTreeMap<String, RegionCounters> = self
+            .bytes
+            .keys()
+            .map(|r| (r.clone(), RegionCounters::default()))
+            .collect();
         for (region, counters) in map.iter() {
             regions.insert(region.clone(), counters.clone());
         }

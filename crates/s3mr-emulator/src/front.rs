@@ -47,7 +47,10 @@ impl Shared {
     }
 
     fn next_request_id(&self) -> String {
-        format!("S3MR{:012X}", self.request_seq.fetch_add(1, Ordering::Relaxed))
+        format!(
+            "S3MR{:012X}",
+            self.request_seq.fetch_add(1, Ordering::Relaxed)
+        )
     }
 }
 
@@ -71,7 +74,10 @@ pub(crate) async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(CountingStream { inner: stream, counters: bytes.clone() });
+        let io = TokioIo::new(CountingStream {
+            inner: stream,
+            counters: bytes.clone(),
+        });
         let (shared, region, mut shutdown) = (shared.clone(), region.clone(), shutdown.clone());
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(shared.clone(), region.clone(), req));
@@ -98,8 +104,16 @@ fn to_response(answer: ErrorAnswer) -> Response<Body> {
 
 fn fault_response(kind: FaultKind, is_head: bool, request_id: &str) -> Response<Body> {
     let (status, code, message) = match kind {
-        FaultKind::SlowDown => (StatusCode::SERVICE_UNAVAILABLE, "SlowDown", "Please reduce your request rate."),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "We encountered an internal error. Please try again."),
+        FaultKind::SlowDown => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SlowDown",
+            "Please reduce your request rate.",
+        ),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        ),
     };
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
@@ -107,34 +121,55 @@ fn fault_response(kind: FaultKind, is_head: bool, request_id: &str) -> Response<
     );
     to_response(ErrorAnswer {
         status,
-        headers: vec![("content-type", "application/xml".into()), ("x-amz-request-id", request_id.into())],
+        headers: vec![
+            ("content-type", "application/xml".into()),
+            ("x-amz-request-id", request_id.into()),
+        ],
         body: (!is_head).then_some(body),
     })
 }
 
-async fn handle(shared: Arc<Shared>, region: Arc<str>, req: Request<Incoming>) -> Result<Response<Body>, HttpError> {
+async fn handle(
+    shared: Arc<Shared>,
+    region: Arc<str>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, HttpError> {
     if req.uri().path().starts_with(ADMIN_PREFIX) {
         return Ok(admin(&shared, req).await);
     }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let bucket = request::bucket_of(&path).map(str::to_owned);
-    shared.counters.record_request(&region, method.as_str(), bucket.as_deref());
+    shared
+        .counters
+        .record_request(&region, method.as_str(), bucket.as_deref());
 
-    let latency = shared.switches.read().expect("switches lock").latency_for(&region);
+    let latency = shared
+        .switches
+        .read()
+        .expect("switches lock")
+        .latency_for(&region);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let fault = take_fault(&mut shared.faults.lock().expect("faults lock"), &region, bucket.as_deref());
+    let fault = take_fault(
+        &mut shared.faults.lock().expect("faults lock"),
+        &region,
+        bucket.as_deref(),
+    );
     let response = match fault {
         Some(FaultKind::DropConnection) => {
             // An error from the service makes hyper close the connection without an answer.
-            return Err(HttpError::new("connection dropped by an injected fault".into()));
+            return Err(HttpError::new(
+                "connection dropped by an injected fault".into(),
+            ));
         }
         Some(kind) => fault_response(kind, method == Method::HEAD, &shared.next_request_id()),
         None => route(&shared, &region, req, bucket.as_deref()).await?,
     };
-    shared.counters.record_status(&region, response.status().as_u16());
+    shared
+        .counters
+        .record_status(&region, response.status().as_u16());
     Ok(response)
 }
 
@@ -150,7 +185,10 @@ async fn route(
     let signature = request::signature(req.headers(), uri.query());
     let (effective, window) = {
         let switches = shared.switches.read().expect("switches lock");
-        (switches.effective(region, bucket), switches.temporary_redirect_window)
+        (
+            switches.effective(region, bucket),
+            switches.temporary_redirect_window,
+        )
     };
     let is_opt_in = |r: &str| shared.switches.read().expect("switches lock").is_opt_in(r);
     let cx = answers::Context {
@@ -169,6 +207,7 @@ async fn route(
                 &wrong,
                 &RenderContext {
                     is_head: req.method() == Method::HEAD,
+                    is_head_bucket: matches!(op, OpKind::HeadBucket),
                     bucket,
                     path_and_query: uri.path_and_query().map_or("/", |p| p.as_str()),
                     switches: &effective,
@@ -189,7 +228,11 @@ async fn route(
                 || (matches!(op, OpKind::ListObjects) && response.status().is_success());
             if let Some(entry) = entry.filter(|_| tagged) {
                 let headers = response.headers_mut();
-                match effective.region_header.apply(&entry.region) {
+                let policy = match op {
+                    OpKind::HeadBucket => &effective.head_bucket_header,
+                    _ => &effective.region_header,
+                };
+                match policy.apply(&entry.region) {
                     Some(value) => {
                         if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
                             headers.insert("x-amz-bucket-region", value);
@@ -224,9 +267,15 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Incoming) -> Result<T, 
     let limited = http_body_util::Limited::new(body, ADMIN_BODY_LIMIT);
     let bytes: Bytes = match limited.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err) => return Err(admin_error(StatusCode::BAD_REQUEST, format!("could not read body: {err}"))),
+        Err(err) => {
+            return Err(admin_error(
+                StatusCode::BAD_REQUEST,
+                format!("could not read body: {err}"),
+            ));
+        }
     };
-    serde_json::from_slice(&bytes).map_err(|err| admin_error(StatusCode::BAD_REQUEST, format!("bad JSON: {err}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|err| admin_error(StatusCode::BAD_REQUEST, format!("bad JSON: {err}")))
 }
 
 /// The admin API, on every listener:
@@ -234,14 +283,21 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Incoming) -> Result<T, 
 /// `GET /_s3mr/buckets`.
 async fn admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let what = parts.uri.path().trim_start_matches(ADMIN_PREFIX).trim_end_matches('/');
+    let what = parts
+        .uri
+        .path()
+        .trim_start_matches(ADMIN_PREFIX)
+        .trim_end_matches('/');
     match (parts.method, what) {
         (Method::GET, "counters") => json_response(StatusCode::OK, &shared.counters.snapshot()),
         (Method::DELETE, "counters") => {
             shared.counters.reset();
             json_response(StatusCode::OK, &shared.counters.snapshot())
         }
-        (Method::GET, "switches") => json_response(StatusCode::OK, &*shared.switches.read().expect("switches lock")),
+        (Method::GET, "switches") => json_response(
+            StatusCode::OK,
+            &*shared.switches.read().expect("switches lock"),
+        ),
         (Method::PUT, "switches") => match read_json::<Switches>(body).await {
             Ok(switches) => {
                 *shared.switches.write().expect("switches lock") = switches.clone();

@@ -43,7 +43,9 @@ use tokio::task::JoinHandle;
 
 pub use counters::{CountersSnapshot, RegionCounters};
 pub use registry::BucketEntry;
-pub use switches::{AnswerSwitches, DEFAULT_OPT_IN_REGIONS, Fault, FaultKind, Reported, Switches, WrongRegionAnswer};
+pub use switches::{
+    AnswerSwitches, DEFAULT_OPT_IN_REGIONS, Fault, FaultKind, Reported, Switches, WrongRegionAnswer,
+};
 
 use front::Shared;
 use registry::Registry;
@@ -92,13 +94,19 @@ pub enum EmulatorError {
 /// case letters and digits in dash-separated parts, two or more letters first, a number last.
 pub fn is_region_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('-').collect();
-    let lower_alnum = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let lower_alnum = |p: &&str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
     name.len() <= 32
         && parts.len() >= 3
         && parts[0].len() >= 2
         && parts[0].bytes().all(|b| b.is_ascii_lowercase())
         && parts[1..parts.len() - 1].iter().all(lower_alnum)
-        && parts.last().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Configures and starts an [`Emulator`].
@@ -164,25 +172,43 @@ impl EmulatorBuilder {
                 let temp = tempfile::Builder::new()
                     .prefix("s3mr-emulator-")
                     .tempdir()
-                    .map_err(|source| EmulatorError::DataDir { path: std::env::temp_dir(), source })?;
+                    .map_err(|source| EmulatorError::DataDir {
+                        path: std::env::temp_dir(),
+                        source,
+                    })?;
                 let path = temp.path().to_owned();
                 (Some(temp), path)
             }
         };
-        let data_error = |source| EmulatorError::DataDir { path: data_dir.clone(), source };
+        let data_error = |source| EmulatorError::DataDir {
+            path: data_dir.clone(),
+            source,
+        };
         let root = data_dir.join("objects");
         std::fs::create_dir_all(&root).map_err(data_error)?;
-        let registry = Arc::new(Registry::open(Some(data_dir.join("registry.json"))).map_err(data_error)?);
-        let fs = Arc::new(s3s_fs::FileSystem::new(&root).map_err(|e| data_error(std::io::Error::other(format!("{e:?}"))))?);
+        let registry =
+            Arc::new(Registry::open(Some(data_dir.join("registry.json"))).map_err(data_error)?);
+        let fs = Arc::new(
+            s3s_fs::FileSystem::new(&root)
+                .map_err(|e| data_error(std::io::Error::other(format!("{e:?}"))))?,
+        );
 
         let mut bound = Vec::new();
         for (region, addr) in &self.listeners {
             let listener = TcpListener::bind(addr)
                 .await
-                .map_err(|source| EmulatorError::Bind { region: region.clone(), addr: *addr, source })?;
+                .map_err(|source| EmulatorError::Bind {
+                    region: region.clone(),
+                    addr: *addr,
+                    source,
+                })?;
             let local = listener
                 .local_addr()
-                .map_err(|source| EmulatorError::Bind { region: region.clone(), addr: *addr, source })?;
+                .map_err(|source| EmulatorError::Bind {
+                    region: region.clone(),
+                    addr: *addr,
+                    source,
+                })?;
             bound.push((region.clone(), local, listener));
         }
 
@@ -195,7 +221,10 @@ impl EmulatorBuilder {
                 registry: registry.clone(),
             };
             let mut builder = s3s::service::S3ServiceBuilder::new(store);
-            builder.set_auth(s3s::auth::SimpleAuth::from_single(self.access_key.as_str(), self.secret_key.as_str()));
+            builder.set_auth(s3s::auth::SimpleAuth::from_single(
+                self.access_key.as_str(),
+                self.secret_key.as_str(),
+            ));
             services.insert(region.clone(), builder.build());
         }
 
@@ -213,7 +242,12 @@ impl EmulatorBuilder {
         let tasks = bound
             .into_iter()
             .map(|(region, _, listener)| {
-                tokio::spawn(front::serve(listener, Arc::from(region.as_str()), shared.clone(), watch_rx.clone()))
+                tokio::spawn(front::serve(
+                    listener,
+                    Arc::from(region.as_str()),
+                    shared.clone(),
+                    watch_rx.clone(),
+                ))
             })
             .collect();
         Ok(Emulator {
@@ -239,7 +273,9 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator").field("listeners", &self.shared.listeners).finish_non_exhaustive()
+        f.debug_struct("Emulator")
+            .field("listeners", &self.shared.listeners)
+            .finish_non_exhaustive()
     }
 }
 
@@ -270,14 +306,20 @@ impl Emulator {
     /// # Panics
     /// When the emulator does not serve `region`.
     pub fn endpoint(&self, region: &str) -> String {
-        let addr = self.addr(region).unwrap_or_else(|| panic!("the emulator does not serve {region}"));
+        let addr = self
+            .addr(region)
+            .unwrap_or_else(|| panic!("the emulator does not serve {region}"));
         format!("http://{addr}")
     }
 
     /// `region=http://host:port,...` for every listener: the endpoint-map form clients take.
     pub fn endpoint_map(&self) -> String {
-        let pairs: Vec<String> =
-            self.shared.listeners.iter().map(|(region, addr)| format!("{region}=http://{addr}")).collect();
+        let pairs: Vec<String> = self
+            .shared
+            .listeners
+            .iter()
+            .map(|(region, addr)| format!("{region}=http://{addr}"))
+            .collect();
         pairs.join(",")
     }
 
@@ -331,10 +373,17 @@ impl Emulator {
         }
         // A bucket is a directory of the shared store.
         let dir = self.shared.objects_root.join(bucket);
-        std::fs::create_dir_all(&dir).map_err(|source| EmulatorError::DataDir { path: dir.clone(), source })?;
-        self.shared
-            .registry
-            .insert(bucket, BucketEntry { region: region.to_owned(), created_unix_ms: registry::now_unix_ms() });
+        std::fs::create_dir_all(&dir).map_err(|source| EmulatorError::DataDir {
+            path: dir.clone(),
+            source,
+        })?;
+        self.shared.registry.insert(
+            bucket,
+            BucketEntry {
+                region: region.to_owned(),
+                created_unix_ms: registry::now_unix_ms(),
+            },
+        );
         Ok(())
     }
 

@@ -52,11 +52,17 @@ impl From<AnswerArg> for WrongRegionAnswer {
 }
 
 fn parse_listener(s: &str) -> Result<(String, SocketAddr), String> {
-    let (region, addr) = s.split_once('=').ok_or_else(|| format!("expected NAME=ADDR, got {s:?}"))?;
+    let (region, addr) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=ADDR, got {s:?}"))?;
     if !s3mr_emulator::is_region_name(region) {
-        return Err(format!("invalid region name {region:?}: expected something like us-east-1"));
+        return Err(format!(
+            "invalid region name {region:?}: expected something like us-east-1"
+        ));
     }
-    let addr = addr.parse().map_err(|_| format!("invalid address {addr:?}: expected IP:PORT, e.g. 127.0.0.1:9101"))?;
+    let addr = addr
+        .parse()
+        .map_err(|_| format!("invalid address {addr:?}: expected IP:PORT, e.g. 127.0.0.1:9101"))?;
     Ok((region.to_owned(), addr))
 }
 
@@ -85,7 +91,9 @@ async fn main() -> ExitCode {
     let mut switches = Switches::default();
     switches.answer(args.wrong_region_answer.into());
     switches.latency = std::time::Duration::from_millis(args.latency_ms);
-    let mut builder = Emulator::builder().credentials(&args.access_key, &args.secret_key).switches(switches);
+    let mut builder = Emulator::builder()
+        .credentials(&args.access_key, &args.secret_key)
+        .switches(switches);
     for (region, addr) in &args.regions {
         builder = builder.listener(region, *addr);
     }
@@ -100,7 +108,10 @@ async fn main() -> ExitCode {
         }
     };
     for region in emulator.regions() {
-        println!("listening region={region} endpoint={}", emulator.endpoint(&region));
+        println!(
+            "listening region={region} endpoint={}",
+            emulator.endpoint(&region)
+        );
     }
     println!("endpoint map: {}", emulator.endpoint_map());
     wait_for_signal().await;

@@ -36,7 +36,9 @@ impl BucketEntry {
 }
 
 pub(crate) fn now_unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[derive(Debug)]
@@ -51,15 +53,23 @@ impl Registry {
         let buckets = match &file {
             Some(path) if path.exists() => {
                 let text = std::fs::read(path)?;
-                serde_json::from_slice(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+                serde_json::from_slice(&text)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
             }
             _ => BTreeMap::new(),
         };
-        Ok(Self { buckets: RwLock::new(buckets), file })
+        Ok(Self {
+            buckets: RwLock::new(buckets),
+            file,
+        })
     }
 
     pub(crate) fn get(&self, bucket: &str) -> Option<BucketEntry> {
-        self.buckets.read().expect("registry lock").get(bucket).cloned()
+        self.buckets
+            .read()
+            .expect("registry lock")
+            .get(bucket)
+            .cloned()
     }
 
     pub(crate) fn insert(&self, bucket: &str, entry: BucketEntry) {
@@ -77,7 +87,9 @@ impl Registry {
 
     pub(crate) fn set_created(&self, bucket: &str, created_unix_ms: u64) -> bool {
         let mut map = self.buckets.write().expect("registry lock");
-        let Some(entry) = map.get_mut(bucket) else { return false };
+        let Some(entry) = map.get_mut(bucket) else {
+            return false;
+        };
         entry.created_unix_ms = created_unix_ms;
         self.persist(&map);
         true
@@ -112,8 +124,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("registry.json");
         let reg = Registry::open(Some(file.clone())).unwrap();
-        reg.insert("a", BucketEntry { region: "eu-west-1".into(), created_unix_ms: 5 });
-        reg.insert("b", BucketEntry { region: "us-east-1".into(), created_unix_ms: 6 });
+        reg.insert(
+            "a",
+            BucketEntry {
+                region: "eu-west-1".into(),
+                created_unix_ms: 5,
+            },
+        );
+        reg.insert(
+            "b",
+            BucketEntry {
+                region: "us-east-1".into(),
+                created_unix_ms: 6,
+            },
+        );
         reg.remove("b");
         let again = Registry::open(Some(file)).unwrap();
         assert_eq!(again.get("a").unwrap().region, "eu-west-1");

@@ -54,13 +54,19 @@ const LIST_PARAMS: &[&str] = &[
 /// Classifies a request by method, path and query (names only).
 pub(crate) fn op_kind(method: &Method, path: &str, query: Option<&str>) -> OpKind {
     if bucket_of(path).is_none() {
-        return if *method == Method::GET { OpKind::ListBuckets } else { OpKind::Other };
+        return if *method == Method::GET {
+            OpKind::ListBuckets
+        } else {
+            OpKind::Other
+        };
     }
     if has_key(path) {
         return OpKind::Other;
     }
     // Presigned-URL parameters and the SDK's `x-id` say nothing about the operation.
-    let names: Vec<&str> = query_names(query).filter(|n| !n.starts_with("X-Amz-") && *n != "x-id").collect();
+    let names: Vec<&str> = query_names(query)
+        .filter(|n| !n.starts_with("X-Amz-") && *n != "x-id")
+        .collect();
     match *method {
         Method::PUT if names.is_empty() => OpKind::CreateBucket,
         Method::DELETE if names.is_empty() => OpKind::DeleteBucket,
@@ -98,7 +104,10 @@ fn scope_region(credential: &str) -> Option<String> {
 /// Reads the SigV4 credential scope's region from the `Authorization` header or the presigned
 /// query. Unsigned and SigV2 requests have none.
 pub(crate) fn signature(headers: &HeaderMap, query: Option<&str>) -> Option<Signature> {
-    if let Some(auth) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let rest = auth.strip_prefix("AWS4-HMAC-SHA256")?;
         let credential = rest
             .split(',')
@@ -106,7 +115,9 @@ pub(crate) fn signature(headers: &HeaderMap, query: Option<&str>) -> Option<Sign
             .find_map(|part| part.strip_prefix("Credential="))?;
         return scope_region(credential).map(Signature::Header);
     }
-    let credential = query?.split('&').find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
+    let credential = query?
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
     let decoded = percent_decode_str(credential).decode_utf8().ok()?;
     scope_region(&decoded).map(Signature::Query)
 }
@@ -128,15 +139,39 @@ mod tests {
             (Method::DELETE, "/b/k", None, OpKind::Other),
             (Method::HEAD, "/b", None, OpKind::HeadBucket),
             (Method::HEAD, "/b/k", None, OpKind::Other),
-            (Method::GET, "/b", Some("location"), OpKind::GetBucketLocation),
-            (Method::GET, "/b", Some("list-type=2&prefix=a"), OpKind::ListObjects),
-            (Method::GET, "/b", Some("list-type=2&x-id=ListObjectsV2"), OpKind::ListObjects),
+            (
+                Method::GET,
+                "/b",
+                Some("location"),
+                OpKind::GetBucketLocation,
+            ),
+            (
+                Method::GET,
+                "/b",
+                Some("list-type=2&prefix=a"),
+                OpKind::ListObjects,
+            ),
+            (
+                Method::GET,
+                "/b",
+                Some("list-type=2&x-id=ListObjectsV2"),
+                OpKind::ListObjects,
+            ),
             (Method::GET, "/b", None, OpKind::ListObjects),
             (Method::GET, "/b", Some("uploads"), OpKind::Other),
-            (Method::GET, "/b/k", Some("X-Amz-Credential=x"), OpKind::Other),
+            (
+                Method::GET,
+                "/b/k",
+                Some("X-Amz-Credential=x"),
+                OpKind::Other,
+            ),
         ];
         for (method, path, query, want) in cases {
-            assert_eq!(op_kind(method, path, *query), *want, "{method} {path} {query:?}");
+            assert_eq!(
+                op_kind(method, path, *query),
+                *want,
+                "{method} {path} {query:?}"
+            );
         }
     }
 
@@ -157,9 +192,15 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        assert_eq!(signature(&headers, None), Some(Signature::Header("eu-west-1".into())));
+        assert_eq!(
+            signature(&headers, None),
+            Some(Signature::Header("eu-west-1".into()))
+        );
         let q = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261127%2Fap-southeast-2%2Fs3%2Faws4_request";
-        assert_eq!(signature(&HeaderMap::new(), Some(q)), Some(Signature::Query("ap-southeast-2".into())));
+        assert_eq!(
+            signature(&HeaderMap::new(), Some(q)),
+            Some(Signature::Query("ap-southeast-2".into()))
+        );
         assert_eq!(signature(&HeaderMap::new(), None), None);
         headers.insert(http::header::AUTHORIZATION, "AWS AKID:sig".parse().unwrap());
         assert_eq!(signature(&headers, None), None);

@@ -22,19 +22,26 @@ pub(crate) struct RegionStore {
 ///
 /// us-east-1 accepts any other region's constraint (and none, for itself) but rejects an explicit
 /// `us-east-1`; every other endpoint accepts only its own region.
-pub(crate) fn bucket_region_for(endpoint_region: &str, constraint: Option<&str>) -> Result<String, S3Error> {
+pub(crate) fn bucket_region_for(
+    endpoint_region: &str,
+    constraint: Option<&str>,
+) -> Result<String, S3Error> {
     let constraint = constraint.filter(|c| !c.is_empty());
     let constraint = constraint.map(|c| if c == "EU" { "eu-west-1" } else { c });
     if let Some(c) = constraint
         && !crate::is_region_name(c)
     {
-        return Err(s3_error!(InvalidLocationConstraint, "The specified location-constraint is not valid"));
+        return Err(s3_error!(
+            InvalidLocationConstraint,
+            "The specified location-constraint is not valid"
+        ));
     }
     match (endpoint_region, constraint) {
         ("us-east-1", None) => Ok("us-east-1".to_owned()),
-        ("us-east-1", Some("us-east-1")) => {
-            Err(s3_error!(InvalidLocationConstraint, "The specified location-constraint is not valid"))
-        }
+        ("us-east-1", Some("us-east-1")) => Err(s3_error!(
+            InvalidLocationConstraint,
+            "The specified location-constraint is not valid"
+        )),
         ("us-east-1", Some(other)) => Ok(other.to_owned()),
         (here, Some(c)) if c == here => Ok(here.to_owned()),
         (_, c) => Err(s3_error!(
@@ -66,7 +73,10 @@ macro_rules! delegate {
 
 #[async_trait::async_trait]
 impl S3 for RegionStore {
-    async fn create_bucket(&self, req: S3Request<CreateBucketInput>) -> S3Result<S3Response<CreateBucketOutput>> {
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
         let constraint = req
             .input
             .create_bucket_configuration
@@ -79,11 +89,20 @@ impl S3 for RegionStore {
         }
         let bucket = req.input.bucket.clone();
         let out = self.fs.create_bucket(req).await?;
-        self.registry.insert(&bucket, BucketEntry { region, created_unix_ms: now_unix_ms() });
+        self.registry.insert(
+            &bucket,
+            BucketEntry {
+                region,
+                created_unix_ms: now_unix_ms(),
+            },
+        );
         Ok(out)
     }
 
-    async fn delete_bucket(&self, req: S3Request<DeleteBucketInput>) -> S3Result<S3Response<DeleteBucketOutput>> {
+    async fn delete_bucket(
+        &self,
+        req: S3Request<DeleteBucketInput>,
+    ) -> S3Result<S3Response<DeleteBucketOutput>> {
         // s3s-fs removes a bucket with everything in it; S3 refuses while it holds objects.
         let path = self.root.join(&req.input.bucket);
         if let Ok(mut entries) = std::fs::read_dir(&path)
@@ -101,30 +120,53 @@ impl S3 for RegionStore {
         &self,
         req: S3Request<GetBucketLocationInput>,
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
-        let entry = self.registry.get(&req.input.bucket).ok_or_else(|| s3_error!(NoSuchBucket))?;
+        let entry = self
+            .registry
+            .get(&req.input.bucket)
+            .ok_or_else(|| s3_error!(NoSuchBucket))?;
         // S3 reports us-east-1 as an empty constraint.
-        let location_constraint = (entry.region != "us-east-1").then(|| BucketLocationConstraint::from(entry.region));
-        Ok(S3Response::new(GetBucketLocationOutput { location_constraint }))
+        let location_constraint =
+            (entry.region != "us-east-1").then(|| BucketLocationConstraint::from(entry.region));
+        Ok(S3Response::new(GetBucketLocationOutput {
+            location_constraint,
+        }))
     }
 
-    async fn head_bucket(&self, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
         let entry = self.registry.get(&req.input.bucket);
         let mut out = self.fs.head_bucket(req).await?;
         out.output.bucket_region = entry.map(|e| e.region);
         Ok(out)
     }
 
-    async fn list_buckets(&self, req: S3Request<ListBucketsInput>) -> S3Result<S3Response<ListBucketsOutput>> {
+    async fn list_buckets(
+        &self,
+        req: S3Request<ListBucketsInput>,
+    ) -> S3Result<S3Response<ListBucketsOutput>> {
         let input = req.input;
         let max = match input.max_buckets {
             None => usize::MAX,
             Some(n) if (1..=10_000).contains(&n) => n as usize,
-            Some(_) => return Err(s3_error!(InvalidArgument, "max-buckets must be between 1 and 10000")),
+            Some(_) => {
+                return Err(s3_error!(
+                    InvalidArgument,
+                    "max-buckets must be between 1 and 10000"
+                ));
+            }
         };
         let mut matching = self.registry.list().into_iter().filter(|(name, entry)| {
             input.prefix.as_deref().is_none_or(|p| name.starts_with(p))
-                && input.bucket_region.as_deref().is_none_or(|r| entry.region == r)
-                && input.continuation_token.as_deref().is_none_or(|after| name.as_str() > after)
+                && input
+                    .bucket_region
+                    .as_deref()
+                    .is_none_or(|r| entry.region == r)
+                && input
+                    .continuation_token
+                    .as_deref()
+                    .is_none_or(|after| name.as_str() > after)
         });
         let page: Vec<Bucket> = matching
             .by_ref()
@@ -135,11 +177,16 @@ impl S3 for RegionStore {
                 name: Some(name),
             })
             .collect();
-        let continuation_token = matching.next().and(page.last().and_then(|b| b.name.clone()));
+        let continuation_token = matching
+            .next()
+            .and(page.last().and_then(|b| b.name.clone()));
         let output = ListBucketsOutput {
             buckets: Some(page),
             continuation_token,
-            owner: Some(Owner { display_name: Some("emulator".into()), id: Some("s3mr-emulator".into()) }),
+            owner: Some(Owner {
+                display_name: Some("emulator".into()),
+                id: Some("s3mr-emulator".into()),
+            }),
             prefix: input.prefix,
         };
         Ok(S3Response::new(output))
@@ -171,15 +218,35 @@ mod tests {
     #[test]
     fn location_constraints_as_aws_reads_them() {
         let ok = |endpoint: &str, c: Option<&str>| bucket_region_for(endpoint, c).ok();
-        let code = |endpoint: &str, c: Option<&str>| bucket_region_for(endpoint, c).unwrap_err().code().clone();
+        let code = |endpoint: &str, c: Option<&str>| {
+            bucket_region_for(endpoint, c).unwrap_err().code().clone()
+        };
         assert_eq!(ok("us-east-1", None).as_deref(), Some("us-east-1"));
         assert_eq!(ok("us-east-1", Some("")).as_deref(), Some("us-east-1"));
-        assert_eq!(ok("us-east-1", Some("eu-west-1")).as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            ok("us-east-1", Some("eu-west-1")).as_deref(),
+            Some("eu-west-1")
+        );
         assert_eq!(ok("us-east-1", Some("EU")).as_deref(), Some("eu-west-1"));
-        assert_eq!(ok("eu-west-1", Some("eu-west-1")).as_deref(), Some("eu-west-1"));
-        assert_eq!(code("us-east-1", Some("us-east-1")), S3ErrorCode::InvalidLocationConstraint);
-        assert_eq!(code("eu-west-1", None), S3ErrorCode::IllegalLocationConstraintException);
-        assert_eq!(code("eu-west-1", Some("ap-southeast-2")), S3ErrorCode::IllegalLocationConstraintException);
-        assert_eq!(code("us-east-1", Some("Not A Region")), S3ErrorCode::InvalidLocationConstraint);
+        assert_eq!(
+            ok("eu-west-1", Some("eu-west-1")).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            code("us-east-1", Some("us-east-1")),
+            S3ErrorCode::InvalidLocationConstraint
+        );
+        assert_eq!(
+            code("eu-west-1", None),
+            S3ErrorCode::IllegalLocationConstraintException
+        );
+        assert_eq!(
+            code("eu-west-1", Some("ap-southeast-2")),
+            S3ErrorCode::IllegalLocationConstraintException
+        );
+        assert_eq!(
+            code("us-east-1", Some("Not A Region")),
+            S3ErrorCode::InvalidLocationConstraint
+        );
     }
 }

@@ -63,14 +63,27 @@ pub struct AnswerSwitches {
     pub region_header: Option<Reported>,
     /// The `<Region>` element of `AuthorizationHeaderMalformed`.
     pub region_element: Option<Reported>,
+    /// The header on HeadBucket answers, which S3 always sends: defaults to `region_header`
+    /// unless that is [`Reported::Omit`] (a header-less 301 still leaves the probe an answer).
+    pub head_bucket_header: Option<Reported>,
 }
 
 impl AnswerSwitches {
     fn or(&self, wider: &AnswerSwitches) -> AnswerSwitches {
         AnswerSwitches {
             answer: self.answer.or(wider.answer),
-            region_header: self.region_header.clone().or_else(|| wider.region_header.clone()),
-            region_element: self.region_element.clone().or_else(|| wider.region_element.clone()),
+            region_header: self
+                .region_header
+                .clone()
+                .or_else(|| wider.region_header.clone()),
+            region_element: self
+                .region_element
+                .clone()
+                .or_else(|| wider.region_element.clone()),
+            head_bucket_header: self
+                .head_bucket_header
+                .clone()
+                .or_else(|| wider.head_bucket_header.clone()),
         }
     }
 }
@@ -81,6 +94,7 @@ pub(crate) struct EffectiveAnswer {
     pub(crate) answer: WrongRegionAnswer,
     pub(crate) region_header: Reported,
     pub(crate) region_element: Reported,
+    pub(crate) head_bucket_header: Reported,
 }
 
 /// All switches of an emulator. Change them with [`crate::Emulator::configure`] or over the admin
@@ -135,7 +149,10 @@ impl Default for Switches {
             per_region: HashMap::new(),
             per_bucket: HashMap::new(),
             temporary_redirect_window: Duration::from_secs(24 * 3600),
-            opt_in_regions: DEFAULT_OPT_IN_REGIONS.iter().map(|s| (*s).to_owned()).collect(),
+            opt_in_regions: DEFAULT_OPT_IN_REGIONS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             latency: Duration::ZERO,
             per_region_latency: HashMap::new(),
         }
@@ -161,18 +178,32 @@ impl Switches {
 
     pub(crate) fn effective(&self, listener_region: &str, bucket: Option<&str>) -> EffectiveAnswer {
         let empty = AnswerSwitches::default();
-        let by_bucket = bucket.and_then(|b| self.per_bucket.get(b)).unwrap_or(&empty);
+        let by_bucket = bucket
+            .and_then(|b| self.per_bucket.get(b))
+            .unwrap_or(&empty);
         let by_region = self.per_region.get(listener_region).unwrap_or(&empty);
         let merged = by_bucket.or(by_region).or(&self.defaults);
+        let region_header = merged.region_header.unwrap_or_default();
+        let head_bucket_header =
+            merged
+                .head_bucket_header
+                .unwrap_or_else(|| match &region_header {
+                    Reported::Omit => Reported::Actual,
+                    other => other.clone(),
+                });
         EffectiveAnswer {
             answer: merged.answer.unwrap_or_default(),
-            region_header: merged.region_header.unwrap_or_default(),
+            region_header,
             region_element: merged.region_element.unwrap_or_default(),
+            head_bucket_header,
         }
     }
 
     pub(crate) fn latency_for(&self, region: &str) -> Duration {
-        self.per_region_latency.get(region).copied().unwrap_or(self.latency)
+        self.per_region_latency
+            .get(region)
+            .copied()
+            .unwrap_or(self.latency)
     }
 
     pub(crate) fn is_opt_in(&self, region: &str) -> bool {
@@ -210,7 +241,12 @@ pub enum FaultKind {
 impl Fault {
     /// A fault for the next `count` requests anywhere.
     pub fn new(kind: FaultKind, count: u32) -> Self {
-        Self { kind, region: None, bucket: None, count }
+        Self {
+            kind,
+            region: None,
+            bucket: None,
+            count,
+        }
     }
 
     /// Limits the fault to one listener region.
@@ -233,7 +269,11 @@ impl Fault {
 }
 
 /// Takes one hit from the first matching fault, dropping spent faults.
-pub(crate) fn take_fault(faults: &mut Vec<Fault>, region: &str, bucket: Option<&str>) -> Option<FaultKind> {
+pub(crate) fn take_fault(
+    faults: &mut Vec<Fault>,
+    region: &str,
+    bucket: Option<&str>,
+) -> Option<FaultKind> {
     let index = faults.iter().position(|f| f.matches(region, bucket))?;
     let fault = &mut faults[index];
     fault.count -= 1;
@@ -262,14 +302,22 @@ mod duration_ms_map {
     use std::collections::HashMap;
     use std::time::Duration;
 
-    pub fn serialize<S: Serializer>(m: &HashMap<String, Duration>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        m: &HashMap<String, Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let ms: HashMap<&String, u64> = m.iter().map(|(k, v)| (k, v.as_millis() as u64)).collect();
         ms.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HashMap<String, Duration>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<HashMap<String, Duration>, D::Error> {
         let ms = HashMap::<String, u64>::deserialize(d)?;
-        Ok(ms.into_iter().map(|(k, v)| (k, Duration::from_millis(v))).collect())
+        Ok(ms
+            .into_iter()
+            .map(|(k, v)| (k, Duration::from_millis(v)))
+            .collect())
     }
 }
 
@@ -297,9 +345,18 @@ mod tests {
             Fault::new(FaultKind::SlowDown, 1).in_region("eu-west-1"),
             Fault::new(FaultKind::InternalError, 2),
         ];
-        assert_eq!(take_fault(&mut faults, "us-east-1", None), Some(FaultKind::InternalError));
-        assert_eq!(take_fault(&mut faults, "eu-west-1", None), Some(FaultKind::SlowDown));
-        assert_eq!(take_fault(&mut faults, "eu-west-1", None), Some(FaultKind::InternalError));
+        assert_eq!(
+            take_fault(&mut faults, "us-east-1", None),
+            Some(FaultKind::InternalError)
+        );
+        assert_eq!(
+            take_fault(&mut faults, "eu-west-1", None),
+            Some(FaultKind::SlowDown)
+        );
+        assert_eq!(
+            take_fault(&mut faults, "eu-west-1", None),
+            Some(FaultKind::InternalError)
+        );
         assert_eq!(take_fault(&mut faults, "eu-west-1", None), None);
     }
 
@@ -307,7 +364,8 @@ mod tests {
     fn switches_round_trip_as_json() {
         let mut s = Switches::default();
         s.bucket("b").region_header = Some(Reported::Value("evil.example.com/x".into()));
-        s.per_region_latency.insert("eu-west-1".into(), Duration::from_millis(20));
+        s.per_region_latency
+            .insert("eu-west-1".into(), Duration::from_millis(20));
         let json = serde_json::to_string(&s).unwrap();
         let back: Switches = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);

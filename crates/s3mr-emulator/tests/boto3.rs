@@ -8,7 +8,12 @@ use s3mr_emulator::{Emulator, WrongRegionAnswer};
 
 #[tokio::test]
 async fn botocore_follows_authorization_header_malformed() {
-    let emu = Emulator::builder().region("us-east-1").region("eu-west-1").start().await.unwrap();
+    let emu = Emulator::builder()
+        .region("us-east-1")
+        .region("eu-west-1")
+        .start()
+        .await
+        .unwrap();
     emu.seed_bucket("boto-bucket", "eu-west-1").unwrap();
     common::client(&emu, "eu-west-1", "eu-west-1")
         .put_object()
@@ -35,7 +40,11 @@ async fn botocore_follows_authorization_header_malformed() {
         .await
         .expect("python3 runs (CI installs boto3)");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "boto3 failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "boto3 failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(seen["body"], "hello from eu-west-1");
     // First answer 400 AHM, then the re-signed request succeeds.

@@ -12,7 +12,9 @@ use s3mr_emulator::Emulator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub fn http_client() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// A plain client that sends everything to `endpoint_region`'s listener, signed for
@@ -34,7 +36,13 @@ pub fn client_with_keys(
         .region(Region::new(signing_region.to_owned()))
         .endpoint_url(emu.endpoint(endpoint_region))
         .force_path_style(true)
-        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "emulator-test"))
+        .credentials_provider(Credentials::new(
+            access_key,
+            secret_key,
+            None,
+            None,
+            "emulator-test",
+        ))
         .retry_config(RetryConfig::disabled())
         .http_client(http_client())
         .build();
@@ -51,7 +59,10 @@ pub struct RawResponse {
 
 impl RawResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -73,13 +84,27 @@ pub async fn raw_request(method: &str, url: &str, body: &[u8]) -> RawResponse {
     stream.write_all(body).await.unwrap();
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).await.unwrap();
-    let split = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
+    let split = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
     let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    RawResponse { status, headers, body: bytes[split + 4..].to_vec() }
+    RawResponse {
+        status,
+        headers,
+        body: bytes[split + 4..].to_vec(),
+    }
 }

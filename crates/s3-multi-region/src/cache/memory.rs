@@ -1,0 +1,164 @@
+//! The in-memory tier: bounded, with a TTL, concurrent, O(1) lookups without allocation.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quick_cache::Equivalent;
+
+/// Default capacity of [`MemoryCache::default`], in buckets.
+pub const DEFAULT_CAPACITY: usize = 10_000;
+/// Default time to live of [`MemoryCache::default`]. A bucket's region never changes while the
+/// bucket exists; the TTL bounds how long a deleted-and-recreated bucket is misrouted (one
+/// redirect corrects it anyway).
+pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    scope: Arc<str>,
+    bucket: Box<str>,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        KeyRef {
+            scope: &self.scope,
+            bucket: &self.bucket,
+        }
+        .hash(state);
+    }
+}
+
+/// The borrowed form of [`Key`], so lookups allocate nothing.
+#[derive(Hash)]
+struct KeyRef<'a> {
+    scope: &'a str,
+    bucket: &'a str,
+}
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        *self.scope == *key.scope && *self.bucket == *key.bucket
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    region: Arc<str>,
+    expires: Instant,
+}
+
+/// A bounded in-memory bucket → region cache with a TTL. Cheap to share: wrap it in an `Arc` and
+/// give it to several clients.
+///
+/// ```
+/// use s3_multi_region::MemoryCache;
+/// let cache = MemoryCache::default();
+/// cache.insert("aws", "my-bucket", "eu-west-1");
+/// assert_eq!(cache.get_region("aws", "my-bucket").as_deref(), Some("eu-west-1"));
+/// assert_eq!(cache.get_region("aws-cn", "my-bucket"), None);
+/// ```
+#[derive(Debug)]
+pub struct MemoryCache {
+    entries: quick_cache::sync::Cache<Key, Entry>,
+    ttl: Duration,
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_CAPACITY, DEFAULT_TTL)
+    }
+}
+
+impl MemoryCache {
+    /// A cache of at most `capacity` buckets whose entries live `ttl`.
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        Self {
+            entries: quick_cache::sync::Cache::new(capacity.max(1)),
+            ttl,
+        }
+    }
+
+    /// The region of `bucket` in `scope`, unless absent or expired.
+    pub fn get_region(&self, scope: &str, bucket: &str) -> Option<Arc<str>> {
+        let key = KeyRef { scope, bucket };
+        let entry = self.entries.get(&key)?;
+        if entry.expires <= Instant::now() {
+            self.entries.remove(&key);
+            return None;
+        }
+        Some(entry.region)
+    }
+
+    /// Records `region` for `bucket` in `scope` (the caller validates the region).
+    pub fn insert(&self, scope: &str, bucket: &str, region: &str) {
+        let key = Key {
+            scope: Arc::from(scope),
+            bucket: Box::from(bucket),
+        };
+        self.entries.insert(
+            key,
+            Entry {
+                region: Arc::from(region),
+                expires: Instant::now() + self.ttl,
+            },
+        );
+    }
+
+    /// Forgets `bucket` in `scope`.
+    pub fn invalidate(&self, scope: &str, bucket: &str) {
+        self.entries.remove(&KeyRef { scope, bucket });
+    }
+
+    /// How many entries are held (expired ones included until looked up).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the cache holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets everything.
+    pub fn clear(&self) {
+        self.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_do_not_share_entries() {
+        let cache = MemoryCache::default();
+        cache.insert("aws", "b", "eu-west-1");
+        cache.insert("aws-cn", "b", "cn-north-1");
+        assert_eq!(cache.get_region("aws", "b").as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            cache.get_region("aws-cn", "b").as_deref(),
+            Some("cn-north-1")
+        );
+        cache.invalidate("aws", "b");
+        assert_eq!(cache.get_region("aws", "b"), None);
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn entries_expire() {
+        let cache = MemoryCache::new(10, Duration::from_millis(0));
+        cache.insert("aws", "b", "eu-west-1");
+        assert_eq!(cache.get_region("aws", "b"), None);
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn bounded() {
+        let cache = MemoryCache::new(100, DEFAULT_TTL);
+        for i in 0..1000 {
+            cache.insert("aws", &format!("bucket-{i}"), "us-east-1");
+        }
+        assert!(cache.len() <= 110, "{}", cache.len());
+    }
+}

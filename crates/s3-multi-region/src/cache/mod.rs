@@ -1,0 +1,73 @@
+//! Bucket → region caches.
+//!
+//! Two tiers: a [`MemoryCache`] that the routing interceptor reads synchronously on every request,
+//! and an optional shared tier ([`BucketRegionCache`], async) that several clients, processes or
+//! hosts can share. Entries are keyed by a *scope* (the AWS partition, or a fingerprint of the
+//! endpoint map) so that partitions and endpoint maps never share entries. Caches hold regions,
+//! never hosts; every value read back is validated before use.
+
+mod memory;
+
+use futures::future::BoxFuture;
+
+pub use memory::MemoryCache;
+
+/// A shared cache tier failed. Routing logs it and carries on: a cache that is down never fails a
+/// request.
+#[derive(Debug, thiserror::Error)]
+#[error("bucket-region cache: {0}")]
+pub struct CacheError(pub Box<dyn std::error::Error + Send + Sync>);
+
+/// A bucket → region cache tier. Async and object-safe, so file- and network-backed tiers plug in
+/// as `Arc<dyn BucketRegionCache>`.
+pub trait BucketRegionCache: Send + Sync + std::fmt::Debug {
+    /// The region cached for `bucket` in `scope`, if any.
+    fn get<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, CacheError>>;
+    /// Records `region` for `bucket` in `scope`.
+    fn put<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+        region: &'a str,
+    ) -> BoxFuture<'a, Result<(), CacheError>>;
+    /// Forgets `bucket` in `scope`.
+    fn remove<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+    ) -> BoxFuture<'a, Result<(), CacheError>>;
+}
+
+impl BucketRegionCache for MemoryCache {
+    fn get<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, CacheError>> {
+        let found = self.get_region(scope, bucket).map(|r| r.to_string());
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn put<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+        region: &'a str,
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        self.insert(scope, bucket, region);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn remove<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        self.invalidate(scope, bucket);
+        Box::pin(async { Ok(()) })
+    }
+}

@@ -1,0 +1,300 @@
+//! [`MultiRegionClient`]: a real `aws_sdk_s3::Client` with routing installed, and its builder.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use aws_sdk_s3::config::Region;
+use aws_smithy_runtime_api::client::endpoint::SharedEndpointResolver;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_types::retry::RetryConfig;
+use aws_types::SdkConfig;
+
+use crate::cache::{BucketRegionCache, MemoryCache};
+use crate::endpoints::EndpointMap;
+use crate::error::Error;
+use crate::region::validate_region;
+use crate::routing::classifier::RedirectClassifier;
+use crate::routing::interceptor::{ExplicitRegionMarker, RoutingInterceptor};
+use crate::routing::resolver::RoutingResolver;
+use crate::routing::{Router, Stats};
+
+/// The HTTPS client the crate uses when the `SdkConfig` has none: hyper + rustls with *ring*.
+pub fn http_client() -> SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// Per-call region override, PHP's `@region`: pass it to `.customize().config_override(..)`.
+///
+/// It wins over the cache and the client's default region; a wrong explicit region is still
+/// corrected by S3's redirect.
+///
+/// ```no_run
+/// # async fn run(client: &s3_multi_region::MultiRegionClient) -> Result<(), Box<dyn std::error::Error>> {
+/// let object = client
+///     .get_object()
+///     .bucket("eu-logs")
+///     .key("today.log")
+///     .customize()
+///     .config_override(s3_multi_region::at_region("eu-west-1"))
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub fn at_region(region: &str) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default()
+        .region(Region::new(region.to_owned()))
+        .interceptor(ExplicitRegionMarker(region.to_owned()))
+}
+
+/// One S3 client for buckets in every region.
+///
+/// It derefs to [`aws_sdk_s3::Client`]: every operation, paginator, waiter and presigned request
+/// works unchanged and goes to the bucket's region.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+///     .http_client(s3_multi_region::http_client())
+///     .load()
+///     .await;
+/// let client = s3_multi_region::MultiRegionClient::new(&sdk)?;
+/// // Wherever the bucket lives, no PermanentRedirect reaches you.
+/// let listing = client.list_objects_v2().bucket("bucket-in-any-region").send().await?;
+/// println!("{} keys; routing so far: {:?}", listing.key_count().unwrap_or(0), client.stats());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MultiRegionClient {
+    s3: aws_sdk_s3::Client,
+    router: Arc<Router>,
+}
+
+impl Deref for MultiRegionClient {
+    type Target = aws_sdk_s3::Client;
+
+    fn deref(&self) -> &aws_sdk_s3::Client {
+        &self.s3
+    }
+}
+
+impl MultiRegionClient {
+    /// A client with the defaults: in-memory cache, routing on, AWS endpoints.
+    pub fn new(sdk: &SdkConfig) -> Result<Self, Error> {
+        Self::builder(sdk).build()
+    }
+
+    /// A builder starting from `sdk` (credentials, HTTP client, retry and timeout settings).
+    pub fn builder(sdk: &SdkConfig) -> MultiRegionClientBuilder {
+        MultiRegionClientBuilder {
+            sdk: sdk.clone(),
+            memory: None,
+            shared: None,
+            endpoints: None,
+            routing: true,
+            customize: None,
+        }
+    }
+
+    /// The underlying SDK client.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        &self.s3
+    }
+
+    /// The region used for buckets of unknown region and bucket-less operations.
+    pub fn default_region(&self) -> &str {
+        &self.router.default_region
+    }
+
+    /// What routing has done so far.
+    pub fn stats(&self) -> Stats {
+        self.router.stats()
+    }
+
+    /// The memory tier (share it with another client through the builder).
+    pub fn memory_cache(&self) -> &Arc<MemoryCache> {
+        &self.router.memory
+    }
+
+    /// The cache scope of this client: its partition, or its endpoint map's fingerprint.
+    pub fn cache_scope(&self) -> &str {
+        &self.router.scope
+    }
+
+    /// The region cached for `bucket` in the memory tier, if any (no request).
+    pub fn cached_region(&self, bucket: &str) -> Option<String> {
+        self.router
+            .memory
+            .get_region(&self.router.scope, bucket)
+            .map(|r| r.to_string())
+    }
+
+    /// The region of `bucket`: from the cache, or one HeadBucket probe (whose answer is cached).
+    /// Call it before presigning for a bucket the client has not met, so the URL names the right
+    /// region.
+    pub async fn bucket_region(&self, bucket: &str) -> Result<String, Error> {
+        if let Some(region) = self.cached_region(bucket) {
+            return Ok(region);
+        }
+        match self.router.probe(bucket).await? {
+            Some(region) => Ok(region),
+            None => Err(Error::RegionUnresolved {
+                bucket: bucket.to_owned(),
+                tried: self.router.default_region.clone(),
+            }),
+        }
+    }
+
+    /// A presigned GET of `bucket/key`, valid for `expires_in`, addressed to the bucket's region
+    /// (discovered first when unknown).
+    pub async fn presigned_get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<aws_sdk_s3::presigning::PresignedRequest, Box<dyn std::error::Error + Send + Sync>>
+    {
+        self.bucket_region(bucket).await?;
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires_in)?;
+        Ok(self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .presigned(config)
+            .await?)
+    }
+}
+
+type Customize = Box<dyn FnOnce(aws_sdk_s3::config::Builder) -> aws_sdk_s3::config::Builder + Send>;
+
+/// Builds a [`MultiRegionClient`].
+pub struct MultiRegionClientBuilder {
+    sdk: SdkConfig,
+    memory: Option<Arc<MemoryCache>>,
+    shared: Option<Arc<dyn BucketRegionCache>>,
+    endpoints: Option<EndpointMap>,
+    routing: bool,
+    customize: Option<Customize>,
+}
+
+impl std::fmt::Debug for MultiRegionClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiRegionClientBuilder")
+            .field("endpoints", &self.endpoints)
+            .field("routing", &self.routing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MultiRegionClientBuilder {
+    /// Uses this memory tier (share one `Arc` between clients so the second pays no redirect).
+    pub fn memory_cache(mut self, cache: Arc<MemoryCache>) -> Self {
+        self.memory = Some(cache);
+        self
+    }
+
+    /// Puts a shared tier (file, Redis, your own) behind the memory tier.
+    pub fn shared_cache(mut self, cache: Arc<dyn BucketRegionCache>) -> Self {
+        self.shared = Some(cache);
+        self
+    }
+
+    /// Sends each region to its endpoint in `map` (path-style), for non-AWS sites and tests.
+    pub fn endpoint_map(mut self, map: EndpointMap) -> Self {
+        self.endpoints = Some(map);
+        self
+    }
+
+    /// Turns routing off (`false`): the client then behaves exactly like the plain SDK client.
+    pub fn routing(mut self, enabled: bool) -> Self {
+        self.routing = enabled;
+        self
+    }
+
+    /// Adjusts the S3 config before the client is built (retry, timeouts, ...).
+    pub fn configure_s3(
+        mut self,
+        customize: impl FnOnce(aws_sdk_s3::config::Builder) -> aws_sdk_s3::config::Builder
+        + Send
+        + 'static,
+    ) -> Self {
+        self.customize = Some(Box::new(customize));
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<MultiRegionClient, Error> {
+        let default_region = self
+            .sdk
+            .region()
+            .map_or("us-east-1", |r| r.as_ref())
+            .to_owned();
+        validate_region(&default_region).map_err(Error::InvalidRegionArgument)?;
+        let endpoints = self.endpoints.map(Arc::new);
+        if let Some(map) = &endpoints
+            && map.get(&default_region).is_none()
+        {
+            return Err(Error::NoEndpointForRegion {
+                region: default_region,
+            });
+        }
+
+        let mut base = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .region(Region::new(default_region.clone()));
+        if self.sdk.http_client().is_none() {
+            base = base.http_client(http_client());
+        }
+        if endpoints.is_some() {
+            base = base.force_path_style(true);
+        }
+        if let Some(customize) = self.customize {
+            base = customize(base);
+        }
+
+        // The probe client: same credentials and HTTP client, no routing, one attempt.
+        let probe_config = base
+            .clone()
+            .retry_config(RetryConfig::disabled())
+            .endpoint_resolver_shared(SharedEndpointResolver::new(RoutingResolver::new(
+                endpoints.clone(),
+                None,
+            )))
+            .build();
+        let router = Arc::new(Router::new(
+            default_region,
+            endpoints.clone(),
+            self.memory.unwrap_or_default(),
+            self.shared,
+            self.routing,
+            aws_sdk_s3::Client::from_conf(probe_config),
+        ));
+        let config = base
+            .interceptor(RoutingInterceptor {
+                router: router.clone(),
+            })
+            .retry_classifier(RedirectClassifier)
+            .endpoint_resolver_shared(SharedEndpointResolver::new(RoutingResolver::new(
+                endpoints,
+                Some(router.clone()),
+            )))
+            .build();
+        Ok(MultiRegionClient {
+            s3: aws_sdk_s3::Client::from_conf(config),
+            router,
+        })
+    }
+}
+
+trait EndpointResolverShared {
+    fn endpoint_resolver_shared(self, resolver: SharedEndpointResolver) -> Self;
+}
+
+impl EndpointResolverShared for aws_sdk_s3::config::Builder {
+    fn endpoint_resolver_shared(mut self, resolver: SharedEndpointResolver) -> Self {
+        self.set_endpoint_resolver(Some(resolver));
+        self
+    }
+}

@@ -1,0 +1,124 @@
+//! The crate's error type. Each variant names the bucket and the regions involved.
+
+use crate::region::InvalidRegion;
+
+/// What routing refused or could not do. Errors raised inside an S3 call reach the caller inside
+/// the SDK's `SdkError`; [`Error::find`] digs them out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// S3 (or a cache, or a probe) named a region that is not a valid region name. Nothing was
+    /// sent to it and nothing was cached.
+    #[error("bucket {bucket}: {tried} named an invalid region: {source}")]
+    InvalidRegion {
+        /// The bucket.
+        bucket: String,
+        /// The region whose answer named it.
+        tried: String,
+        /// Why it was refused.
+        source: InvalidRegion,
+    },
+    /// A region outside the client's partition (or missing from its endpoint map).
+    #[error("bucket {bucket}: {tried} redirected to {discovered}, which is outside {allowed}")]
+    RegionNotAllowed {
+        /// The bucket.
+        bucket: String,
+        /// The region tried.
+        tried: String,
+        /// The region named.
+        discovered: String,
+        /// The partition or endpoint map the client is confined to.
+        allowed: String,
+    },
+    /// S3 redirected to the region just tried.
+    #[error("bucket {bucket}: {tried} answered with a redirect to itself")]
+    RedirectToSameRegion {
+        /// The bucket.
+        bucket: String,
+        /// The region tried.
+        tried: String,
+    },
+    /// A second wrong-region answer in one call (e.g. A → B → A): routing stops rather than loop.
+    #[error(
+        "bucket {bucket}: {tried} redirected again, to {discovered}, after one redirect already"
+    )]
+    TooManyRedirects {
+        /// The bucket.
+        bucket: String,
+        /// The region tried last.
+        tried: String,
+        /// The region it named.
+        discovered: String,
+    },
+    /// The bucket is in another region but the request body is a one-shot stream that cannot be
+    /// sent again. Nothing truncated was stored; the region is now cached, so calling again with a
+    /// fresh body goes straight to it.
+    #[error(
+        "bucket {bucket} is in {discovered}, not {tried}; the request body cannot be replayed, so the call \
+         was not re-sent (the region is cached: call again)"
+    )]
+    BodyNotReplayable {
+        /// The bucket.
+        bucket: String,
+        /// The region tried.
+        tried: String,
+        /// The bucket's region.
+        discovered: String,
+    },
+    /// A wrong-region answer named no region and a HeadBucket probe found none either.
+    #[error(
+        "bucket {bucket}: {tried} answered for another region without naming it, and a probe found none"
+    )]
+    RegionUnresolved {
+        /// The bucket.
+        bucket: String,
+        /// The region tried.
+        tried: String,
+    },
+    /// The bucket does not exist (a probe answered 404), so it has no region.
+    #[error("bucket {bucket} does not exist")]
+    NoSuchBucket {
+        /// The bucket.
+        bucket: String,
+    },
+    /// A HeadBucket probe failed without an answer (network, credentials, ...).
+    #[error("bucket {bucket}: probing its region failed: {message}")]
+    ProbeFailed {
+        /// The bucket.
+        bucket: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A region given by the caller or configuration is invalid.
+    #[error("{0}")]
+    InvalidRegionArgument(InvalidRegion),
+    /// An endpoint map that cannot be read.
+    #[error("invalid endpoint map: {0}")]
+    InvalidEndpointMap(String),
+    /// The endpoint map has no endpoint for a region routing needs.
+    #[error("no endpoint for region {region} in the endpoint map")]
+    NoEndpointForRegion {
+        /// The region.
+        region: String,
+    },
+}
+
+impl Error {
+    /// Finds this crate's error in `err` or its chain of sources (as inside an `SdkError`).
+    ///
+    /// ```
+    /// use s3_multi_region::Error;
+    /// let err = Error::NoSuchBucket { bucket: "b".into() };
+    /// assert_eq!(Error::find(&err), Some(&err));
+    /// ```
+    pub fn find<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Error> {
+        let mut current = Some(err);
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<Error>() {
+                return Some(found);
+            }
+            current = e.source();
+        }
+        None
+    }
+}

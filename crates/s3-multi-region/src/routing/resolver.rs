@@ -1,0 +1,81 @@
+//! The async half of routing, run before each attempt: a ticket's discovery (shared cache tier,
+//! probe) and the endpoint map. It wraps the SDK's own S3 resolver, which turns the region into a
+//! URL and a signing region, so credential scope and chunk signatures follow the region.
+
+use std::sync::Arc;
+
+use aws_sdk_s3::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::endpoint::{
+    EndpointFuture, EndpointResolverParams, ResolveEndpoint, SharedEndpointResolver,
+};
+
+use crate::endpoints::EndpointMap;
+use crate::error::Error;
+use crate::routing::params::with_region;
+use crate::routing::{PendingRoute, Router};
+
+#[derive(Debug)]
+pub(crate) struct RoutingResolver {
+    typed: DefaultResolver,
+    inner: SharedEndpointResolver,
+    endpoints: Option<Arc<EndpointMap>>,
+    /// `None` for the probe client, which only applies the endpoint map.
+    router: Option<Arc<Router>>,
+}
+
+impl RoutingResolver {
+    pub(crate) fn new(endpoints: Option<Arc<EndpointMap>>, router: Option<Arc<Router>>) -> Self {
+        Self {
+            typed: DefaultResolver::new(),
+            inner: DefaultResolver::new().into_shared_resolver(),
+            endpoints,
+            router,
+        }
+    }
+
+    async fn resolve(
+        &self,
+        params: &EndpointResolverParams,
+    ) -> Result<aws_smithy_types::endpoint::Endpoint, BoxError> {
+        let Some(s3) = params.get::<Params>() else {
+            return self.inner.resolve_endpoint(params).await;
+        };
+        let mut region = s3.region().map(str::to_owned);
+        if let (Some(router), Some(PendingRoute(Some(ticket)))) =
+            (&self.router, params.get_property::<PendingRoute>())
+        {
+            let outcome = ticket.outcome.get_or_init(|| router.discover(ticket)).await;
+            if let Some(found) = outcome.clone()? {
+                region = Some(found);
+            }
+        }
+        let endpoint = match (&self.endpoints, &region) {
+            (Some(map), Some(r)) if s3.endpoint().is_none() || map.get(r).is_some() => Some(
+                map.get(r)
+                    .ok_or_else(|| Error::NoEndpointForRegion { region: r.clone() })?,
+            ),
+            _ => None,
+        };
+        match region {
+            Some(r) if endpoint.is_some() || Some(r.as_str()) != s3.region() => {
+                let routed = with_region(s3, &r, endpoint);
+                Ok(self.typed.resolve_endpoint(&routed).await?)
+            }
+            _ => self.inner.resolve_endpoint(params).await,
+        }
+    }
+}
+
+impl ResolveEndpoint for RoutingResolver {
+    fn resolve_endpoint<'a>(&'a self, params: &'a EndpointResolverParams) -> EndpointFuture<'a> {
+        EndpointFuture::new(self.resolve(params))
+    }
+
+    fn finalize_params<'a>(
+        &'a self,
+        params: &'a mut EndpointResolverParams,
+    ) -> Result<(), BoxError> {
+        self.inner.finalize_params(params)
+    }
+}

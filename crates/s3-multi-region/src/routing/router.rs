@@ -1,0 +1,287 @@
+//! The state routing shares across calls: caches, the probe client, counters.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use crate::cache::{BucketRegionCache, MemoryCache};
+use crate::endpoints::EndpointMap;
+use crate::error::Error;
+use crate::region::{partition_of, validate_region};
+use crate::routing::{Discovery, RouteTicket};
+
+/// What routing has done since the client was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Wrong-region answers followed to the bucket's region.
+    pub redirects: u64,
+    /// HeadBucket probes sent.
+    pub probes: u64,
+    /// Attempts routed from the memory tier.
+    pub cache_hits: u64,
+    /// Attempts on buckets the memory tier did not know.
+    pub cache_misses: u64,
+    /// Regions found in the shared tier after a memory miss.
+    pub shared_hits: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    redirects: AtomicU64,
+    probes: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
+    shared_hits: AtomicU64,
+}
+
+type ProbeCell = Arc<OnceCell<Result<Option<String>, Error>>>;
+
+pub(crate) struct Router {
+    pub(crate) default_region: String,
+    pub(crate) scope: Arc<str>,
+    pub(crate) endpoints: Option<Arc<EndpointMap>>,
+    pub(crate) memory: Arc<MemoryCache>,
+    pub(crate) shared: Option<Arc<dyn BucketRegionCache>>,
+    pub(crate) enabled: bool,
+    pub(crate) probe_client: aws_sdk_s3::Client,
+    probes_in_flight: Mutex<HashMap<String, ProbeCell>>,
+    counters: Counters,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("default_region", &self.default_region)
+            .field("scope", &self.scope)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Router {
+    pub(crate) fn new(
+        default_region: String,
+        endpoints: Option<Arc<EndpointMap>>,
+        memory: Arc<MemoryCache>,
+        shared: Option<Arc<dyn BucketRegionCache>>,
+        enabled: bool,
+        probe_client: aws_sdk_s3::Client,
+    ) -> Self {
+        let scope = match &endpoints {
+            Some(map) => map.fingerprint(),
+            None => partition_of(&default_region).to_owned(),
+        };
+        Self {
+            default_region,
+            scope: Arc::from(scope),
+            endpoints,
+            memory,
+            shared,
+            enabled,
+            probe_client,
+            probes_in_flight: Mutex::default(),
+            counters: Counters::default(),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        let c = &self.counters;
+        Stats {
+            redirects: c.redirects.load(Ordering::Relaxed),
+            probes: c.probes.load(Ordering::Relaxed),
+            cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            cache_misses: c.cache_misses.load(Ordering::Relaxed),
+            shared_hits: c.shared_hits.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn count_redirect(&self) {
+        self.counters.redirects.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The memory tier's region for `bucket`, counted as a hit or a miss.
+    pub(crate) fn cached(&self, bucket: &str) -> Option<Arc<str>> {
+        let found = self.memory.get_region(&self.scope, bucket);
+        let counter = if found.is_some() {
+            &self.counters.cache_hits
+        } else {
+            &self.counters.cache_misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if found.is_some() {
+            tracing::trace!(bucket, region = found.as_deref(), "bucket-region cache hit");
+        }
+        found
+    }
+
+    /// Accepts `raw` as the region of `bucket` only if it is a valid region of this client's
+    /// partition (or endpoint map).
+    pub(crate) fn check_region(
+        &self,
+        bucket: &str,
+        tried: &str,
+        raw: &str,
+    ) -> Result<String, Error> {
+        let region = validate_region(raw).map_err(|source| Error::InvalidRegion {
+            bucket: bucket.to_owned(),
+            tried: tried.to_owned(),
+            source,
+        })?;
+        let allowed = match &self.endpoints {
+            Some(map) => map.get(region).is_some(),
+            None => partition_of(region) == partition_of(&self.default_region),
+        };
+        if !allowed {
+            let allowed = match &self.endpoints {
+                Some(_) => "the endpoint map".to_owned(),
+                None => format!("partition {}", partition_of(&self.default_region)),
+            };
+            return Err(Error::RegionNotAllowed {
+                bucket: bucket.to_owned(),
+                tried: tried.to_owned(),
+                discovered: region.to_owned(),
+                allowed,
+            });
+        }
+        Ok(region.to_owned())
+    }
+
+    /// Records a (validated) region in both tiers; the shared write happens off the request path.
+    pub(crate) fn learn(&self, bucket: &str, region: &str) {
+        if self.memory.get_region(&self.scope, bucket).as_deref() == Some(region) {
+            return;
+        }
+        self.memory.insert(&self.scope, bucket, region);
+        tracing::debug!(bucket, region, "learned bucket region");
+        if let Some(shared) = self.shared.clone() {
+            let (scope, bucket, region) =
+                (self.scope.clone(), bucket.to_owned(), region.to_owned());
+            spawn_detached(async move {
+                if let Err(err) = shared.put(&scope, &bucket, &region).await {
+                    tracing::warn!(%err, bucket, "could not write the shared bucket-region cache");
+                }
+            });
+        }
+    }
+
+    /// Forgets `bucket` in both tiers (DeleteBucket, NoSuchBucket).
+    pub(crate) fn forget(&self, bucket: &str) {
+        self.memory.invalidate(&self.scope, bucket);
+        if let Some(shared) = self.shared.clone() {
+            let (scope, bucket) = (self.scope.clone(), bucket.to_owned());
+            spawn_detached(async move {
+                if let Err(err) = shared.remove(&scope, &bucket).await {
+                    tracing::warn!(%err, bucket, "could not evict from the shared bucket-region cache");
+                }
+            });
+        }
+    }
+
+    /// Runs a ticket's discovery: the region the attempt should use, or `None` to keep its own.
+    pub(crate) async fn discover(&self, ticket: &RouteTicket) -> Result<Option<String>, Error> {
+        let bucket = ticket.bucket.as_str();
+        match ticket.discovery {
+            Discovery::Lookup { probe_first } => {
+                if let Some(region) = self.shared_lookup(bucket).await {
+                    return Ok(Some(region));
+                }
+                if !probe_first {
+                    return Ok(None);
+                }
+                // A body must not travel to a wrong region: find the region before sending it.
+                match self.probe(bucket).await {
+                    Ok(found) => Ok(found),
+                    // A missing bucket or a failed probe: send as asked and let S3 answer.
+                    Err(err) => {
+                        tracing::debug!(%err, bucket, "probe before upload found no region");
+                        Ok(None)
+                    }
+                }
+            }
+            Discovery::Probe => match self.probe(bucket).await? {
+                Some(region) if region != ticket.tried => {
+                    self.count_redirect();
+                    Ok(Some(region))
+                }
+                _ => Err(Error::RegionUnresolved {
+                    bucket: bucket.to_owned(),
+                    tried: ticket.tried.clone(),
+                }),
+            },
+        }
+    }
+
+    async fn shared_lookup(&self, bucket: &str) -> Option<String> {
+        let shared = self.shared.as_ref()?;
+        let raw = match shared.get(&self.scope, bucket).await {
+            Ok(found) => found?,
+            Err(err) => {
+                tracing::warn!(%err, bucket, "shared bucket-region cache unavailable; carrying on without it");
+                return None;
+            }
+        };
+        match self.check_region(bucket, "the shared cache", &raw) {
+            Ok(region) => {
+                self.counters.shared_hits.fetch_add(1, Ordering::Relaxed);
+                self.memory.insert(&self.scope, bucket, &region);
+                Some(region)
+            }
+            Err(err) => {
+                tracing::warn!(%err, "ignoring a poisoned shared cache entry");
+                let _ = shared.remove(&self.scope, bucket).await;
+                None
+            }
+        }
+    }
+
+    /// One HeadBucket to the default region, reading `x-amz-bucket-region` whatever the status.
+    /// Concurrent probes of one bucket share one request.
+    pub(crate) async fn probe(&self, bucket: &str) -> Result<Option<String>, Error> {
+        let cell = {
+            let mut in_flight = self.probes_in_flight.lock().expect("probe map lock");
+            in_flight.entry(bucket.to_owned()).or_default().clone()
+        };
+        let result = cell.get_or_init(|| self.send_probe(bucket)).await.clone();
+        self.probes_in_flight
+            .lock()
+            .expect("probe map lock")
+            .remove(bucket);
+        result
+    }
+
+    async fn send_probe(&self, bucket: &str) -> Result<Option<String>, Error> {
+        self.counters.probes.fetch_add(1, Ordering::Relaxed);
+        let header = match self.probe_client.head_bucket().bucket(bucket).send().await {
+            Ok(out) => out.bucket_region().map(str::to_owned),
+            Err(err) => match err.raw_response() {
+                Some(raw) if raw.status().as_u16() == 404 => {
+                    return Err(Error::NoSuchBucket {
+                        bucket: bucket.to_owned(),
+                    });
+                }
+                Some(raw) => raw.headers().get("x-amz-bucket-region").map(str::to_owned),
+                None => {
+                    return Err(Error::ProbeFailed {
+                        bucket: bucket.to_owned(),
+                        message: aws_smithy_types::error::display::DisplayErrorContext(&err)
+                            .to_string(),
+                    });
+                }
+            },
+        };
+        tracing::debug!(bucket, region = header.as_deref(), "probed bucket region");
+        let Some(raw) = header else { return Ok(None) };
+        let region = self.check_region(bucket, &self.default_region, &raw)?;
+        self.learn(bucket, &region);
+        Ok(Some(region))
+    }
+}
+
+/// Runs `future` on the current Tokio runtime, if there is one (cache writes are best-effort).
+fn spawn_detached(future: impl std::future::Future<Output = ()> + Send + 'static) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(future);
+    }
+}

@@ -1,0 +1,98 @@
+//! A three-region world for the routing tests: the emulator with us-east-1 (the client's
+//! default, "R0"), eu-west-1 ("R1") and ap-southeast-2 ("R2"), and clients wired to it.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_s3::config::{BehaviorVersion, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::retry::RetryConfig;
+use aws_types::SdkConfig;
+use s3_multi_region::{EndpointMap, MultiRegionClient};
+use s3mr_emulator::Emulator;
+
+pub const R0: &str = "us-east-1";
+pub const R1: &str = "eu-west-1";
+pub const R2: &str = "ap-southeast-2";
+
+pub struct World {
+    pub emu: Emulator,
+    pub sdk: SdkConfig,
+}
+
+pub async fn world() -> World {
+    let emu = Emulator::builder()
+        .region(R0)
+        .region(R1)
+        .region(R2)
+        .start()
+        .await
+        .unwrap();
+    let (ak, sk) = emu.credentials();
+    let sdk = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(R0))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            ak, sk, None, None, "test",
+        )))
+        .http_client(s3_multi_region::http_client())
+        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
+        .build();
+    World { emu, sdk }
+}
+
+impl World {
+    pub fn endpoints(&self) -> EndpointMap {
+        self.emu.endpoint_map().parse().unwrap()
+    }
+
+    /// A multi-region client whose default region is R0.
+    pub fn client(&self) -> MultiRegionClient {
+        MultiRegionClient::builder(&self.sdk)
+            .endpoint_map(self.endpoints())
+            .build()
+            .unwrap()
+    }
+
+    /// A plain SDK client pinned to `region` (no routing), for set-up and checks.
+    pub fn direct(&self, region: &str) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(self.emu.endpoint(region))
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// Creates `bucket` in `region` holding `key` = `body`, then zeroes the counters.
+    pub async fn bucket_with_object(&self, bucket: &str, region: &str, key: &str, body: &[u8]) {
+        self.emu.seed_bucket(bucket, region).unwrap();
+        self.direct(region)
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(body.to_vec()))
+            .send()
+            .await
+            .unwrap();
+        self.emu.reset_counters();
+    }
+
+    /// Requests per region now, as `(R0, R1, R2)`.
+    pub fn requests(&self) -> (u64, u64, u64) {
+        let c = self.emu.counters();
+        (c.requests(R0), c.requests(R1), c.requests(R2))
+    }
+}
+
+pub async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
+    out.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+/// The crate's error inside an SDK error, if any.
+pub fn routing_error<E: std::error::Error + 'static>(err: &E) -> Option<s3_multi_region::Error> {
+    s3_multi_region::Error::find(err).cloned()
+}
