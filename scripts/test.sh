@@ -11,3 +11,7 @@ if ! python3 -c 'import boto3' 2>/dev/null; then
 fi
 
 cargo test --workspace --locked "$@"
+
+# The main job must keep working: the demo checks every request count it prints.
+cargo run --locked -q -p s3mr -- demo > /dev/null
+echo "demo: ok"

@@ -38,3 +38,8 @@ pub use endpoints::EndpointMap;
 pub use error::Error;
 pub use region::{InvalidRegion, partition_of, validate_region};
 pub use routing::Stats;
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -238,11 +238,13 @@ mod tests {
         }
     }
 
+    type Case<'a> = (u16, Option<&'a str>, &'a [u8], &'a str, Verdict);
+
     #[test]
     fn classification_table() {
         use Evidence::*;
         let e = Some("eu-west-1");
-        let cases: &[(u16, Option<&str>, &[u8], &str, Verdict)] = &[
+        let cases: &[Case<'_>] = &[
             (200, None, b"", "GetObject", Verdict::Confirmed),
             (204, e, b"", "DeleteObject", Verdict::Confirmed),
             (301, e, PR, "GetObject", redirect("eu-west-1", Header)),

@@ -24,12 +24,9 @@ async fn emulator() -> Emulator {
 }
 
 /// Status, header, code and raw body of a failed SDK call.
-fn raw<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+fn raw<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug + RawResponseLike>(
     err: &aws_sdk_s3::error::SdkError<E, R>,
-) -> (u16, Option<String>, Option<String>, String)
-where
-    R: RawResponseLike,
-{
+) -> (u16, Option<String>, Option<String>, String) {
     let response = err.raw_response().expect("a response");
     let code = err
         .as_service_error()
