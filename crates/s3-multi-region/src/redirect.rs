@@ -68,6 +68,8 @@ pub fn parse_error_body(body: &[u8]) -> ErrorFields {
     let mut reader = quick_xml::Reader::from_reader(body);
     let mut fields = ErrorFields::default();
     let mut path: Vec<Vec<u8>> = Vec::new();
+    // Text counts only once its element closes: a body cut mid-element yields nothing for it.
+    let mut pending: Option<String> = None;
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
@@ -76,21 +78,21 @@ pub fn parse_error_body(body: &[u8]) -> ErrorFields {
                     break; // S3 errors are two levels deep; anything deeper is not one.
                 }
                 path.push(e.local_name().as_ref().to_vec());
-            }
-            Ok(Event::End(_)) => {
-                path.pop();
+                pending = None;
             }
             Ok(Event::Text(t)) if path.len() == 2 && path[0] == b"Error" => {
-                let text = t
-                    .decode()
-                    .ok()
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty());
-                match path[1].as_slice() {
-                    b"Code" => fields.code = text,
-                    b"Region" => fields.region = text,
-                    _ => {}
+                pending = t.decode().ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+            }
+            Ok(Event::End(_)) => {
+                if path.len() == 2 && path[0] == b"Error" {
+                    match path[1].as_slice() {
+                        b"Code" => fields.code = pending.take(),
+                        b"Region" => fields.region = pending.take(),
+                        _ => {}
+                    }
                 }
+                pending = None;
+                path.pop();
             }
             Ok(Event::Eof) | Err(_) => break,
             Ok(_) => {}
