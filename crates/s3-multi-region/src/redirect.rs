@@ -81,7 +81,11 @@ pub fn parse_error_body(body: &[u8]) -> ErrorFields {
                 pending = None;
             }
             Ok(Event::Text(t)) if path.len() == 2 && path[0] == b"Error" => {
-                pending = t.decode().ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+                pending = t
+                    .decode()
+                    .ok()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty());
             }
             Ok(Event::End(_)) => {
                 if path.len() == 2 && path[0] == b"Error" {

@@ -722,3 +722,88 @@ async fn routing_can_be_turned_off() {
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(301));
     assert_eq!(w.requests(), (1, 0, 0));
 }
+
+#[tokio::test]
+async fn create_bucket_seeds_and_delete_bucket_evicts() {
+    let w = world().await;
+    let client = w.client();
+    let config = CreateBucketConfiguration::builder()
+        .location_constraint(BucketLocationConstraint::ApSoutheast2)
+        .build();
+    client
+        .create_bucket()
+        .bucket("seeded")
+        .create_bucket_configuration(config)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        w.requests(),
+        (0, 0, 1),
+        "sent to the region its constraint names"
+    );
+    assert_eq!(client.cached_region("seeded").as_deref(), Some(R2));
+    client
+        .put_object()
+        .bucket("seeded")
+        .key("k")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        w.requests(),
+        (0, 0, 2),
+        "no probe: CreateBucket seeded the cache"
+    );
+    client
+        .delete_object()
+        .bucket("seeded")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_bucket()
+        .bucket("seeded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(client.cached_region("seeded"), None);
+    assert_eq!(w.emu.bucket_region("seeded"), None);
+}
+
+#[tokio::test]
+async fn clients_sharing_a_memory_cache_pay_one_redirect() {
+    let w = world().await;
+    w.bucket_with_object("shared-mem", R1, "k", b"x").await;
+    let cache = std::sync::Arc::new(s3_multi_region::MemoryCache::default());
+    let build = || {
+        MultiRegionClient::builder(&w.sdk)
+            .endpoint_map(w.endpoints())
+            .memory_cache(cache.clone())
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (build(), build());
+    first
+        .get_object()
+        .bucket("shared-mem")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    second
+        .get_object()
+        .bucket("shared-mem")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        w.requests(),
+        (1, 2, 0),
+        "the second client pays no redirect"
+    );
+    assert_eq!(second.stats().redirects, 0);
+}

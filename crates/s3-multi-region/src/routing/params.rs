@@ -70,7 +70,10 @@ mod tests {
             .split(", ")
             .filter_map(|part| part.split_once(':').map(|(name, _)| name.trim().to_owned()))
             .filter(|name| {
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             })
             .collect()
     }
