@@ -43,6 +43,13 @@ fn raw_client(emu: &Emulator, sdk: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
+fn multi_client(emu: &Emulator, sdk: &SdkConfig) -> MultiRegionClient {
+    MultiRegionClient::builder(sdk)
+        .endpoint_map(emu.endpoint_map().parse().unwrap())
+        .build()
+        .unwrap()
+}
+
 async fn gets(client: &aws_sdk_s3::Client, n: usize, concurrency: usize) -> Duration {
     let started = Instant::now();
     let per_task = n / concurrency;
@@ -77,10 +84,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 async fn warm_gets(emu: &Emulator, sdk: &SdkConfig, concurrency: usize) {
     let raw = raw_client(emu, sdk);
-    let multi = MultiRegionClient::builder(sdk)
-        .endpoint_map(emu.endpoint_map().parse().unwrap())
-        .build()
-        .unwrap();
+    let multi = multi_client(emu, sdk);
     // Warm both: connections, and the multi-region client's cache.
     gets(&raw, concurrency * 4, concurrency).await;
     gets(&multi, concurrency * 4, concurrency).await;
@@ -158,10 +162,7 @@ async fn cold_first_call(emu: &Emulator, sdk: &SdkConfig) {
                 Reported::Omit
             });
         });
-        let client = MultiRegionClient::builder(sdk)
-            .endpoint_map(emu.endpoint_map().parse().unwrap())
-            .build()
-            .unwrap();
+        let client = multi_client(emu, sdk);
         emu.reset_counters();
         client
             .get_object()

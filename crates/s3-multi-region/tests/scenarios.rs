@@ -663,8 +663,8 @@ async fn s15_redirect_to_the_region_just_tried_stops() {
 async fn s16_redirect_does_not_eat_the_retry_budget() {
     let w = world().await;
     w.bucket_with_object("s16", R1, "k", b"sixteen").await;
-    let client = MultiRegionClient::builder(&w.sdk)
-        .endpoint_map(w.endpoints())
+    let client = w
+        .builder()
         .configure_s3(|b| {
             b.retry_config(
                 aws_smithy_types::retry::RetryConfig::standard()
@@ -687,8 +687,8 @@ async fn s16_redirect_does_not_eat_the_retry_budget() {
     assert_eq!(w.requests(), (1, 2, 0), "301 at R0, 500 then 200 at R1");
 
     // Redirects also work with retries disabled.
-    let no_retries = MultiRegionClient::builder(&w.sdk)
-        .endpoint_map(w.endpoints())
+    let no_retries = w
+        .builder()
         .configure_s3(|b| b.retry_config(aws_smithy_types::retry::RetryConfig::disabled()))
         .build()
         .unwrap();
@@ -707,11 +707,7 @@ async fn s16_redirect_does_not_eat_the_retry_budget() {
 async fn routing_can_be_turned_off() {
     let w = world().await;
     w.bucket_with_object("off", R1, "k", b"x").await;
-    let client = MultiRegionClient::builder(&w.sdk)
-        .endpoint_map(w.endpoints())
-        .routing(false)
-        .build()
-        .unwrap();
+    let client = w.builder().routing(false).build().unwrap();
     let err = client
         .get_object()
         .bucket("off")
@@ -778,13 +774,7 @@ async fn clients_sharing_a_memory_cache_pay_one_redirect() {
     let w = world().await;
     w.bucket_with_object("shared-mem", R1, "k", b"x").await;
     let cache = std::sync::Arc::new(s3_multi_region::MemoryCache::default());
-    let build = || {
-        MultiRegionClient::builder(&w.sdk)
-            .endpoint_map(w.endpoints())
-            .memory_cache(cache.clone())
-            .build()
-            .unwrap()
-    };
+    let build = || w.builder().memory_cache(cache.clone()).build().unwrap();
     let (first, second) = (build(), build());
     first
         .get_object()

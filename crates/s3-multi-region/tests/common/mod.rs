@@ -51,10 +51,12 @@ impl World {
 
     /// A multi-region client whose default region is R0.
     pub fn client(&self) -> MultiRegionClient {
-        MultiRegionClient::builder(&self.sdk)
-            .endpoint_map(self.endpoints())
-            .build()
-            .unwrap()
+        self.builder().build().unwrap()
+    }
+
+    /// A builder for a multi-region client on this world (default region R0).
+    pub fn builder(&self) -> s3_multi_region::MultiRegionClientBuilder {
+        MultiRegionClient::builder(&self.sdk).endpoint_map(self.endpoints())
     }
 
     /// A plain SDK client pinned to `region` (no routing), for set-up and checks.
