@@ -797,3 +797,59 @@ async fn clients_sharing_a_memory_cache_pay_one_redirect() {
     );
     assert_eq!(second.stats().redirects, 0);
 }
+
+#[tokio::test]
+async fn s18_concurrent_first_calls_share_one_discovery() {
+    let w = world().await;
+    w.bucket_with_object("s18", R1, "k", b"x").await;
+    let client = w.client();
+    let calls = (0..16).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .get_object()
+                .bucket("s18")
+                .key("k")
+                .send()
+                .await
+                .map(|_| ())
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        w.requests(),
+        (1, 16, 0),
+        "one 301 for the pioneer, everyone else straight to R1"
+    );
+    assert_eq!(client.stats().redirects, 1);
+
+    // Uploads: one probe for all of them.
+    w.emu.seed_bucket("s18-up", R2).unwrap();
+    w.emu.reset_counters();
+    let uploader = w.client();
+    let puts = (0..16).map(|i| {
+        let client = uploader.clone();
+        tokio::spawn(async move {
+            let body = ByteStream::from(vec![i as u8; 10_000]);
+            client
+                .put_object()
+                .bucket("s18-up")
+                .key(format!("k{i}"))
+                .body(body)
+                .send()
+                .await
+                .map(|_| ())
+        })
+    });
+    for put in puts.collect::<Vec<_>>() {
+        put.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        w.requests(),
+        (1, 0, 16),
+        "one HeadBucket probe, sixteen PUTs in R2"
+    );
+    assert_eq!(w.emu.counters().body_bytes(R0), 0);
+}

@@ -39,6 +39,8 @@ pub(crate) struct RouteTicket {
     pub(crate) tried: String,
     pub(crate) discovery: Discovery,
     pub(crate) outcome: tokio::sync::OnceCell<Result<Option<String>, crate::Error>>,
+    /// Held while this attempt leads the discovery of a cold bucket.
+    pub(crate) flight: std::sync::Mutex<Option<router::FlightGuard>>,
 }
 
 impl RouteTicket {
@@ -48,6 +50,7 @@ impl RouteTicket {
             tried: tried.to_owned(),
             discovery,
             outcome: tokio::sync::OnceCell::new(),
+            flight: std::sync::Mutex::new(None),
         })
     }
 

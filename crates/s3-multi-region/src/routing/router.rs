@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::OnceCell;
+use std::time::Duration;
+
+use tokio::sync::{OnceCell, watch};
 
 use crate::cache::{BucketRegionCache, MemoryCache};
 use crate::endpoints::EndpointMap;
@@ -37,6 +39,37 @@ struct Counters {
 }
 
 type ProbeCell = Arc<OnceCell<Result<Option<String>, Error>>>;
+type Flights = Arc<Mutex<HashMap<String, Arc<watch::Sender<Option<String>>>>>>;
+
+/// How long a caller waits for another caller's discovery of the same bucket before it goes on
+/// its own. Kept well below any sensible attempt timeout, since the wait happens inside one.
+pub(crate) const FLIGHT_WAIT: Duration = Duration::from_secs(3);
+
+/// Held by the first caller on a cold bucket (the pioneer). Dropping it without a region (the call
+/// failed or ended) releases the waiters to proceed on their own.
+#[derive(Debug)]
+pub(crate) struct FlightGuard {
+    flights: Flights,
+    bucket: String,
+    sender: Arc<watch::Sender<Option<String>>>,
+}
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        let mut flights = self.flights.lock().expect("flight map lock");
+        if flights
+            .get(&self.bucket)
+            .is_some_and(|s| Arc::ptr_eq(s, &self.sender))
+        {
+            flights.remove(&self.bucket);
+        }
+    }
+}
+
+enum Flight {
+    Pioneer(FlightGuard),
+    Waiter(watch::Receiver<Option<String>>),
+}
 
 pub(crate) struct Router {
     pub(crate) default_region: String,
@@ -47,6 +80,7 @@ pub(crate) struct Router {
     pub(crate) enabled: bool,
     pub(crate) probe_client: aws_sdk_s3::Client,
     probes_in_flight: Mutex<HashMap<String, ProbeCell>>,
+    flights: Flights,
     counters: Counters,
 }
 
@@ -82,6 +116,7 @@ impl Router {
             enabled,
             probe_client,
             probes_in_flight: Mutex::default(),
+            flights: Flights::default(),
             counters: Counters::default(),
         }
     }
@@ -150,6 +185,10 @@ impl Router {
 
     /// Records a (validated) region in both tiers; the shared write happens off the request path.
     pub(crate) fn learn(&self, bucket: &str, region: &str) {
+        // Whoever waits on this bucket's discovery can go now.
+        if let Some(sender) = self.flights.lock().expect("flight map lock").remove(bucket) {
+            sender.send_replace(Some(region.to_owned()));
+        }
         if self.memory.get_region(&self.scope, bucket).as_deref() == Some(region) {
             return;
         }
@@ -184,6 +223,16 @@ impl Router {
         let bucket = ticket.bucket.as_str();
         match ticket.discovery {
             Discovery::Lookup { probe_first } => {
+                match self.join_flight(bucket) {
+                    Flight::Pioneer(guard) => {
+                        *ticket.flight.lock().expect("ticket lock") = Some(guard)
+                    }
+                    Flight::Waiter(receiver) => {
+                        if let Some(region) = Self::wait_for_pioneer(receiver).await {
+                            return Ok(Some(region));
+                        }
+                    }
+                }
                 if let Some(region) = self.shared_lookup(bucket).await {
                     return Ok(Some(region));
                 }
@@ -211,6 +260,36 @@ impl Router {
                 }),
             },
         }
+    }
+
+    /// The first caller on a cold bucket leads; the others wait for the region it learns.
+    fn join_flight(&self, bucket: &str) -> Flight {
+        let mut flights = self.flights.lock().expect("flight map lock");
+        if let Some(sender) = flights.get(bucket) {
+            return Flight::Waiter(sender.subscribe());
+        }
+        let sender = Arc::new(watch::channel(None).0);
+        flights.insert(bucket.to_owned(), sender.clone());
+        Flight::Pioneer(FlightGuard {
+            flights: self.flights.clone(),
+            bucket: bucket.to_owned(),
+            sender,
+        })
+    }
+
+    /// The pioneer's region, or `None` when it failed, ended without one, or took too long.
+    async fn wait_for_pioneer(mut receiver: watch::Receiver<Option<String>>) -> Option<String> {
+        let wait = async {
+            loop {
+                if let Some(region) = receiver.borrow_and_update().clone() {
+                    return Some(region);
+                }
+                if receiver.changed().await.is_err() {
+                    return receiver.borrow().clone();
+                }
+            }
+        };
+        tokio::time::timeout(FLIGHT_WAIT, wait).await.ok().flatten()
     }
 
     async fn shared_lookup(&self, bucket: &str) -> Option<String> {
