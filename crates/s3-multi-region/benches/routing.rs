@@ -177,6 +177,32 @@ async fn cold_first_call(emu: &Emulator, sdk: &SdkConfig) {
         );
     }
     emu.configure(|s| *s = Default::default());
+
+    for concurrency in [16, 128] {
+        let client = multi_client(emu, sdk);
+        emu.reset_counters();
+        let calls: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move {
+                    client
+                        .get_object()
+                        .bucket("bench")
+                        .key("4k")
+                        .send()
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap();
+        }
+        println!(
+            "cold_concurrent_{concurrency}_first_gets_requests {} requests",
+            emu.counters().total_requests()
+        );
+    }
 }
 
 #[tokio::main]
