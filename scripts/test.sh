@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need, starts the services they talk to, runs every test, stops them.
+# Installs what the tests need (boto3, redis-server), starts the services they talk to, runs every
+# test and the demo, and stops the services.
 # Safe to run on a fresh machine (as root, or with sudo for apt) and again on a set-up one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,27 @@ cd "$(dirname "$0")/.."
 if ! python3 -c 'import boto3' 2>/dev/null; then
   python3 -m pip install --quiet boto3
 fi
+
+# A real redis-server for the shared-cache tests, on a non-default port, stopped on exit.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
+fi
+REDIS_PORT="${S3MR_TEST_REDIS_PORT:-6390}"
+REDIS_DIR="$(mktemp -d)"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+stop_redis() {
+  if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$REDIS_DIR"
+}
+trap stop_redis EXIT
+for _ in $(seq 50); do
+  redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+redis-cli -p "$REDIS_PORT" ping >/dev/null
+export S3MR_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 
 cargo test --workspace --locked "$@"
 

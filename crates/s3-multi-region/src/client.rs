@@ -131,6 +131,18 @@ impl MultiRegionClient {
             .map(|r| r.to_string())
     }
 
+    /// Waits until every write to the shared cache tier started so far has finished. Writes run
+    /// off the request path; call this before a short-lived process exits so the next process
+    /// finds what this one learned.
+    pub async fn flush_cache_writes(&self) {
+        self.router.flush().await;
+    }
+
+    /// The shared tier, if any.
+    pub fn shared_cache(&self) -> Option<&Arc<dyn BucketRegionCache>> {
+        self.router.shared.as_ref()
+    }
+
     /// The region of `bucket`: from the cache, or one HeadBucket probe (whose answer is cached).
     /// Call it before presigning for a bucket the client has not met, so the URL names the right
     /// region.

@@ -32,7 +32,11 @@ pub mod redirect;
 mod region;
 mod routing;
 
-pub use cache::{BucketRegionCache, CacheError, MemoryCache};
+#[cfg(feature = "file-cache")]
+pub use cache::FileCache;
+pub use cache::{BucketRegionCache, CacheError, CacheUrlError, MemoryCache, shared_cache_from_url};
+#[cfg(feature = "redis")]
+pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
 pub use client::{MultiRegionClient, MultiRegionClientBuilder, at_region, http_client};
 pub use endpoints::EndpointMap;
 pub use error::Error;

@@ -6,11 +6,21 @@
 //! endpoint map) so that partitions and endpoint maps never share entries. Caches hold regions,
 //! never hosts; every value read back is validated before use.
 
-mod memory;
+#[cfg(feature = "file-cache")]
+mod file;
+pub(crate) mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+mod url;
 
 use futures::future::BoxFuture;
 
+#[cfg(feature = "file-cache")]
+pub use file::FileCache;
 pub use memory::MemoryCache;
+#[cfg(feature = "redis")]
+pub use redis::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
+pub use url::{CacheUrlError, shared_cache_from_url};
 
 /// A shared cache tier failed. Routing logs it and carries on: a cache that is down never fails a
 /// request.

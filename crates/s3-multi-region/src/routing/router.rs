@@ -1,7 +1,7 @@
 //! The state routing shares across calls: caches, the probe client, counters.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
@@ -82,6 +82,10 @@ pub(crate) struct Router {
     probes_in_flight: Mutex<HashMap<String, ProbeCell>>,
     flights: Flights,
     counters: Counters,
+    /// Set after the shared tier failed and a warning was logged; cleared when it answers again.
+    shared_down: Arc<AtomicBool>,
+    /// Shared-tier writes still running (awaited by [`Router::flush`]).
+    writes: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Router {
@@ -118,6 +122,8 @@ impl Router {
             probes_in_flight: Mutex::default(),
             flights: Flights::default(),
             counters: Counters::default(),
+            shared_down: Arc::default(),
+            writes: Mutex::default(),
         }
     }
 
@@ -197,11 +203,7 @@ impl Router {
         if let Some(shared) = self.shared.clone() {
             let (scope, bucket, region) =
                 (self.scope.clone(), bucket.to_owned(), region.to_owned());
-            spawn_detached(async move {
-                if let Err(err) = shared.put(&scope, &bucket, &region).await {
-                    tracing::warn!(%err, bucket, "could not write the shared bucket-region cache");
-                }
-            });
+            self.spawn_write(async move { shared.put(&scope, &bucket, &region).await });
         }
     }
 
@@ -210,11 +212,7 @@ impl Router {
         self.memory.invalidate(&self.scope, bucket);
         if let Some(shared) = self.shared.clone() {
             let (scope, bucket) = (self.scope.clone(), bucket.to_owned());
-            spawn_detached(async move {
-                if let Err(err) = shared.remove(&scope, &bucket).await {
-                    tracing::warn!(%err, bucket, "could not evict from the shared bucket-region cache");
-                }
-            });
+            self.spawn_write(async move { shared.remove(&scope, &bucket).await });
         }
     }
 
@@ -295,9 +293,12 @@ impl Router {
     async fn shared_lookup(&self, bucket: &str) -> Option<String> {
         let shared = self.shared.as_ref()?;
         let raw = match shared.get(&self.scope, bucket).await {
-            Ok(found) => found?,
+            Ok(found) => {
+                shared_is_up(&self.shared_down);
+                found?
+            }
             Err(err) => {
-                tracing::warn!(%err, bucket, "shared bucket-region cache unavailable; carrying on without it");
+                shared_failed(&self.shared_down, &err);
                 return None;
             }
         };
@@ -358,9 +359,48 @@ impl Router {
     }
 }
 
-/// Runs `future` on the current Tokio runtime, if there is one (cache writes are best-effort).
-fn spawn_detached(future: impl std::future::Future<Output = ()> + Send + 'static) {
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(future);
+/// A shared tier that fails is logged once, then quietly treated as a miss until it answers
+/// again: a cache that is down never fails a request.
+fn shared_failed(down: &AtomicBool, err: &crate::cache::CacheError) {
+    if !down.swap(true, Ordering::Relaxed) {
+        tracing::warn!(%err, "shared bucket-region cache unavailable; carrying on with the memory tier");
+    } else {
+        tracing::debug!(%err, "shared bucket-region cache still unavailable");
+    }
+}
+
+fn shared_is_up(down: &AtomicBool) {
+    if down.swap(false, Ordering::Relaxed) {
+        tracing::info!("shared bucket-region cache is back");
+    }
+}
+
+impl Router {
+    /// Runs a shared-tier write off the request path, on the current Tokio runtime if any.
+    fn spawn_write(
+        &self,
+        write: impl std::future::Future<Output = Result<(), crate::cache::CacheError>> + Send + 'static,
+    ) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let down = self.shared_down.clone();
+        let handle = runtime.spawn(async move {
+            match write.await {
+                Ok(()) => shared_is_up(&down),
+                Err(err) => shared_failed(&down, &err),
+            }
+        });
+        let mut writes = self.writes.lock().expect("writes lock");
+        writes.retain(|h| !h.is_finished());
+        writes.push(handle);
+    }
+
+    /// Waits for shared-tier writes started so far (call before a short-lived process exits).
+    pub(crate) async fn flush(&self) {
+        let pending: Vec<_> = std::mem::take(&mut *self.writes.lock().expect("writes lock"));
+        for handle in pending {
+            let _ = handle.await;
+        }
     }
 }

@@ -1,0 +1,308 @@
+//! The host tier: one SQLite file in WAL mode, shared by every process on a host.
+//!
+//! SQLite's WAL journal lets many processes read while one writes; `busy_timeout` bounds how long
+//! a writer waits for another. The file is created `0600` (bucket names can be private). A file
+//! that is corrupt or unreadable is moved aside and recreated; until then the cache answers with
+//! errors, which routing logs once and treats as misses.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::future::BoxFuture;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{BucketRegionCache, CacheError};
+
+/// How long an operation waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// A bucket-region cache in a SQLite file, shared by processes on one host.
+///
+/// ```no_run
+/// # fn run() -> Result<(), s3_multi_region::CacheError> {
+/// let cache = s3_multi_region::FileCache::open("/var/cache/s3mr/regions.db")?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    ttl: Duration,
+    conn: Mutex<Option<Connection>>,
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn cache_error(err: impl std::error::Error + Send + Sync + 'static) -> CacheError {
+    CacheError(Box::new(err))
+}
+
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+fn connect(path: &Path) -> Result<Connection, CacheError> {
+    create_private(path).map_err(cache_error)?;
+    let conn = Connection::open(path).map_err(cache_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(cache_error)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(cache_error)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(cache_error)?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bucket_region (
+             scope TEXT NOT NULL,
+             bucket TEXT NOT NULL,
+             region TEXT NOT NULL,
+             expires_at INTEGER NOT NULL,
+             PRIMARY KEY (scope, bucket)
+         ) WITHOUT ROWID;",
+    )
+    .map_err(cache_error)?;
+    Ok(conn)
+}
+
+/// Whether `err` says the file is not a usable database (corrupt, not SQLite, truncated).
+fn is_corruption(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+impl Inner {
+    /// Runs `op` on the connection, opening it when needed; a corrupt file is moved aside and the
+    /// operation retried once on a fresh one.
+    fn with_conn<T>(
+        &self,
+        op: impl Fn(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, CacheError> {
+        let mut slot = self.conn.lock().expect("file cache lock");
+        for attempt in 0..2 {
+            if slot.is_none() {
+                match connect(&self.path) {
+                    Ok(conn) => *slot = Some(conn),
+                    Err(err) if attempt == 0 && self.set_aside_if_corrupt(&err) => continue,
+                    Err(err) => return Err(err),
+                }
+            }
+            let conn = slot.as_ref().expect("connection just opened");
+            match op(conn) {
+                Ok(value) => return Ok(value),
+                Err(err) => {
+                    // Drop the connection: the file may have been deleted or replaced under us.
+                    *slot = None;
+                    if attempt == 0 && is_corruption(&err) && self.set_aside(&err) {
+                        continue;
+                    }
+                    return Err(cache_error(err));
+                }
+            }
+        }
+        Err(CacheError("the cache file could not be recreated".into()))
+    }
+
+    fn set_aside_if_corrupt(&self, err: &CacheError) -> bool {
+        err.0
+            .downcast_ref::<rusqlite::Error>()
+            .is_some_and(is_corruption)
+            && self.set_aside(err)
+    }
+
+    fn set_aside(&self, err: &dyn std::fmt::Display) -> bool {
+        let aside = self.path.with_extension(format!("corrupt-{}", now_secs()));
+        tracing::warn!(path = %self.path.display(), %err, aside = %aside.display(), "bucket-region cache file is corrupt; recreating it");
+        for suffix in ["-wal", "-shm"] {
+            let mut side = self.path.clone().into_os_string();
+            side.push(suffix);
+            let _ = std::fs::remove_file(side);
+        }
+        std::fs::rename(&self.path, &aside).is_ok()
+    }
+}
+
+impl FileCache {
+    /// Opens (creating it `0600` if needed) the cache file at `path`, entries living 24 hours.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, CacheError> {
+        Self::with_ttl(path, crate::cache::memory::DEFAULT_TTL)
+    }
+
+    /// Like [`FileCache::open`], with entries living `ttl`.
+    pub fn with_ttl(path: impl Into<PathBuf>, ttl: Duration) -> Result<Self, CacheError> {
+        let inner = Arc::new(Inner {
+            path: path.into(),
+            ttl,
+            conn: Mutex::new(None),
+        });
+        // Open now to report a bad path early; a failure later is survived.
+        if let Err(err) = inner.with_conn(|_| Ok(())) {
+            tracing::warn!(%err, "bucket-region cache file unavailable for now");
+        }
+        Ok(Self { inner })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// How many live entries the file holds.
+    pub async fn live_entries(&self) -> Result<usize, CacheError> {
+        self.blocking(|inner| {
+            inner.with_conn(|c| {
+                c.query_row(
+                    "SELECT COUNT(*) FROM bucket_region WHERE expires_at > ?1",
+                    [now_secs()],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+        })
+        .await
+        .map(|n| n as usize)
+    }
+
+    /// Forgets every entry.
+    pub async fn clear(&self) -> Result<(), CacheError> {
+        self.blocking(|inner| {
+            inner.with_conn(|c| c.execute("DELETE FROM bucket_region", []).map(drop))
+        })
+        .await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Inner) -> Result<T, CacheError> + Send + 'static,
+    ) -> Result<T, CacheError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || op(&inner))
+            .await
+            .map_err(cache_error)?
+    }
+}
+
+impl BucketRegionCache for FileCache {
+    fn get<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, CacheError>> {
+        let (scope, bucket) = (scope.to_owned(), bucket.to_owned());
+        Box::pin(self.blocking(move |inner| {
+            inner.with_conn(|c| {
+                c.query_row(
+                    "SELECT region FROM bucket_region WHERE scope = ?1 AND bucket = ?2 AND expires_at > ?3",
+                    params![scope, bucket, now_secs()],
+                    |row| row.get::<_, String>(0),
+                )
+                .optional()
+            })
+        }))
+    }
+
+    fn put<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+        region: &'a str,
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        let (scope, bucket, region) = (scope.to_owned(), bucket.to_owned(), region.to_owned());
+        Box::pin(self.blocking(move |inner| {
+            let expires = now_secs() + inner.ttl.as_secs() as i64;
+            inner.with_conn(|c| {
+                c.execute(
+                    "INSERT INTO bucket_region (scope, bucket, region, expires_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (scope, bucket) DO UPDATE SET region = excluded.region, expires_at = excluded.expires_at",
+                    params![scope, bucket, region, expires],
+                )
+                .map(drop)
+            })
+        }))
+    }
+
+    fn remove<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+    ) -> BoxFuture<'a, Result<(), CacheError>> {
+        let (scope, bucket) = (scope.to_owned(), bucket.to_owned());
+        Box::pin(self.blocking(move |inner| {
+            inner.with_conn(|c| {
+                c.execute(
+                    "DELETE FROM bucket_region WHERE scope = ?1 AND bucket = ?2",
+                    params![scope, bucket],
+                )
+                .map(drop)
+            })
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn round_trip_ttl_and_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/regions.db");
+        let cache = FileCache::with_ttl(&path, Duration::from_secs(3600)).unwrap();
+        cache.put("aws", "b", "eu-west-1").await.unwrap();
+        assert_eq!(
+            cache.get("aws", "b").await.unwrap().as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(cache.get("aws-cn", "b").await.unwrap(), None);
+        cache.remove("aws", "b").await.unwrap();
+        assert_eq!(cache.get("aws", "b").await.unwrap(), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+
+        let expired = FileCache::with_ttl(dir.path().join("ttl.db"), Duration::ZERO).unwrap();
+        expired.put("aws", "b", "eu-west-1").await.unwrap();
+        assert_eq!(
+            expired.get("aws", "b").await.unwrap(),
+            None,
+            "an entry past its TTL is not served"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_file_is_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.db");
+        std::fs::write(&path, vec![0xAB; 8192]).unwrap();
+        let cache = FileCache::open(&path).unwrap();
+        cache.put("aws", "b", "eu-west-1").await.unwrap();
+        assert_eq!(
+            cache.get("aws", "b").await.unwrap().as_deref(),
+            Some("eu-west-1")
+        );
+        let aside = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().contains("corrupt-"));
+        assert!(aside, "the corrupt file was kept aside for inspection");
+    }
+}
