@@ -14,7 +14,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_types::SdkConfig;
-use s3_multi_region::{MemoryCache, MultiRegionClient};
+use s3_multi_region::{BucketRegionCache, FileCache, MemoryCache, MultiRegionClient, RedisCache};
 use s3mr_emulator::{Emulator, Reported, WrongRegionAnswer};
 
 const R0: &str = "us-east-1";
@@ -146,6 +146,49 @@ fn memory_lookup() {
     println!("memory_cache_lookup_hit {:.1} ns", median(per_lookup));
 }
 
+/// Median latency of `get` hits on a shared tier.
+async fn shared_lookup(name: &str, cache: &dyn BucketRegionCache) {
+    cache.put("aws", "bench-bucket", "eu-west-1").await.unwrap();
+    let mut micros = Vec::new();
+    for _ in 0..2000 {
+        let started = Instant::now();
+        let found = cache.get("aws", "bench-bucket").await.unwrap();
+        micros.push(started.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(found.as_deref(), Some("eu-west-1"));
+    }
+    println!("{name}_cache_lookup_hit {:.1} us", median(micros));
+}
+
+/// A private redis-server for the Redis figure, if one is installed.
+fn start_redis() -> Option<(std::process::Child, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((child, format!("redis://127.0.0.1:{port}/0")));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
 async fn cold_first_call(emu: &Emulator, sdk: &SdkConfig) {
     let cases: [(&str, WrongRegionAnswer, bool); 4] = [
         ("301", WrongRegionAnswer::PermanentRedirect, true),
@@ -231,6 +274,19 @@ async fn main() {
 
     let emu = Arc::new(emu);
     memory_lookup();
+    let dir = tempfile::tempdir().unwrap();
+    shared_lookup(
+        "file",
+        &FileCache::open(dir.path().join("bench.db")).unwrap(),
+    )
+    .await;
+    match start_redis() {
+        Some((mut child, url)) => {
+            shared_lookup("redis", &RedisCache::open(&url).unwrap()).await;
+            let _ = child.kill();
+        }
+        None => println!("redis_cache_lookup_hit skipped (no redis-server installed)"),
+    }
     warm_gets(&emu, &sdk, 1).await;
     warm_gets(&emu, &sdk, 32).await;
     cold_first_call(&emu, &sdk).await;

@@ -853,3 +853,31 @@ async fn s18_concurrent_first_calls_share_one_discovery() {
     );
     assert_eq!(w.emu.counters().body_bytes(R0), 0);
 }
+
+#[tokio::test]
+async fn a_missing_bucket_is_not_cached_as_a_region() {
+    let w = world().await;
+    let client = w.client();
+    let err = client.bucket_region("no-such-bucket").await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::NoSuchBucket {
+            bucket: "no-such-bucket".into()
+        }
+    );
+    assert_eq!(client.cached_region("no-such-bucket"), None);
+    let err = client
+        .get_object()
+        .bucket("no-such-bucket")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
+    assert_eq!(client.cached_region("no-such-bucket"), None);
+    assert_eq!(
+        w.requests(),
+        (2, 0, 0),
+        "one probe, one GET; nothing learned"
+    );
+}
