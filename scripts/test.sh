@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs what the tests need (boto3, redis-server), starts the services they talk to, runs every
+# Installs what the tests need (boto3, moto[server], redis-server), starts the services they talk to, runs every
 # test and the demo, and stops the services.
 # Safe to run on a fresh machine (as root, or with sudo for apt) and again on a set-up one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-
-# boto3 drives botocore's redirector against the emulator (cross-check test).
+# boto3 drives botocore's redirector against the emulator (cross-check test); moto's server is
+# the second AWS service for the generic regional-client pool.
 if ! python3 -c 'import boto3' 2>/dev/null; then
   python3 -m pip install --quiet boto3
+fi
+if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import flask, flask_cors' 2>/dev/null; then
+  python3 -m pip install --quiet 'moto[server]'
 fi
 
 # A real redis-server for the shared-cache tests, on a non-default port, stopped on exit.
@@ -17,20 +20,29 @@ if ! command -v redis-server >/dev/null 2>&1; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
 fi
 REDIS_PORT="${S3MR_TEST_REDIS_PORT:-6390}"
-REDIS_DIR="$(mktemp -d)"
+SERVICES_DIR="$(mktemp -d)"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-  --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
-stop_redis() {
-  if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; fi
-  rm -rf "$REDIS_DIR"
+  --dir "$SERVICES_DIR" --daemonize yes --pidfile "$SERVICES_DIR/redis.pid" --logfile "$SERVICES_DIR/redis.log"
+MOTO_PORT="${S3MR_TEST_MOTO_PORT:-5390}"
+moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$SERVICES_DIR/moto.log" 2>&1 &
+MOTO_PID=$!
+stop_services() {
+  kill "$MOTO_PID" 2>/dev/null || true
+  if [ -f "$SERVICES_DIR/redis.pid" ]; then kill "$(cat "$SERVICES_DIR/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$SERVICES_DIR"
 }
-trap stop_redis EXIT
+trap stop_services EXIT
 for _ in $(seq 50); do
   redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
   sleep 0.1
 done
 redis-cli -p "$REDIS_PORT" ping >/dev/null
 export S3MR_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+for _ in $(seq 100); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $MOTO_PORT), 1)" 2>/dev/null && break
+  sleep 0.1
+done
+export S3MR_TEST_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 
 cargo test --workspace --locked "$@"
 

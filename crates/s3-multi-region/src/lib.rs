@@ -28,6 +28,7 @@ mod cache;
 mod client;
 mod endpoints;
 mod error;
+mod multi;
 pub mod redirect;
 mod region;
 mod routing;
@@ -40,6 +41,7 @@ pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
 pub use client::{MultiRegionClient, MultiRegionClientBuilder, at_region, http_client};
 pub use endpoints::EndpointMap;
 pub use error::Error;
+pub use multi::RegionalClients;
 pub use region::{InvalidRegion, partition_of, validate_region};
 pub use routing::Stats;
 
