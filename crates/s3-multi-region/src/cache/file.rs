@@ -162,8 +162,7 @@ impl FileCache {
         &self.inner.path
     }
 
-    /// How many live entries the file holds.
-    pub async fn live_entries(&self) -> Result<usize, CacheError> {
+    async fn live_entries(&self) -> Result<usize, CacheError> {
         self.blocking(|inner| {
             inner.with_conn(|c| {
                 c.query_row(
@@ -177,8 +176,7 @@ impl FileCache {
         .map(|n| n as usize)
     }
 
-    /// Forgets every entry.
-    pub async fn clear(&self) -> Result<(), CacheError> {
+    async fn clear_all(&self) -> Result<(), CacheError> {
         self.blocking(|inner| {
             inner.with_conn(|c| c.execute("DELETE FROM bucket_region", []).map(drop))
         })
@@ -233,6 +231,14 @@ impl BucketRegionCache for FileCache {
                 .map(drop)
             })
         }))
+    }
+
+    fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
+        Box::pin(async { self.live_entries().await.map(Some) })
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<(), CacheError>> {
+        Box::pin(self.clear_all())
     }
 
     fn remove<'a>(

@@ -105,6 +105,19 @@ impl RedisCache {
             .map_err(cache_error)?
     }
 
+    /// Every key of this crate (`s3mr:v1:*`), by SCAN (never KEYS, which blocks the server).
+    async fn keys(&self) -> Result<Vec<String>, CacheError> {
+        self.bounded(async move |mut c| {
+            let mut keys = Vec::new();
+            let mut iter: redis::AsyncIter<'_, String> = c.scan_match("s3mr:v1:*").await?;
+            while let Some(key) = futures::StreamExt::next(&mut iter).await {
+                keys.push(key?);
+            }
+            Ok(keys)
+        })
+        .await
+    }
+
     /// Stores `value` verbatim under `bucket`'s key (for tests of poisoned entries and tooling).
     pub async fn put_raw(&self, scope: &str, bucket: &str, value: &str) -> Result<(), CacheError> {
         let key = redis_key(scope, bucket);
@@ -140,5 +153,19 @@ impl BucketRegionCache for RedisCache {
     ) -> BoxFuture<'a, Result<(), CacheError>> {
         let key = redis_key(scope, bucket);
         Box::pin(self.bounded(async move |mut c| c.del(key).await))
+    }
+
+    fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
+        Box::pin(async { self.keys().await.map(|k| Some(k.len())) })
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<(), CacheError>> {
+        Box::pin(async {
+            let keys = self.keys().await?;
+            if keys.is_empty() {
+                return Ok(());
+            }
+            self.bounded(async move |mut c| c.del(keys).await).await
+        })
     }
 }

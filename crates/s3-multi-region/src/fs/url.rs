@@ -1,0 +1,182 @@
+//! `s3://bucket/key` URLs.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a string is not an `s3://` URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid S3 URL {url:?}: {reason}")]
+pub struct S3UrlError {
+    /// The string given.
+    pub url: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// S3's bucket naming rules: 3–63 characters of lower-case letters, digits, `.` and `-`,
+/// beginning and ending with a letter or digit, no `..`, not shaped like an IP address.
+pub fn is_valid_bucket_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && !name.contains("..")
+        && name.parse::<std::net::Ipv4Addr>().is_err()
+}
+
+/// `s3://bucket/key`: a bucket, and a key that may be empty (the bucket itself) or end with `/`
+/// (a directory). Keys are kept verbatim; `%` sequences are decoded (`s3://b/a%20b` is key
+/// `a b`), and [`fmt::Display`] encodes what a URL cannot hold.
+///
+/// ```
+/// use s3_multi_region::S3Url;
+/// let url: S3Url = "s3://my-bucket/photos/2026/".parse().unwrap();
+/// assert_eq!((url.bucket(), url.key()), ("my-bucket", "photos/2026/"));
+/// assert!(url.is_directory());
+/// assert!("s3://Bad_Bucket/key".parse::<S3Url>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct S3Url {
+    bucket: String,
+    key: String,
+}
+
+impl S3Url {
+    /// A URL from parts, validating the bucket name.
+    pub fn new(bucket: &str, key: &str) -> Result<Self, S3UrlError> {
+        if !is_valid_bucket_name(bucket) {
+            return Err(S3UrlError { url: format!("s3://{bucket}/{key}"), reason: "invalid bucket name" });
+        }
+        Ok(Self { bucket: bucket.to_owned(), key: key.to_owned() })
+    }
+
+    /// The bucket.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The key (empty for the bucket itself).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Whether this names a bucket or a "directory" (a key prefix ending with `/`).
+    pub fn is_directory(&self) -> bool {
+        self.key.is_empty() || self.key.ends_with('/')
+    }
+
+    /// The URL of `name` inside this directory.
+    pub fn join(&self, name: &str) -> S3Url {
+        let mut key = self.key.clone();
+        if !key.is_empty() && !key.ends_with('/') {
+            key.push('/');
+        }
+        key.push_str(name);
+        Self { bucket: self.bucket.clone(), key }
+    }
+
+    /// The last path segment of the key.
+    pub fn file_name(&self) -> Option<&str> {
+        self.key.trim_end_matches('/').rsplit('/').next().filter(|n| !n.is_empty())
+    }
+}
+
+impl FromStr for S3Url {
+    type Err = S3UrlError;
+
+    fn from_str(s: &str) -> Result<Self, S3UrlError> {
+        let error = |reason| S3UrlError { url: s.chars().take(256).collect(), reason };
+        let rest = s.strip_prefix("s3://").ok_or_else(|| error("expected s3://bucket/key"))?;
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(error("no bucket"));
+        }
+        if !is_valid_bucket_name(bucket) {
+            return Err(error("invalid bucket name"));
+        }
+        let key = percent_encoding::percent_decode_str(key)
+            .decode_utf8()
+            .map_err(|_| error("the key is not valid UTF-8 once decoded"))?;
+        if key.len() > 1024 {
+            return Err(error("keys are at most 1024 bytes"));
+        }
+        if key.contains(['\n', '\r', '\0']) {
+            return Err(error("the key holds a line break or NUL"));
+        }
+        Ok(Self { bucket: bucket.to_owned(), key: key.into_owned() })
+    }
+}
+
+/// Characters escaped when a key is written as a URL: controls, `%`, space and `#`/`?`, which a
+/// URL would read as the start of a fragment or query.
+const KEY_ESCAPES: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b'%').add(b' ').add(b'#').add(b'?');
+
+impl fmt::Display for S3Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, percent_encoding::utf8_percent_encode(&self.key, KEY_ESCAPES))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_table() {
+        let ok: &[(&str, &str, &str)] = &[
+            ("s3://bucket", "bucket", ""),
+            ("s3://bucket/", "bucket", ""),
+            ("s3://bucket/key", "bucket", "key"),
+            ("s3://my.bucket-1/a/b/c.txt", "my.bucket-1", "a/b/c.txt"),
+            ("s3://bucket/dir/", "bucket", "dir/"),
+            ("s3://bucket/a%20b", "bucket", "a b"),
+            ("s3://bucket/%E2%82%AC", "bucket", "€"),
+            ("s3://bucket/€", "bucket", "€"),
+        ];
+        for (input, bucket, key) in ok {
+            let url: S3Url = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!((url.bucket(), url.key()), (*bucket, *key), "{input}");
+        }
+        let bad = [
+            "",
+            "bucket/key",
+            "s3:/bucket",
+            "s3://",
+            "s3:///key",
+            "s3://Bucket/key",
+            "s3://b/key",
+            "s3://bucket_name/key",
+            "s3://-bucket/key",
+            "s3://bucket-/key",
+            "s3://a..b/key",
+            "s3://192.168.1.1/key",
+            "s3://bucket/%FF",
+            "s3://bucket/a%0Ab",
+        ];
+        for input in bad {
+            assert!(input.parse::<S3Url>().is_err(), "{input:?}");
+        }
+        assert!(format!("s3://bucket/{}", "k".repeat(1025)).parse::<S3Url>().is_err());
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for input in ["s3://bucket/", "s3://bucket/a/b.txt", "s3://bucket/a%20b%3Fc%23d", "s3://bucket/100%25"] {
+            let url: S3Url = input.parse().unwrap();
+            assert_eq!(url.to_string(), input);
+            assert_eq!(url.to_string().parse::<S3Url>().unwrap(), url);
+        }
+    }
+
+    #[test]
+    fn joins_and_names() {
+        let dir: S3Url = "s3://bucket/photos".parse().unwrap();
+        assert_eq!(dir.join("a.jpg").key(), "photos/a.jpg");
+        assert_eq!(dir.join("a.jpg").file_name(), Some("a.jpg"));
+        let root: S3Url = "s3://bucket".parse().unwrap();
+        assert_eq!(root.join("a").key(), "a");
+        assert_eq!(root.file_name(), None);
+    }
+}
