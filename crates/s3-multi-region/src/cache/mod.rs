@@ -50,6 +50,14 @@ pub trait BucketRegionCache: Send + Sync + std::fmt::Debug {
         scope: &'a str,
         bucket: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>>;
+
+    /// How many entries the tier holds, when it can tell.
+    fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Forgets every entry this crate wrote to the tier.
+    fn clear(&self) -> BoxFuture<'_, Result<(), CacheError>>;
 }
 
 impl BucketRegionCache for MemoryCache {
@@ -78,6 +86,16 @@ impl BucketRegionCache for MemoryCache {
         bucket: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>> {
         self.invalidate(scope, bucket);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
+        let len = self.len();
+        Box::pin(async move { Ok(Some(len)) })
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<(), CacheError>> {
+        MemoryCache::clear(self);
         Box::pin(async { Ok(()) })
     }
 }
