@@ -218,6 +218,26 @@ async fn route(
             tracing::debug!(region, ?bucket, status = %answer.status, "wrong-region answer");
             Ok(to_response(answer))
         }
+        Decision::Forward
+            if entry.is_none() && bucket.is_some() && !matches!(op, OpKind::CreateBucket) =>
+        {
+            // The global namespace has no such bucket: S3 says so from every region.
+            let request_id = shared.next_request_id();
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>\
+                 <Message>The specified bucket does not exist</Message><BucketName>{}</BucketName>\
+                 <RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>",
+                quick_xml::escape::partial_escape(bucket.unwrap_or_default())
+            );
+            Ok(to_response(ErrorAnswer {
+                status: StatusCode::NOT_FOUND,
+                headers: vec![
+                    ("content-type", "application/xml".into()),
+                    ("x-amz-request-id", request_id),
+                ],
+                body: (req.method() != Method::HEAD).then_some(body),
+            }))
+        }
         Decision::Forward => {
             let counters = shared.counters.bytes(region);
             let req = req.map(|inner| Body::http_body_unsync(CountingBody { inner, counters }));

@@ -54,6 +54,20 @@ pub(crate) fn bucket_region_for(
 
 /// Hands operations to s3s-fs unchanged. Written in the form `#[async_trait]` expands to, since
 /// the attribute does not see inside macro invocations.
+fn holds_a_file(dir: &std::path::Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            holds_a_file(&path)
+        } else {
+            true
+        }
+    })
+}
+
 macro_rules! delegate {
     ($($op:ident($input:ty) -> $output:ty;)*) => {
         $(
@@ -103,11 +117,9 @@ impl S3 for RegionStore {
         &self,
         req: S3Request<DeleteBucketInput>,
     ) -> S3Result<S3Response<DeleteBucketOutput>> {
-        // s3s-fs removes a bucket with everything in it; S3 refuses while it holds objects.
-        let path = self.root.join(&req.input.bucket);
-        if let Ok(mut entries) = std::fs::read_dir(&path)
-            && entries.next().is_some()
-        {
+        // s3s-fs removes a bucket with everything in it; S3 refuses while it holds objects. Empty
+        // directories that s3s-fs leaves behind after deletes are not objects.
+        if holds_a_file(&self.root.join(&req.input.bucket)) {
             return Err(s3_error!(BucketNotEmpty));
         }
         let bucket = req.input.bucket.clone();

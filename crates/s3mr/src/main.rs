@@ -1,36 +1,150 @@
-//! `s3mr`: S3 across regions from the terminal.
+//! `s3mr`: S3 across regions from the terminal, in the manner of `aws s3`.
 
+mod commands;
+mod context;
 mod demo;
 
-use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// An `aws s3`-style tool whose one client works with buckets in every region.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Print one line per redirect, probe and cache event on stderr.
-    #[arg(short, long, global = true)]
-    verbose: bool,
+    #[command(flatten)]
+    options: Options,
     #[command(subcommand)]
     command: Command,
 }
 
+/// Options shared by every command (each also read from the environment variable named).
+#[derive(Debug, Clone, Args)]
+pub struct Options {
+    /// Default region (otherwise the AWS config chain, then us-east-1). For `mb`, the new bucket's region.
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Send the first request of each call to this region (PHP's @region); a wrong one is corrected.
+    #[arg(long, global = true, env = "S3MR_AT_REGION")]
+    pub at_region: Option<String>,
+    /// Region → endpoint map for non-AWS sites: us-east-1=http://127.0.0.1:9101,...
+    #[arg(long, global = true, env = "S3MR_ENDPOINTS")]
+    pub endpoint_map: Option<String>,
+    /// Bucket-region cache: memory, file:///path/cache.db or redis://host:port/db.
+    #[arg(long, global = true, env = "S3MR_CACHE", default_value = "memory")]
+    pub cache: String,
+    /// Do not follow S3's wrong-region answers (behave like the plain SDK).
+    #[arg(long, global = true)]
+    pub no_redirects: bool,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// One line per redirect, probe and cache event on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// List buckets (with their regions), or objects under s3://bucket[/prefix].
+    Ls {
+        url: Option<String>,
+        /// List every key under the prefix, not one level.
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Write an object to standard output.
+    Cat { url: String },
+    /// Show an object's size, ETag, last modification and region.
+    Stat { url: String },
+    /// Copy local ↔ S3 or S3 → S3 (across regions). `-` is standard input or output.
+    Cp {
+        source: String,
+        destination: String,
+        /// Copy every object under a prefix or every file under a directory.
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Delete an object, or every object under a prefix with --recursive.
+    Rm {
+        url: String,
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Make a bucket in --region (or the default region).
+    Mb { url: String },
+    /// Remove a bucket; --force deletes its objects first.
+    Rb {
+        url: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the region of each bucket (discovering it).
+    Region {
+        #[arg(required = true)]
+        buckets: Vec<String>,
+    },
+    /// Print a presigned GET URL.
+    Presign {
+        url: String,
+        /// Validity: 90s, 15m, 1h, 7d (at most 7 days).
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        expires: Duration,
+    },
+    /// Inspect the configured bucket-region cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Start an embedded three-region emulator and walk one client across it, printing what
     /// routing did and how many requests each region received. Needs no AWS account.
     Demo,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Entries held by the configured shared tier.
+    Stats,
+    /// Forget every entry.
+    Clear,
+    /// The cached region of a bucket.
+    Get { bucket: String },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 90s, 15m, 1h or 7d, got {s:?}"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("unknown unit {unit:?}: use s, m, h or d")),
+    };
+    if secs == 0 || secs > 7 * 86_400 {
+        return Err("presigned URLs last from 1 second to 7 days".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    let code = runtime.block_on(run_cli());
+    // Exit without waiting for the runtime's blocking threads: one may sit in a read of standard
+    // input that will never return (an interrupted `cp -`).
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
+}
+
+async fn run_cli() -> i32 {
     let cli = Cli::parse();
-    let filter = if cli.verbose {
+    let filter = if cli.options.verbose {
         "s3_multi_region=debug"
     } else {
-        "off"
+        "s3_multi_region=warn"
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -39,15 +153,42 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .without_time()
+        .with_target(false)
         .init();
     let result = match cli.command {
-        Command::Demo => demo::run().await,
+        Command::Demo => demo::run()
+            .await
+            .map_err(|e| commands::CliError::Other(e.to_string())),
+        command => run(cli.options, command).await,
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(err) => {
             eprintln!("s3mr: {err}");
-            ExitCode::FAILURE
+            i32::from(err.exit_code())
         }
     }
+}
+
+async fn run(options: Options, command: Command) -> Result<(), commands::CliError> {
+    let ctx = context::Context::new(&options).await?;
+    let result = match command {
+        Command::Ls { url, recursive } => commands::ls(&ctx, url.as_deref(), recursive).await,
+        Command::Cat { url } => commands::cat(&ctx, &url).await,
+        Command::Stat { url } => commands::stat(&ctx, &url).await,
+        Command::Cp {
+            source,
+            destination,
+            recursive,
+        } => commands::cp(&ctx, &source, &destination, recursive).await,
+        Command::Rm { url, recursive } => commands::rm(&ctx, &url, recursive).await,
+        Command::Mb { url } => commands::mb(&ctx, &url).await,
+        Command::Rb { url, force } => commands::rb(&ctx, &url, force).await,
+        Command::Region { buckets } => commands::region(&ctx, &buckets).await,
+        Command::Presign { url, expires } => commands::presign(&ctx, &url, expires).await,
+        Command::Cache { action } => commands::cache(&ctx, action).await,
+        Command::Demo => unreachable!("handled above"),
+    };
+    ctx.client.flush_cache_writes().await;
+    result
 }

@@ -18,7 +18,9 @@ pub struct S3UrlError {
 pub fn is_valid_bucket_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     (3..=63).contains(&bytes.len())
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
         && !name.contains("..")
@@ -46,9 +48,15 @@ impl S3Url {
     /// A URL from parts, validating the bucket name.
     pub fn new(bucket: &str, key: &str) -> Result<Self, S3UrlError> {
         if !is_valid_bucket_name(bucket) {
-            return Err(S3UrlError { url: format!("s3://{bucket}/{key}"), reason: "invalid bucket name" });
+            return Err(S3UrlError {
+                url: format!("s3://{bucket}/{key}"),
+                reason: "invalid bucket name",
+            });
         }
-        Ok(Self { bucket: bucket.to_owned(), key: key.to_owned() })
+        Ok(Self {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        })
     }
 
     /// The bucket.
@@ -73,12 +81,19 @@ impl S3Url {
             key.push('/');
         }
         key.push_str(name);
-        Self { bucket: self.bucket.clone(), key }
+        Self {
+            bucket: self.bucket.clone(),
+            key,
+        }
     }
 
     /// The last path segment of the key.
     pub fn file_name(&self) -> Option<&str> {
-        self.key.trim_end_matches('/').rsplit('/').next().filter(|n| !n.is_empty())
+        self.key
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
     }
 }
 
@@ -86,8 +101,13 @@ impl FromStr for S3Url {
     type Err = S3UrlError;
 
     fn from_str(s: &str) -> Result<Self, S3UrlError> {
-        let error = |reason| S3UrlError { url: s.chars().take(256).collect(), reason };
-        let rest = s.strip_prefix("s3://").ok_or_else(|| error("expected s3://bucket/key"))?;
+        let error = |reason| S3UrlError {
+            url: s.chars().take(256).collect(),
+            reason,
+        };
+        let rest = s
+            .strip_prefix("s3://")
+            .ok_or_else(|| error("expected s3://bucket/key"))?;
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Err(error("no bucket"));
@@ -104,18 +124,29 @@ impl FromStr for S3Url {
         if key.contains(['\n', '\r', '\0']) {
             return Err(error("the key holds a line break or NUL"));
         }
-        Ok(Self { bucket: bucket.to_owned(), key: key.into_owned() })
+        Ok(Self {
+            bucket: bucket.to_owned(),
+            key: key.into_owned(),
+        })
     }
 }
 
 /// Characters escaped when a key is written as a URL: controls, `%`, space and `#`/`?`, which a
 /// URL would read as the start of a fragment or query.
-const KEY_ESCAPES: &percent_encoding::AsciiSet =
-    &percent_encoding::CONTROLS.add(b'%').add(b' ').add(b'#').add(b'?');
+const KEY_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b'%')
+    .add(b' ')
+    .add(b'#')
+    .add(b'?');
 
 impl fmt::Display for S3Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "s3://{}/{}", self.bucket, percent_encoding::utf8_percent_encode(&self.key, KEY_ESCAPES))
+        write!(
+            f,
+            "s3://{}/{}",
+            self.bucket,
+            percent_encoding::utf8_percent_encode(&self.key, KEY_ESCAPES)
+        )
     }
 }
 
@@ -158,12 +189,21 @@ mod tests {
         for input in bad {
             assert!(input.parse::<S3Url>().is_err(), "{input:?}");
         }
-        assert!(format!("s3://bucket/{}", "k".repeat(1025)).parse::<S3Url>().is_err());
+        assert!(
+            format!("s3://bucket/{}", "k".repeat(1025))
+                .parse::<S3Url>()
+                .is_err()
+        );
     }
 
     #[test]
     fn display_round_trips() {
-        for input in ["s3://bucket/", "s3://bucket/a/b.txt", "s3://bucket/a%20b%3Fc%23d", "s3://bucket/100%25"] {
+        for input in [
+            "s3://bucket/",
+            "s3://bucket/a/b.txt",
+            "s3://bucket/a%20b%3Fc%23d",
+            "s3://bucket/100%25",
+        ] {
             let url: S3Url = input.parse().unwrap();
             assert_eq!(url.to_string(), input);
             assert_eq!(url.to_string().parse::<S3Url>().unwrap(), url);

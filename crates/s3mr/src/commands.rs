@@ -1,0 +1,902 @@
+//! The commands. Each prints what `aws s3` would, or JSON with `--json`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
+    Delete, ObjectIdentifier,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use s3_multi_region::S3Url;
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+use crate::CacheAction;
+use crate::context::Context;
+
+/// Size of each uploaded part, and the most an upload holds in memory.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// CopyObject's limit; larger objects are copied part by part.
+const COPY_LIMIT: i64 = 5 * 1024 * 1024 * 1024;
+const COPY_PART: i64 = 512 * 1024 * 1024;
+
+/// What went wrong, as one line; usage errors exit 2, the rest 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{object}: {cause}")]
+    Object { object: String, cause: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliError {
+    CliError::Object {
+        object: object.to_string(),
+        cause: cause.to_string(),
+    }
+}
+
+/// One readable cause for an SDK error: routing's own error, S3's code and message, or why no
+/// answer came.
+fn s3_failed<E>(object: impl std::fmt::Display, err: SdkError<E>) -> CliError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if let Some(routing) = s3_multi_region::Error::find(&err) {
+        return failed(object, routing);
+    }
+    let cause = match &err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            match (service.err().code(), service.err().message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                // HEAD answers have no body: the SDK names them after the status alone.
+                (Some(code), None) if code != "NotFound" => code.to_owned(),
+                _ if status == 404 => "not found (404)".to_owned(),
+                _ if status == 403 => "access denied (403)".to_owned(),
+                _ => format!("S3 answered {status}"),
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
+            "no answer from the endpoint: {}",
+            aws_smithy_types::error::display::DisplayErrorContext(&err)
+        ),
+        _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+    };
+    failed(object, cause)
+}
+
+fn parse_url(s: &str) -> Result<S3Url, CliError> {
+    s.parse()
+        .map_err(|e: s3_multi_region::S3UrlError| CliError::Usage(e.to_string()))
+}
+
+fn progress(ctx: &Context, len: Option<u64>, what: &str) -> Option<ProgressBar> {
+    if ctx.options.json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(len.unwrap_or(0));
+    let template = if len.is_some() {
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}"
+    } else {
+        "{msg} {bytes} {bytes_per_sec}"
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    Some(bar)
+}
+
+fn print_json(value: serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).expect("JSON value")
+    );
+}
+
+/// Every key under `prefix` in `bucket`.
+async fn keys_under(
+    ctx: &Context,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<(String, i64)>, CliError> {
+    let mut pages = ctx
+        .client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    let mut keys = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| s3_failed(format!("s3://{bucket}/{prefix}"), e))?;
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| Some((o.key()?.to_owned(), o.size().unwrap_or(0)))),
+        );
+    }
+    Ok(keys)
+}
+
+fn dir_prefix(url: &S3Url) -> String {
+    match url.key() {
+        "" => String::new(),
+        k if k.ends_with('/') => k.to_owned(),
+        k => format!("{k}/"),
+    }
+}
+
+pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(), CliError> {
+    let Some(url) = url else {
+        let mut pages = ctx.client.list_buckets().into_paginator().send();
+        let mut rows = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| s3_failed("ListBuckets", e))?;
+            for bucket in page.buckets() {
+                let name = bucket.name().unwrap_or_default().to_owned();
+                let region = bucket.bucket_region().unwrap_or("?").to_owned();
+                let created = bucket
+                    .creation_date()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                rows.push((name, region, created));
+            }
+        }
+        if ctx.options.json {
+            print_json(json!(
+                rows.iter()
+                    .map(|(n, r, c)| json!({"name": n, "region": r, "created": c}))
+                    .collect::<Vec<_>>()
+            ));
+        } else {
+            for (name, region, created) in rows {
+                println!("{created:<22} {region:<16} {name}");
+            }
+        }
+        return Ok(());
+    };
+    let url = parse_url(url)?;
+    ctx.prefer_region(url.bucket());
+    let mut request = ctx
+        .client
+        .list_objects_v2()
+        .bucket(url.bucket())
+        .prefix(url.key());
+    if !recursive {
+        request = request.delimiter("/");
+    }
+    let mut pages = request.into_paginator().send();
+    let (mut dirs, mut objects) = (Vec::new(), Vec::new());
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| s3_failed(&url, e))?;
+        dirs.extend(
+            page.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_owned)),
+        );
+        for object in page.contents() {
+            let modified = object
+                .last_modified()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let etag = object
+                .e_tag()
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_owned();
+            objects.push((
+                object.key().unwrap_or_default().to_owned(),
+                object.size().unwrap_or(0),
+                modified,
+                etag,
+            ));
+        }
+    }
+    if ctx.options.json {
+        let mut entries: Vec<_> = dirs.iter().map(|d| json!({"prefix": d})).collect();
+        entries.extend(
+            objects
+                .iter()
+                .map(|(k, s, m, e)| json!({"key": k, "size": s, "last_modified": m, "etag": e})),
+        );
+        print_json(json!(entries));
+    } else {
+        for dir in dirs {
+            println!("{:>33} {dir}", "PRE");
+        }
+        for (key, size, modified, _) in objects {
+            println!("{modified:<22} {size:>10} {key}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn cat(ctx: &Context, url: &str) -> Result<(), CliError> {
+    let url = parse_url(url)?;
+    download(ctx, &url, None).await.map(drop)
+}
+
+pub async fn stat(ctx: &Context, url: &str) -> Result<(), CliError> {
+    let url = parse_url(url)?;
+    ctx.prefer_region(url.bucket());
+    let head = ctx
+        .client
+        .head_object()
+        .bucket(url.bucket())
+        .key(url.key())
+        .send()
+        .await
+        .map_err(|e| s3_failed(&url, e))?;
+    let region = ctx.client.cached_region(url.bucket()).unwrap_or_default();
+    let size = head.content_length().unwrap_or(0);
+    let etag = head
+        .e_tag()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_owned();
+    let modified = head
+        .last_modified()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let content_type = head.content_type().unwrap_or_default().to_owned();
+    if ctx.options.json {
+        print_json(
+            json!({"url": url.to_string(), "size": size, "etag": etag, "last_modified": modified,
+            "content_type": content_type, "region": region}),
+        );
+    } else {
+        println!(
+            "url:           {url}\nsize:          {size}\netag:          {etag}\nlast modified: {modified}\ncontent type:  {content_type}\nregion:        {region}"
+        );
+    }
+    Ok(())
+}
+
+/// Where `cp` reads or writes.
+enum Location {
+    Stdio,
+    Local(PathBuf),
+    S3(S3Url),
+}
+
+fn location(s: &str) -> Result<Location, CliError> {
+    Ok(match s {
+        "-" => Location::Stdio,
+        s if s.starts_with("s3://") => Location::S3(parse_url(s)?),
+        s => Location::Local(PathBuf::from(s)),
+    })
+}
+
+pub async fn cp(
+    ctx: &Context,
+    source: &str,
+    destination: &str,
+    recursive: bool,
+) -> Result<(), CliError> {
+    let (from, to) = (location(source)?, location(destination)?);
+    if recursive {
+        return cp_recursive(ctx, from, to).await;
+    }
+    match (from, to) {
+        (Location::S3(src), Location::S3(dst)) => {
+            let dst = if dst.is_directory() {
+                dst.join(src.file_name().unwrap_or_default())
+            } else {
+                dst
+            };
+            copy_object(ctx, &src, &dst).await?;
+            println!("copy: {src} to {dst}");
+        }
+        (Location::S3(src), Location::Stdio) => download(ctx, &src, None).await.map(drop)?,
+        (Location::S3(src), Location::Local(path)) => {
+            let path = if path.is_dir() {
+                path.join(src.file_name().unwrap_or("download"))
+            } else {
+                path
+            };
+            download(ctx, &src, Some(&path)).await?;
+            println!("download: {src} to {}", path.display());
+        }
+        (Location::Stdio, Location::S3(dst)) => {
+            upload(ctx, tokio::io::stdin(), None, &dst).await?;
+        }
+        (Location::Local(path), Location::S3(dst)) => {
+            let dst = if dst.is_directory() {
+                dst.join(
+                    &path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                )
+            } else {
+                dst
+            };
+            upload_file(ctx, &path, &dst).await?;
+            println!("upload: {} to {dst}", path.display());
+        }
+        _ => {
+            return Err(CliError::Usage(
+                "cp needs at least one s3:// location".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn upload_file(ctx: &Context, path: &Path, dst: &S3Url) -> Result<u64, CliError> {
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| failed(path.display(), e))?;
+    let len = file
+        .metadata()
+        .await
+        .map_err(|e| failed(path.display(), e))?
+        .len();
+    upload(ctx, file, Some(len), dst).await
+}
+
+/// Reads up to `PART_SIZE` bytes (fewer only at the end of the input).
+async fn read_part(reader: &mut (impl AsyncRead + Unpin), what: &str) -> Result<Vec<u8>, CliError> {
+    let mut part = Vec::with_capacity(PART_SIZE);
+    let mut limited = reader.take(PART_SIZE as u64);
+    limited
+        .read_to_end(&mut part)
+        .await
+        .map_err(|e| failed(what, e))?;
+    Ok(part)
+}
+
+/// Streams `reader` to `dst`: one PutObject when it fits in one part, a multipart upload (one
+/// part in memory at a time) otherwise. On any error or Ctrl-C the multipart upload is aborted,
+/// so no partial object ever appears.
+async fn upload(
+    ctx: &Context,
+    mut reader: impl AsyncRead + Unpin,
+    len: Option<u64>,
+    dst: &S3Url,
+) -> Result<u64, CliError> {
+    ctx.prefer_region(dst.bucket());
+    let bar = progress(ctx, len, &format!("upload {dst}"));
+    let first = read_part(&mut reader, "input").await?;
+    if first.len() < PART_SIZE {
+        let size = first.len() as u64;
+        ctx.client
+            .put_object()
+            .bucket(dst.bucket())
+            .key(dst.key())
+            .body(ByteStream::from(first))
+            .send()
+            .await
+            .map_err(|e| s3_failed(dst, e))?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        return Ok(size);
+    }
+    let created = ctx
+        .client
+        .create_multipart_upload()
+        .bucket(dst.bucket())
+        .key(dst.key())
+        .send()
+        .await
+        .map_err(|e| s3_failed(dst, e))?;
+    let upload_id = created
+        .upload_id()
+        .ok_or_else(|| failed(dst, "S3 returned no upload id"))?
+        .to_owned();
+    let parts = async {
+        let mut parts = Vec::new();
+        let mut part = first;
+        let mut total = 0u64;
+        while !part.is_empty() {
+            let number = parts.len() as i32 + 1;
+            let size = part.len() as u64;
+            let out = ctx
+                .client
+                .upload_part()
+                .bucket(dst.bucket())
+                .key(dst.key())
+                .upload_id(&upload_id)
+                .part_number(number)
+                .body(ByteStream::from(part))
+                .send()
+                .await
+                .map_err(|e| s3_failed(dst, e))?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(out.e_tag().map(str::to_owned))
+                    .build(),
+            );
+            total += size;
+            if let Some(bar) = &bar {
+                bar.set_position(total);
+            }
+            part = read_part(&mut reader, "input").await?;
+        }
+        Ok::<_, CliError>((parts, total))
+    };
+    let outcome = tokio::select! {
+        result = parts => result,
+        _ = tokio::signal::ctrl_c() => Err(failed(dst, "interrupted")),
+    };
+    let finished = match outcome {
+        Ok((parts, total)) => ctx
+            .client
+            .complete_multipart_upload()
+            .bucket(dst.bucket())
+            .key(dst.key())
+            .upload_id(&upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| total)
+            .map_err(|e| s3_failed(dst, e)),
+        Err(err) => Err(err),
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if finished.is_err() {
+        let abort = ctx
+            .client
+            .abort_multipart_upload()
+            .bucket(dst.bucket())
+            .key(dst.key())
+            .upload_id(&upload_id);
+        if let Err(err) = abort.send().await {
+            eprintln!(
+                "s3mr: {dst}: could not abort multipart upload {upload_id}: {}",
+                s3_failed(dst, err)
+            );
+        }
+    }
+    finished
+}
+
+/// Writes `src` to `path` (through a temporary file renamed at the end) or to standard output.
+async fn download(ctx: &Context, src: &S3Url, path: Option<&Path>) -> Result<u64, CliError> {
+    ctx.prefer_region(src.bucket());
+    let out = ctx
+        .client
+        .get_object()
+        .bucket(src.bucket())
+        .key(src.key())
+        .send()
+        .await
+        .map_err(|e| s3_failed(src, e))?;
+    let bar = progress(
+        ctx,
+        out.content_length().map(|l| l as u64),
+        &format!("download {src}"),
+    );
+    let mut body = out.body;
+    let mut written = 0u64;
+    match path {
+        None => {
+            let mut stdout = tokio::io::stdout();
+            while let Some(chunk) = body.try_next().await.map_err(|e| failed(src, e))? {
+                stdout
+                    .write_all(&chunk)
+                    .await
+                    .map_err(|e| failed("standard output", e))?;
+                written += chunk.len() as u64;
+            }
+            stdout
+                .flush()
+                .await
+                .map_err(|e| failed("standard output", e))?;
+        }
+        Some(path) => {
+            let tmp = path.with_extension("s3mr-partial");
+            let mut file = tokio::fs::File::create(&tmp)
+                .await
+                .map_err(|e| failed(tmp.display(), e))?;
+            let copied = async {
+                while let Some(chunk) = body.try_next().await.map_err(|e| failed(src, e))? {
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| failed(tmp.display(), e))?;
+                    written += chunk.len() as u64;
+                    if let Some(bar) = &bar {
+                        bar.set_position(written);
+                    }
+                }
+                file.flush().await.map_err(|e| failed(tmp.display(), e))
+            };
+            if let Err(err) = copied.await {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(err);
+            }
+            tokio::fs::rename(&tmp, path)
+                .await
+                .map_err(|e| failed(path.display(), e))?;
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(written)
+}
+
+/// `bucket/key` as CopySource wants it: the key percent-encoded, `/` kept.
+fn copy_source(src: &S3Url) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    format!(
+        "{}/{}",
+        src.bucket(),
+        percent_encoding::utf8_percent_encode(src.key(), KEEP)
+    )
+}
+
+/// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above.
+async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliError> {
+    ctx.prefer_region(src.bucket());
+    ctx.prefer_region(dst.bucket());
+    let head = ctx
+        .client
+        .head_object()
+        .bucket(src.bucket())
+        .key(src.key())
+        .send()
+        .await
+        .map_err(|e| s3_failed(src, e))?;
+    let size = head.content_length().unwrap_or(0);
+    if size <= COPY_LIMIT {
+        ctx.client
+            .copy_object()
+            .bucket(dst.bucket())
+            .key(dst.key())
+            .copy_source(copy_source(src))
+            .send()
+            .await
+            .map_err(|e| s3_failed(dst, e))?;
+        return Ok(());
+    }
+    let created = ctx
+        .client
+        .create_multipart_upload()
+        .bucket(dst.bucket())
+        .key(dst.key())
+        .send()
+        .await
+        .map_err(|e| s3_failed(dst, e))?;
+    let upload_id = created.upload_id().unwrap_or_default().to_owned();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let copied: Result<(), CliError> = async {
+        while start < size {
+            let end = (start + COPY_PART).min(size) - 1;
+            let number = parts.len() as i32 + 1;
+            let out = ctx
+                .client
+                .upload_part_copy()
+                .bucket(dst.bucket())
+                .key(dst.key())
+                .upload_id(&upload_id)
+                .part_number(number)
+                .copy_source(copy_source(src))
+                .copy_source_range(format!("bytes={start}-{end}"))
+                .send()
+                .await
+                .map_err(|e| s3_failed(dst, e))?;
+            let etag = out
+                .copy_part_result()
+                .and_then(|r| r.e_tag())
+                .map(str::to_owned);
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(etag)
+                    .build(),
+            );
+            start = end + 1;
+        }
+        ctx.client
+            .complete_multipart_upload()
+            .bucket(dst.bucket())
+            .key(dst.key())
+            .upload_id(&upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts.clone()))
+                    .build(),
+            )
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| s3_failed(dst, e))
+    }
+    .await;
+    if copied.is_err() {
+        let _ = ctx
+            .client
+            .abort_multipart_upload()
+            .bucket(dst.bucket())
+            .key(dst.key())
+            .upload_id(&upload_id)
+            .send()
+            .await;
+    }
+    copied
+}
+
+fn local_files(root: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| failed(dir.display(), e))? {
+            let path = entry.map_err(|e| failed(dir.display(), e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(root).expect("under root");
+                let name: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                files.push((name.join("/"), path));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+async fn cp_recursive(ctx: &Context, from: Location, to: Location) -> Result<(), CliError> {
+    match (from, to) {
+        (Location::Local(dir), Location::S3(dst)) => {
+            for (name, path) in local_files(&dir)? {
+                let target = dst.join(&name);
+                upload_file(ctx, &path, &target).await?;
+                println!("upload: {} to {target}", path.display());
+            }
+        }
+        (Location::S3(src), to) => {
+            let prefix = dir_prefix(&src);
+            ctx.prefer_region(src.bucket());
+            for (key, _) in keys_under(ctx, src.bucket(), &prefix).await? {
+                let relative = &key[prefix.len()..];
+                let from =
+                    S3Url::new(src.bucket(), &key).map_err(|e| CliError::Usage(e.to_string()))?;
+                match &to {
+                    Location::S3(dst) => {
+                        let target = dst.join(relative);
+                        copy_object(ctx, &from, &target).await?;
+                        println!("copy: {from} to {target}");
+                    }
+                    Location::Local(dir) => {
+                        let path = dir.join(relative);
+                        if let Some(parent) = path.parent() {
+                            std::fs::create_dir_all(parent)
+                                .map_err(|e| failed(parent.display(), e))?;
+                        }
+                        download(ctx, &from, Some(&path)).await?;
+                        println!("download: {from} to {}", path.display());
+                    }
+                    Location::Stdio => {
+                        return Err(CliError::Usage(
+                            "cannot copy a prefix to standard output".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {
+            return Err(CliError::Usage(
+                "cp --recursive copies a directory to s3:// or an s3:// prefix anywhere".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliError> {
+    let url = parse_url(url)?;
+    ctx.prefer_region(url.bucket());
+    if !recursive {
+        if url.key().is_empty() {
+            return Err(CliError::Usage(format!(
+                "{url} is a bucket: use rb, or rm --recursive to empty it"
+            )));
+        }
+        ctx.client
+            .delete_object()
+            .bucket(url.bucket())
+            .key(url.key())
+            .send()
+            .await
+            .map_err(|e| s3_failed(&url, e))?;
+        println!("delete: {url}");
+        return Ok(());
+    }
+    let keys = keys_under(ctx, url.bucket(), &dir_prefix(&url)).await?;
+    for batch in keys.chunks(1000) {
+        let objects: Vec<ObjectIdentifier> = batch
+            .iter()
+            .filter_map(|(k, _)| ObjectIdentifier::builder().key(k).build().ok())
+            .collect();
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| failed(&url, e))?;
+        let out = ctx
+            .client
+            .delete_objects()
+            .bucket(url.bucket())
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| s3_failed(&url, e))?;
+        if let Some(error) = out.errors().first() {
+            return Err(failed(
+                format!("s3://{}/{}", url.bucket(), error.key().unwrap_or_default()),
+                error.message().unwrap_or("not deleted"),
+            ));
+        }
+        for (key, _) in batch {
+            println!("delete: s3://{}/{key}", url.bucket());
+        }
+    }
+    Ok(())
+}
+
+pub async fn mb(ctx: &Context, url: &str) -> Result<(), CliError> {
+    let url = parse_url(url)?;
+    let region = ctx
+        .options
+        .region
+        .clone()
+        .unwrap_or_else(|| ctx.client.default_region().to_owned());
+    let mut request = ctx.client.create_bucket().bucket(url.bucket());
+    if region != "us-east-1" {
+        let config = CreateBucketConfiguration::builder()
+            .location_constraint(BucketLocationConstraint::from(region.as_str()))
+            .build();
+        request = request.create_bucket_configuration(config);
+    }
+    request.send().await.map_err(|e| s3_failed(&url, e))?;
+    println!("make_bucket: {} ({region})", url.bucket());
+    Ok(())
+}
+
+pub async fn rb(ctx: &Context, url: &str, force: bool) -> Result<(), CliError> {
+    let url = parse_url(url)?;
+    if !url.key().is_empty() {
+        return Err(CliError::Usage(format!("{url} is not a bucket")));
+    }
+    if force {
+        rm(ctx, &url.to_string(), true).await?;
+    }
+    ctx.prefer_region(url.bucket());
+    ctx.client
+        .delete_bucket()
+        .bucket(url.bucket())
+        .send()
+        .await
+        .map_err(|e| s3_failed(&url, e))?;
+    println!("remove_bucket: {}", url.bucket());
+    Ok(())
+}
+
+pub async fn region(ctx: &Context, buckets: &[String]) -> Result<(), CliError> {
+    let mut found = serde_json::Map::new();
+    for bucket in buckets {
+        let name = bucket.trim_start_matches("s3://").trim_end_matches('/');
+        if !s3_multi_region::is_valid_bucket_name(name) {
+            return Err(CliError::Usage(format!("invalid bucket name {name:?}")));
+        }
+        let region = ctx
+            .client
+            .bucket_region(name)
+            .await
+            .map_err(|e| failed(format!("s3://{name}"), e))?;
+        if !ctx.options.json {
+            println!("{name}\t{region}");
+        }
+        found.insert(name.to_owned(), json!(region));
+    }
+    if ctx.options.json {
+        print_json(serde_json::Value::Object(found));
+    }
+    Ok(())
+}
+
+pub async fn presign(ctx: &Context, url: &str, expires: Duration) -> Result<(), CliError> {
+    let url = parse_url(url)?;
+    ctx.prefer_region(url.bucket());
+    let signed = ctx
+        .client
+        .presigned_get_object(url.bucket(), url.key(), expires)
+        .await
+        .map_err(|e| failed(&url, e))?;
+    if ctx.options.json {
+        print_json(json!({"url": signed.uri(), "expires_in_seconds": expires.as_secs()}));
+    } else {
+        println!("{}", signed.uri());
+    }
+    Ok(())
+}
+
+pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
+    let shared = ctx.client.shared_cache();
+    let scope = ctx.client.cache_scope();
+    match action {
+        CacheAction::Stats => {
+            let entries = match shared {
+                Some(cache) => cache
+                    .entries()
+                    .await
+                    .map_err(|e| failed(&ctx.options.cache, e))?,
+                None => Some(ctx.client.memory_cache().len()),
+            };
+            let shown = entries.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
+            if ctx.options.json {
+                print_json(json!({"cache": ctx.options.cache, "scope": scope, "entries": entries}));
+            } else {
+                println!(
+                    "cache:   {}\nscope:   {scope}\nentries: {shown}",
+                    ctx.options.cache
+                );
+            }
+        }
+        CacheAction::Clear => {
+            ctx.client.memory_cache().clear();
+            if let Some(cache) = shared {
+                cache
+                    .clear()
+                    .await
+                    .map_err(|e| failed(&ctx.options.cache, e))?;
+            }
+            println!("cleared {}", ctx.options.cache);
+        }
+        CacheAction::Get { bucket } => {
+            let region = match shared {
+                Some(cache) => cache
+                    .get(scope, &bucket)
+                    .await
+                    .map_err(|e| failed(&ctx.options.cache, e))?,
+                None => ctx.client.cached_region(&bucket),
+            };
+            if ctx.options.json {
+                print_json(json!({"bucket": bucket, "region": region}));
+            } else {
+                println!("{bucket}\t{}", region.as_deref().unwrap_or("-"));
+            }
+            if region.is_none() {
+                return Err(failed(format!("s3://{bucket}"), "not in the cache"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Builds the one multi-region client every command uses.
+
+use aws_config::BehaviorVersion;
+use aws_sdk_s3::config::Region;
+use s3_multi_region::{EndpointMap, MultiRegionClient, shared_cache_from_url, validate_region};
+
+use crate::Options;
+use crate::commands::CliError;
+
+pub struct Context {
+    pub client: MultiRegionClient,
+    pub options: Options,
+}
+
+impl Context {
+    pub async fn new(options: &Options) -> Result<Self, CliError> {
+        if let Some(region) = options.region.as_deref().or(options.at_region.as_deref()) {
+            validate_region(region).map_err(|e| CliError::Usage(e.to_string()))?;
+        }
+        let endpoints: Option<EndpointMap> = match &options.endpoint_map {
+            Some(map) => Some(
+                map.parse()
+                    .map_err(|e: s3_multi_region::Error| CliError::Usage(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(s3_multi_region::http_client());
+        if let Some(region) = &options.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        let mut sdk = loader.load().await;
+        if sdk.region().is_none() {
+            let fallback = endpoints
+                .as_ref()
+                .and_then(|m| m.regions().next())
+                .unwrap_or("us-east-1");
+            sdk = sdk
+                .to_builder()
+                .region(Region::new(fallback.to_owned()))
+                .build();
+        }
+        let mut builder = MultiRegionClient::builder(&sdk).routing(!options.no_redirects);
+        if let Some(map) = endpoints {
+            builder = builder.endpoint_map(map);
+        }
+        let shared =
+            shared_cache_from_url(&options.cache).map_err(|e| CliError::Usage(e.to_string()))?;
+        if let Some(shared) = shared {
+            builder = builder.shared_cache(shared);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        Ok(Self {
+            client,
+            options: options.clone(),
+        })
+    }
+
+    /// `--at-region`: the first request for `bucket` goes there. In a one-command process this
+    /// is the same as seeding the memory tier: an explicit region that is wrong is corrected by
+    /// S3's redirect either way.
+    pub fn prefer_region(&self, bucket: &str) {
+        if let Some(region) = &self.options.at_region {
+            self.client
+                .memory_cache()
+                .insert(self.client.cache_scope(), bucket, region);
+        }
+    }
+}
