@@ -28,12 +28,12 @@ type Constructor<C> = Box<dyn Fn(&SdkConfig) -> C + Send + Sync>;
 ///     .http_client(s3_multi_region::http_client())
 ///     .load()
 ///     .await;
-/// // Any service: pass its client constructor (here S3's; SQS, DynamoDB, ... work the same way).
-/// let clients = RegionalClients::new(&sdk, aws_sdk_s3::Client::new);
-/// let tokyo = clients.client("ap-northeast-1")?; // built on first use, then shared
-/// let home = clients.default_client();            // the SdkConfig's region
-/// tokyo.list_buckets().send().await?;
-/// # let _ = home;
+/// // Any service: pass its client constructor. Here SQS.
+/// let sqs = RegionalClients::new(&sdk, aws_sdk_sqs::Client::new).with_capacity(8);
+/// let queue = sqs.client("eu-west-1")?.create_queue().queue_name("orders").send().await?;
+/// let tokyo = sqs.client("ap-northeast-1")?.list_queues().send().await?; // built on first use
+/// let home = sqs.default_client(); // the SdkConfig's own region
+/// # let _ = (queue, tokyo, home);
 /// # Ok(()) }
 /// ```
 pub struct RegionalClients<C> {

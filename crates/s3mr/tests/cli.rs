@@ -173,6 +173,30 @@ async fn buckets_objects_and_cross_region_copies() {
     .await;
     let listing = cli.json(&["ls", "s3://cli-east/backup/"]).await;
     assert_eq!(listing[0]["key"], "backup/small.txt");
+    // A local directory tree up, and a prefix back down.
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("a/b")).unwrap();
+    std::fs::write(tree.join("top.txt"), b"top").unwrap();
+    std::fs::write(tree.join("a/b/deep.txt"), b"deep").unwrap();
+    cli.ok(&[
+        "cp",
+        "--recursive",
+        tree.to_str().unwrap(),
+        "s3://cli-sydney/tree",
+    ])
+    .await;
+    let back = dir.path().join("tree-back");
+    cli.ok(&[
+        "cp",
+        "--recursive",
+        "s3://cli-sydney/tree/",
+        back.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(std::fs::read(back.join("a/b/deep.txt")).unwrap(), b"deep");
+    assert_eq!(std::fs::read(back.join("top.txt")).unwrap(), b"top");
+    cli.ok(&["rm", "--recursive", "s3://cli-sydney/tree"]).await;
+
     let top = cli.json(&["ls", "s3://cli-euro/"]).await;
     assert!(
         top.as_array()
