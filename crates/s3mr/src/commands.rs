@@ -392,18 +392,7 @@ async fn upload(
         }
         return Ok(size);
     }
-    let created = ctx
-        .client
-        .create_multipart_upload()
-        .bucket(dst.bucket())
-        .key(dst.key())
-        .send()
-        .await
-        .map_err(|e| s3_failed(dst, e))?;
-    let upload_id = created
-        .upload_id()
-        .ok_or_else(|| failed(dst, "S3 returned no upload id"))?
-        .to_owned();
+    let upload = Multipart::start(ctx, dst).await?;
     let parts = async {
         let mut parts = Vec::new();
         let mut part = first;
@@ -416,7 +405,7 @@ async fn upload(
                 .upload_part()
                 .bucket(dst.bucket())
                 .key(dst.key())
-                .upload_id(&upload_id)
+                .upload_id(&upload.id)
                 .part_number(number)
                 .body(ByteStream::from(part))
                 .send()
@@ -434,46 +423,15 @@ async fn upload(
             }
             part = read_part(&mut reader, "input").await?;
         }
-        Ok::<_, CliError>((parts, total))
+        Ok::<_, CliError>((total, parts))
     };
     let outcome = tokio::select! {
         result = parts => result,
         _ = tokio::signal::ctrl_c() => Err(failed(dst, "interrupted")),
     };
-    let finished = match outcome {
-        Ok((parts, total)) => ctx
-            .client
-            .complete_multipart_upload()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .upload_id(&upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .send()
-            .await
-            .map(|_| total)
-            .map_err(|e| s3_failed(dst, e)),
-        Err(err) => Err(err),
-    };
+    let finished = upload.finish(outcome).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
-    }
-    if finished.is_err() {
-        let abort = ctx
-            .client
-            .abort_multipart_upload()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .upload_id(&upload_id);
-        if let Err(err) = abort.send().await {
-            eprintln!(
-                "s3mr: {dst}: could not abort multipart upload {upload_id}: {}",
-                s3_failed(dst, err)
-            );
-        }
     }
     finished
 }
@@ -543,6 +501,75 @@ async fn download(ctx: &Context, src: &S3Url, path: Option<&Path>) -> Result<u64
     Ok(written)
 }
 
+/// One multipart upload to `dst`: started, then completed with its parts or aborted, so that no
+/// partial object ever appears.
+struct Multipart<'a> {
+    ctx: &'a Context,
+    dst: &'a S3Url,
+    id: String,
+}
+
+impl<'a> Multipart<'a> {
+    async fn start(ctx: &'a Context, dst: &'a S3Url) -> Result<Self, CliError> {
+        let created = ctx
+            .client
+            .create_multipart_upload()
+            .bucket(dst.bucket())
+            .key(dst.key())
+            .send()
+            .await
+            .map_err(|e| s3_failed(dst, e))?;
+        let id = created
+            .upload_id()
+            .ok_or_else(|| failed(dst, "S3 returned no upload id"))?
+            .to_owned();
+        Ok(Self { ctx, dst, id })
+    }
+
+    /// Completes with the parts when `outcome` is good; aborts otherwise (or if completing fails).
+    async fn finish<T>(
+        &self,
+        outcome: Result<(T, Vec<CompletedPart>), CliError>,
+    ) -> Result<T, CliError> {
+        let completed = match outcome {
+            Ok((value, parts)) => self
+                .ctx
+                .client
+                .complete_multipart_upload()
+                .bucket(self.dst.bucket())
+                .key(self.dst.key())
+                .upload_id(&self.id)
+                .multipart_upload(
+                    CompletedMultipartUpload::builder()
+                        .set_parts(Some(parts))
+                        .build(),
+                )
+                .send()
+                .await
+                .map(|_| value)
+                .map_err(|e| s3_failed(self.dst, e)),
+            Err(err) => Err(err),
+        };
+        if completed.is_err() {
+            let abort = self
+                .ctx
+                .client
+                .abort_multipart_upload()
+                .bucket(self.dst.bucket())
+                .key(self.dst.key());
+            if let Err(err) = abort.upload_id(&self.id).send().await {
+                eprintln!(
+                    "s3mr: {}: could not abort multipart upload {}: {}",
+                    self.dst,
+                    self.id,
+                    s3_failed(self.dst, err)
+                );
+            }
+        }
+        completed
+    }
+}
+
 /// `bucket/key` as CopySource wants it: the key percent-encoded, `/` kept.
 fn copy_source(src: &S3Url) -> String {
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -582,18 +609,9 @@ async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliE
             .map_err(|e| s3_failed(dst, e))?;
         return Ok(());
     }
-    let created = ctx
-        .client
-        .create_multipart_upload()
-        .bucket(dst.bucket())
-        .key(dst.key())
-        .send()
-        .await
-        .map_err(|e| s3_failed(dst, e))?;
-    let upload_id = created.upload_id().unwrap_or_default().to_owned();
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let copied: Result<(), CliError> = async {
+    let upload = Multipart::start(ctx, dst).await?;
+    let copied = async {
+        let (mut parts, mut start) = (Vec::new(), 0);
         while start < size {
             let end = (start + COPY_PART).min(size) - 1;
             let number = parts.len() as i32 + 1;
@@ -602,7 +620,7 @@ async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliE
                 .upload_part_copy()
                 .bucket(dst.bucket())
                 .key(dst.key())
-                .upload_id(&upload_id)
+                .upload_id(&upload.id)
                 .part_number(number)
                 .copy_source(copy_source(src))
                 .copy_source_range(format!("bytes={start}-{end}"))
@@ -621,33 +639,10 @@ async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliE
             );
             start = end + 1;
         }
-        ctx.client
-            .complete_multipart_upload()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .upload_id(&upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts.clone()))
-                    .build(),
-            )
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| s3_failed(dst, e))
+        Ok(((), parts))
     }
     .await;
-    if copied.is_err() {
-        let _ = ctx
-            .client
-            .abort_multipart_upload()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .upload_id(&upload_id)
-            .send()
-            .await;
-    }
-    copied
+    upload.finish(copied).await
 }
 
 fn local_files(root: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
