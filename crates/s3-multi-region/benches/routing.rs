@@ -146,6 +146,36 @@ fn memory_lookup() {
     println!("memory_cache_lookup_hit {:.1} ns", median(per_lookup));
 }
 
+/// Client-side cost of one call without the network: presigning runs the whole pipeline
+/// (interceptors, endpoint resolution, signing) but sends nothing.
+async fn presign_cost(emu: &Emulator, sdk: &SdkConfig) {
+    let raw = raw_client(emu, sdk);
+    let multi = multi_client(emu, sdk);
+    multi.bucket_region("bench").await.unwrap();
+    let config =
+        aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(60)).unwrap();
+    let (mut raw_us, mut multi_us) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        for (client, out) in [(&raw, &mut raw_us), (&*multi, &mut multi_us)] {
+            let started = Instant::now();
+            for _ in 0..2000 {
+                client
+                    .get_object()
+                    .bucket("bench")
+                    .key("4k")
+                    .presigned(config.clone())
+                    .await
+                    .unwrap();
+            }
+            out.push(started.elapsed().as_secs_f64() * 1e6 / 2000.0);
+        }
+    }
+    let (r, m) = (median(raw_us), median(multi_us));
+    println!("presign_call_raw {r:.1} us");
+    println!("presign_call_multi_region {m:.1} us");
+    println!("routing_cpu_per_call {:.1} us", m - r);
+}
+
 /// Median latency of `get` hits on a shared tier.
 async fn shared_lookup(name: &str, cache: &dyn BucketRegionCache) {
     cache.put("aws", "bench-bucket", "eu-west-1").await.unwrap();
@@ -287,6 +317,7 @@ async fn main() {
         }
         None => println!("redis_cache_lookup_hit skipped (no redis-server installed)"),
     }
+    presign_cost(&emu, &sdk).await;
     warm_gets(&emu, &sdk, 1).await;
     warm_gets(&emu, &sdk, 32).await;
     cold_first_call(&emu, &sdk).await;
