@@ -18,6 +18,12 @@ pub(crate) struct RegionStore {
     pub(crate) registry: Arc<Registry>,
 }
 
+impl RegionStore {
+    fn is_directory(&self, bucket: &str, key: &str) -> bool {
+        !key.is_empty() && !key.contains("..") && self.root.join(bucket).join(key).is_dir()
+    }
+}
+
 /// What a CreateBucket `LocationConstraint` means at an endpoint of `endpoint_region`.
 ///
 /// us-east-1 accepts any other region's constraint (and none, for itself) but rejects an explicit
@@ -204,12 +210,32 @@ impl S3 for RegionStore {
         Ok(S3Response::new(output))
     }
 
+    // s3s-fs keeps `a/b` as a file in directory `a`; S3 has no object `a` then, so neither do we
+    // (s3s-fs would fail to open the directory and answer 500).
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        if self.is_directory(&req.input.bucket, &req.input.key) {
+            return Err(s3_error!(NoSuchKey));
+        }
+        self.fs.get_object(req).await
+    }
+
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        if self.is_directory(&req.input.bucket, &req.input.key) {
+            return Err(s3_error!(NoSuchKey));
+        }
+        self.fs.head_object(req).await
+    }
+
     delegate! {
         copy_object(CopyObjectInput) -> CopyObjectOutput;
         delete_object(DeleteObjectInput) -> DeleteObjectOutput;
         delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
-        get_object(GetObjectInput) -> GetObjectOutput;
-        head_object(HeadObjectInput) -> HeadObjectOutput;
         list_objects(ListObjectsInput) -> ListObjectsOutput;
         list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
         put_object(PutObjectInput) -> PutObjectOutput;

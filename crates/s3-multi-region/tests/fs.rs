@@ -1,0 +1,116 @@
+//! `S3Fs` against the emulator: buckets in two regions, the client's default a third.
+
+mod common;
+
+use std::pin::pin;
+
+use aws_sdk_s3::primitives::ByteStream;
+use common::{R1, R2, world};
+use futures::StreamExt;
+use s3_multi_region::fs::{EntryKind, FsError, S3Fs};
+
+#[tokio::test]
+async fn first_stat_on_an_uncached_bucket_is_correct() {
+    let w = world().await;
+    w.bucket_with_object("fs-euro", R1, "dir/file.txt", b"twelve bytes")
+        .await;
+    let fs = S3Fs::new(w.client());
+
+    let meta = fs
+        .metadata(&"s3://fs-euro/dir/file.txt".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!((meta.kind, meta.size), (EntryKind::File, 12));
+    assert!(meta.etag.is_some() && meta.modified.is_some());
+    assert_eq!(
+        w.requests(),
+        (1, 1, 0),
+        "bodiless 301 followed, not read as 'not found'"
+    );
+
+    let dir = fs
+        .metadata(&"s3://fs-euro/dir".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(dir.kind, EntryKind::Directory);
+    assert_eq!(
+        fs.metadata(&"s3://fs-euro".parse().unwrap())
+            .await
+            .unwrap()
+            .kind,
+        EntryKind::Directory
+    );
+    assert!(
+        fs.exists(&"s3://fs-euro/dir/".parse().unwrap())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !fs.exists(&"s3://fs-euro/nothing".parse().unwrap())
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        fs.metadata(&"s3://fs-absent-bucket/x".parse().unwrap())
+            .await,
+        Err(FsError::S3 { .. } | FsError::NotFound(_))
+    ));
+    assert!(matches!(
+        fs.metadata(&"s3://fs-absent-bucket".parse().unwrap()).await,
+        Err(FsError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn read_dir_pages_lazily_through_thousands_of_keys() {
+    let w = world().await;
+    w.emu.seed_bucket("fs-sydney", R2).unwrap();
+    let direct = w.direct(R2);
+    let puts = (0..2100).map(|i| {
+        let direct = direct.clone();
+        async move {
+            let key = if i % 700 == 0 {
+                format!("many/sub{i}/x")
+            } else {
+                format!("many/k{i:05}")
+            };
+            direct
+                .put_object()
+                .bucket("fs-sydney")
+                .key(key)
+                .body(ByteStream::from_static(b"v"))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    futures::stream::iter(puts)
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    w.emu.reset_counters();
+
+    let fs = S3Fs::new(w.client());
+    let mut entries = pin!(fs.read_dir(&"s3://fs-sydney/many".parse().unwrap()));
+    let first = entries.next().await.unwrap().unwrap();
+    assert_eq!(
+        w.requests(),
+        (1, 0, 1),
+        "reading the first entry fetched one page (after one redirect)"
+    );
+    let mut all = vec![first];
+    while let Some(entry) = entries.next().await {
+        all.push(entry.unwrap());
+    }
+    let dirs = all
+        .iter()
+        .filter(|e| e.kind == EntryKind::Directory)
+        .count();
+    let files = all.iter().filter(|e| e.kind == EntryKind::File).count();
+    assert_eq!((dirs, files), (3, 2097));
+    assert_eq!(w.requests(), (1, 0, 3), "2100 keys: three pages of 1000");
+    assert!(
+        all.iter()
+            .any(|e| e.url.to_string() == "s3://fs-sydney/many/sub700/")
+    );
+}
