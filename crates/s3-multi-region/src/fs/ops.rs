@@ -104,6 +104,12 @@ impl S3Fs {
         Self { client }
     }
 
+    /// A writer that streams to `url` in 8 MiB parts, 4 uploading at once (at most ~40 MiB in
+    /// memory). Call `shutdown` (`AsyncWriteExt::shutdown`) to finish; dropping it aborts.
+    pub fn create(&self, url: &S3Url) -> crate::fs::S3Writer {
+        crate::fs::S3Writer::new(self.client.clone(), url.clone(), 8 * 1024 * 1024, 4)
+    }
+
     /// The client underneath.
     pub fn client(&self) -> &MultiRegionClient {
         &self.client

@@ -1,0 +1,291 @@
+//! `S3Writer`: an `AsyncWrite` that streams a multipart upload with bounded memory.
+//!
+//! Full parts go through a bounded channel to a background task that starts the multipart upload
+//! on the first part and uploads up to `parallel` parts at once; at most `parallel + 1` parts are
+//! ever in memory. `shutdown` sends the last bytes and waits: an object that fits in one part is
+//! a single PutObject, a larger one is completed. Dropping the writer before `shutdown`, or any
+//! failed part, aborts the upload: no partial object ever becomes visible.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncWrite;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio_util::sync::PollSender;
+
+use crate::client::MultiRegionClient;
+use crate::fs::S3Url;
+
+/// S3's smallest part (all but the last).
+pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
+
+enum Message {
+    Part(Bytes),
+    Finish(Bytes, oneshot::Sender<io::Result<()>>),
+}
+
+/// Streams bytes to `s3://bucket/key` (see the module docs).
+pub struct S3Writer {
+    part_size: usize,
+    buffer: BytesMut,
+    sender: PollSender<Message>,
+    finishing: Option<oneshot::Receiver<io::Result<()>>>,
+    done: bool,
+}
+
+impl std::fmt::Debug for S3Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Writer")
+            .field("part_size", &self.part_size)
+            .field("buffered", &self.buffer.len())
+            .finish()
+    }
+}
+
+fn io_error(url: &S3Url, message: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("{url}: {message}"))
+}
+
+impl S3Writer {
+    /// A writer to `url` with parts of `part_size` bytes (at least 5 MiB), `parallel` uploading at once.
+    pub fn new(client: MultiRegionClient, url: S3Url, part_size: usize, parallel: usize) -> Self {
+        let part_size = part_size.max(MIN_PART_SIZE);
+        let (tx, rx) = mpsc::channel(1);
+        tokio::spawn(upload(client, url, rx, parallel.max(1)));
+        Self {
+            part_size,
+            buffer: BytesMut::with_capacity(part_size),
+            sender: PollSender::new(tx),
+            finishing: None,
+            done: false,
+        }
+    }
+
+    fn poll_send(
+        &mut self,
+        cx: &mut Context<'_>,
+        message: impl FnOnce(&mut Self) -> Message,
+    ) -> Poll<io::Result<()>> {
+        ready!(self.sender.poll_reserve(cx))
+            .map_err(|_| io::Error::other("the upload failed and was aborted"))?;
+        let message = message(self);
+        self.sender
+            .send_item(message)
+            .map_err(|_| io::Error::other("the upload failed and was aborted"))?;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for S3Writer {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.finishing.is_some() || self.done {
+            return Poll::Ready(Err(io::Error::other("write after shutdown")));
+        }
+        if self.buffer.len() >= self.part_size {
+            let part_size = self.part_size;
+            ready!(self.poll_send(cx, |w| Message::Part(w.buffer.split_to(part_size).freeze())))?;
+        }
+        let room = self.part_size - self.buffer.len().min(self.part_size);
+        let n = buf.len().min(room);
+        self.buffer.extend_from_slice(&buf[..n]);
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Parts are sent as they fill; S3 has nothing smaller to flush to.
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.done {
+            return Poll::Ready(Ok(()));
+        }
+        if self.finishing.is_none() {
+            let (tx, rx) = oneshot::channel();
+            let mut tx = Some(tx);
+            ready!(self.poll_send(cx, |w| Message::Finish(
+                w.buffer.split().freeze(),
+                tx.take().expect("once")
+            )))?;
+            self.finishing = Some(rx);
+        }
+        let rx = self.finishing.as_mut().expect("set above");
+        let result = ready!(Pin::new(rx).poll(cx))
+            .unwrap_or_else(|_| Err(io::Error::other("the upload task ended")));
+        self.done = true;
+        self.finishing = None;
+        Poll::Ready(result)
+    }
+}
+
+use std::future::Future;
+
+fn sdk_error(url: &S3Url, err: impl std::error::Error) -> io::Error {
+    io_error(
+        url,
+        aws_smithy_types::error::display::DisplayErrorContext(err),
+    )
+}
+
+/// The state of one upload in the background task.
+struct Upload {
+    client: MultiRegionClient,
+    url: S3Url,
+    parallel: usize,
+    upload_id: Option<String>,
+    in_flight: JoinSet<io::Result<CompletedPart>>,
+    done: Vec<CompletedPart>,
+    next: i32,
+}
+
+impl Upload {
+    async fn send_part(&mut self, part: Bytes) -> io::Result<()> {
+        if self.upload_id.is_none() {
+            let created = self
+                .client
+                .create_multipart_upload()
+                .bucket(self.url.bucket())
+                .key(self.url.key())
+                .send()
+                .await
+                .map_err(|e| sdk_error(&self.url, e))?;
+            let id = created
+                .upload_id()
+                .ok_or_else(|| io_error(&self.url, "S3 returned no upload id"))?;
+            self.upload_id = Some(id.to_owned());
+        }
+        while self.in_flight.len() >= self.parallel {
+            self.join_one().await?;
+        }
+        let (client, url, number) = (self.client.clone(), self.url.clone(), self.next);
+        let id = self.upload_id.clone().expect("started above");
+        self.next += 1;
+        self.in_flight.spawn(async move {
+            let out = client
+                .upload_part()
+                .bucket(url.bucket())
+                .key(url.key())
+                .upload_id(id)
+                .part_number(number)
+                .body(ByteStream::from(part))
+                .send()
+                .await
+                .map_err(|e| sdk_error(&url, e))?;
+            Ok(CompletedPart::builder()
+                .part_number(number)
+                .set_e_tag(out.e_tag().map(str::to_owned))
+                .build())
+        });
+        Ok(())
+    }
+
+    async fn join_one(&mut self) -> io::Result<()> {
+        if let Some(joined) = self.in_flight.join_next().await {
+            self.done.push(joined.map_err(io::Error::other)??);
+        }
+        Ok(())
+    }
+
+    async fn finish(&mut self, last: Bytes) -> io::Result<()> {
+        let Some(id) = self.upload_id.clone() else {
+            // Everything fitted in one part: one PutObject.
+            self.client
+                .put_object()
+                .bucket(self.url.bucket())
+                .key(self.url.key())
+                .body(ByteStream::from(last))
+                .send()
+                .await
+                .map_err(|e| sdk_error(&self.url, e))?;
+            return Ok(());
+        };
+        if !last.is_empty() {
+            self.send_part(last).await?;
+        }
+        while !self.in_flight.is_empty() {
+            self.join_one().await?;
+        }
+        let mut parts = std::mem::take(&mut self.done);
+        parts.sort_by_key(|p| p.part_number());
+        self.client
+            .complete_multipart_upload()
+            .bucket(self.url.bucket())
+            .key(self.url.key())
+            .upload_id(id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| sdk_error(&self.url, e))?;
+        Ok(())
+    }
+
+    async fn abort(&mut self) {
+        self.in_flight.abort_all();
+        while self.in_flight.join_next().await.is_some() {}
+        let Some(id) = self.upload_id.take() else {
+            return;
+        };
+        let abort = self
+            .client
+            .abort_multipart_upload()
+            .bucket(self.url.bucket())
+            .key(self.url.key())
+            .upload_id(id);
+        if let Err(err) = abort.send().await {
+            tracing::warn!(url = %self.url, err = %sdk_error(&self.url, err), "could not abort a multipart upload");
+        }
+    }
+}
+
+/// The background task: parts in, one upload out; aborted on any failure or a dropped writer.
+async fn upload(
+    client: MultiRegionClient,
+    url: S3Url,
+    mut rx: mpsc::Receiver<Message>,
+    parallel: usize,
+) {
+    let mut state = Upload {
+        client,
+        url: url.clone(),
+        parallel,
+        upload_id: None,
+        in_flight: JoinSet::new(),
+        done: Vec::new(),
+        next: 1,
+    };
+    let mut reply = None;
+    let result = loop {
+        match rx.recv().await {
+            Some(Message::Part(part)) => {
+                if let Err(err) = state.send_part(part).await {
+                    break Err(err);
+                }
+            }
+            Some(Message::Finish(last, to)) => {
+                reply = Some(to);
+                break state.finish(last).await;
+            }
+            None => break Err(io_error(&url, "writer dropped before shutdown")),
+        }
+    };
+    if let Err(err) = &result {
+        tracing::debug!(%err, "aborting upload");
+        state.abort().await;
+    }
+    if let Some(reply) = reply {
+        let _ = reply.send(result);
+    }
+}
