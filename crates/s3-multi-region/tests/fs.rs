@@ -194,3 +194,86 @@ async fn a_dropped_writer_leaves_no_object_and_no_upload() {
     }
     assert!(!fs.exists(&url).await.unwrap(), "no partial object");
 }
+
+#[tokio::test]
+async fn reader_reads_seeks_within_its_buffer_and_pins_the_etag() {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    const MIB: usize = 1024 * 1024;
+    let w = world().await;
+    let data: Vec<u8> = (0..3 * MIB + 5).map(|i| (i * 7 % 256) as u8).collect();
+    w.bucket_with_object("fs-reads", R1, "blob", &data).await;
+    let url: s3_multi_region::S3Url = "s3://fs-reads/blob".parse().unwrap();
+    let client = w.client();
+
+    let mut reader = s3_multi_region::fs::S3Reader::open(client.clone(), url.clone(), MIB)
+        .await
+        .unwrap();
+    assert_eq!(reader.size(), data.len() as u64);
+    let mut all = Vec::new();
+    reader.read_to_end(&mut all).await.unwrap();
+    assert_eq!(all, data);
+    let gets = |w: &common::World| w.emu.counters().requests_by_method(R1, "GET");
+    assert_eq!(gets(&w), 4, "3 MiB + 5 bytes in 1 MiB ranges");
+    assert_eq!(
+        w.requests(),
+        (1, 5, 0),
+        "HEAD 301 at R0, then HEAD + 4 ranged GETs at R1"
+    );
+
+    // Inside the buffer (the last range): no new request.
+    reader
+        .seek(std::io::SeekFrom::Start((3 * MIB + 1) as u64))
+        .await
+        .unwrap();
+    let mut two = [0u8; 2];
+    reader.read_exact(&mut two).await.unwrap();
+    assert_eq!(two, data[3 * MIB + 1..3 * MIB + 3]);
+    assert_eq!(gets(&w), 4);
+    // Back to the start: one ranged GET; from the end: inside the buffer again.
+    reader.seek(std::io::SeekFrom::Start(10)).await.unwrap();
+    reader.read_exact(&mut two).await.unwrap();
+    assert_eq!(two, data[10..12]);
+    assert_eq!(gets(&w), 5);
+    assert_eq!(
+        reader.seek(std::io::SeekFrom::End(-2)).await.unwrap(),
+        (data.len() - 2) as u64
+    );
+    reader.read_exact(&mut two).await.unwrap();
+    assert_eq!(two, data[data.len() - 2..]);
+    assert!(
+        reader
+            .seek(std::io::SeekFrom::Current(-(data.len() as i64) - 1))
+            .await
+            .is_err()
+    );
+
+    // An overwrite while reading is an error, never mixed bytes.
+    let mut pinned = s3_multi_region::fs::S3Reader::open(client.clone(), url.clone(), MIB)
+        .await
+        .unwrap();
+    let mut first = [0u8; 10];
+    pinned.read_exact(&mut first).await.unwrap();
+    w.direct(R1)
+        .put_object()
+        .bucket("fs-reads")
+        .key("blob")
+        .body(ByteStream::from(vec![0u8; 3 * MIB + 5]))
+        .send()
+        .await
+        .unwrap();
+    pinned
+        .seek(std::io::SeekFrom::Start((2 * MIB) as u64))
+        .await
+        .unwrap();
+    let err = pinned.read_exact(&mut first).await.unwrap_err();
+    assert!(
+        err.to_string().contains("changed while it was read"),
+        "{err}"
+    );
+
+    let missing = S3Fs::new(client)
+        .open(&"s3://fs-reads/nothing".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+}

@@ -104,6 +104,16 @@ impl S3Fs {
         Self { client }
     }
 
+    /// A reader of `url`, pinned to its current ETag, reading ahead 8 MiB per ranged GET.
+    pub async fn open(&self, url: &S3Url) -> std::io::Result<crate::fs::S3Reader> {
+        crate::fs::S3Reader::open(
+            self.client.clone(),
+            url.clone(),
+            crate::fs::DEFAULT_READ_AHEAD,
+        )
+        .await
+    }
+
     /// A writer that streams to `url` in 8 MiB parts, 4 uploading at once (at most ~40 MiB in
     /// memory). Call `shutdown` (`AsyncWriteExt::shutdown`) to finish; dropping it aborts.
     pub fn create(&self, url: &S3Url) -> crate::fs::S3Writer {

@@ -1,0 +1,201 @@
+//! `S3Reader`: `AsyncRead + AsyncSeek` over ranged GETs, with a read-ahead buffer.
+//!
+//! The object's ETag is pinned when it is opened: every range is asked for with `If-Match` and
+//! checked on arrival, so an object overwritten while it is read gives a clear error, never bytes
+//! of two versions. Seeking inside the buffer fetches nothing.
+
+use std::io::{self, SeekFrom};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use tokio::io::{AsyncRead, AsyncSeek, ReadBuf};
+
+use crate::client::MultiRegionClient;
+use crate::fs::S3Url;
+
+/// Default read-ahead: how much one ranged GET asks for.
+pub const DEFAULT_READ_AHEAD: usize = 8 * 1024 * 1024;
+
+type Fetch = BoxFuture<'static, io::Result<Bytes>>;
+
+/// Reads `s3://bucket/key` (see the module docs). Open it with [`crate::fs::S3Fs::open`].
+pub struct S3Reader {
+    client: MultiRegionClient,
+    url: S3Url,
+    etag: String,
+    size: u64,
+    position: u64,
+    buffer: Bytes,
+    buffer_start: u64,
+    read_ahead: usize,
+    fetch: Option<(u64, Fetch)>,
+}
+
+impl std::fmt::Debug for S3Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Reader")
+            .field("url", &self.url.to_string())
+            .field("size", &self.size)
+            .field("position", &self.position)
+            .finish_non_exhaustive()
+    }
+}
+
+fn io_error(url: &S3Url, message: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("{url}: {message}"))
+}
+
+impl S3Reader {
+    /// Opens `url` (one HeadObject), reading ahead `read_ahead` bytes per request.
+    pub async fn open(
+        client: MultiRegionClient,
+        url: S3Url,
+        read_ahead: usize,
+    ) -> io::Result<Self> {
+        let head = client
+            .head_object()
+            .bucket(url.bucket())
+            .key(url.key())
+            .send()
+            .await
+            .map_err(|e| {
+                if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) {
+                    io::Error::new(io::ErrorKind::NotFound, format!("{url}: no such object"))
+                } else {
+                    io_error(
+                        &url,
+                        aws_smithy_types::error::display::DisplayErrorContext(e),
+                    )
+                }
+            })?;
+        let etag = head
+            .e_tag()
+            .ok_or_else(|| io_error(&url, "S3 sent no ETag"))?
+            .to_owned();
+        Ok(Self {
+            client,
+            url,
+            etag,
+            size: head.content_length().unwrap_or(0).max(0) as u64,
+            position: 0,
+            buffer: Bytes::new(),
+            buffer_start: 0,
+            read_ahead: read_ahead.max(1),
+            fetch: None,
+        })
+    }
+
+    /// The object's size when it was opened.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The ETag the reader is pinned to.
+    pub fn etag(&self) -> &str {
+        &self.etag
+    }
+
+    fn start_fetch(&self, from: u64) -> Fetch {
+        let (client, url, etag) = (self.client.clone(), self.url.clone(), self.etag.clone());
+        let end = (from + self.read_ahead as u64).min(self.size) - 1;
+        Box::pin(async move {
+            let out = client
+                .get_object()
+                .bucket(url.bucket())
+                .key(url.key())
+                .range(format!("bytes={from}-{end}"))
+                .if_match(&etag)
+                .send()
+                .await
+                .map_err(|e| match e.raw_response().map(|r| r.status().as_u16()) {
+                    Some(412) => io_error(
+                        &url,
+                        "the object changed while it was read (ETag no longer matches)",
+                    ),
+                    _ => io_error(
+                        &url,
+                        aws_smithy_types::error::display::DisplayErrorContext(e),
+                    ),
+                })?;
+            if out.e_tag() != Some(etag.as_str()) {
+                return Err(io_error(
+                    &url,
+                    "the object changed while it was read (ETag no longer matches)",
+                ));
+            }
+            let bytes = out
+                .body
+                .collect()
+                .await
+                .map_err(|e| io_error(&url, e))?
+                .into_bytes();
+            if bytes.len() as u64 != end - from + 1 {
+                return Err(io_error(
+                    &url,
+                    format!(
+                        "asked for {} bytes at {from}, got {}",
+                        end - from + 1,
+                        bytes.len()
+                    ),
+                ));
+            }
+            Ok(bytes)
+        })
+    }
+}
+
+impl AsyncRead for S3Reader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            if self.position >= self.size || out.remaining() == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            let offset = self.position.wrapping_sub(self.buffer_start);
+            if self.position >= self.buffer_start && offset < self.buffer.len() as u64 {
+                let available = &self.buffer[offset as usize..];
+                let n = available.len().min(out.remaining());
+                out.put_slice(&available[..n]);
+                self.position += n as u64;
+                return Poll::Ready(Ok(()));
+            }
+            let position = self.position;
+            if self
+                .fetch
+                .as_ref()
+                .is_none_or(|(from, _)| *from != position)
+            {
+                let fetch = self.start_fetch(position);
+                self.fetch = Some((position, fetch));
+            }
+            let (from, fetch) = self.fetch.as_mut().expect("set above");
+            let from = *from;
+            let bytes = ready!(fetch.as_mut().poll(cx));
+            self.fetch = None;
+            self.buffer = bytes?;
+            self.buffer_start = from;
+        }
+    }
+}
+
+impl AsyncSeek for S3Reader {
+    fn start_seek(mut self: Pin<&mut Self>, to: SeekFrom) -> io::Result<()> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.size.checked_add_signed(d),
+            SeekFrom::Current(d) => self.position.checked_add_signed(d),
+        };
+        self.position = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Poll::Ready(Ok(self.position))
+    }
+}
