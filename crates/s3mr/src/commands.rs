@@ -5,21 +5,23 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
     Delete, ObjectIdentifier,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Writer;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use crate::CacheAction;
 use crate::context::Context;
 
-/// Size of each uploaded part, and the most an upload holds in memory.
+/// Size of each uploaded part.
 const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts uploading at once; an upload holds at most this many parts plus one in memory.
+const UPLOAD_PARALLELISM: usize = 2;
 /// CopyObject's limit; larger objects are copied part by part.
 const COPY_LIMIT: i64 = 5 * 1024 * 1024 * 1024;
 const COPY_PART: i64 = 512 * 1024 * 1024;
@@ -135,14 +137,6 @@ async fn keys_under(
         );
     }
     Ok(keys)
-}
-
-fn dir_prefix(url: &S3Url) -> String {
-    match url.key() {
-        "" => String::new(),
-        k if k.ends_with('/') => k.to_owned(),
-        k => format!("{k}/"),
-    }
 }
 
 pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(), CliError> {
@@ -354,20 +348,9 @@ async fn upload_file(ctx: &Context, path: &Path, dst: &S3Url) -> Result<u64, Cli
     upload(ctx, file, Some(len), dst).await
 }
 
-/// Reads up to `PART_SIZE` bytes (fewer only at the end of the input).
-async fn read_part(reader: &mut (impl AsyncRead + Unpin), what: &str) -> Result<Vec<u8>, CliError> {
-    let mut part = Vec::with_capacity(PART_SIZE);
-    let mut limited = reader.take(PART_SIZE as u64);
-    limited
-        .read_to_end(&mut part)
-        .await
-        .map_err(|e| failed(what, e))?;
-    Ok(part)
-}
-
-/// Streams `reader` to `dst`: one PutObject when it fits in one part, a multipart upload (one
-/// part in memory at a time) otherwise. On any error or Ctrl-C the multipart upload is aborted,
-/// so no partial object ever appears.
+/// Streams `reader` to `dst` through the library's `S3Writer`: one PutObject when it fits in one
+/// part, a multipart upload with bounded memory otherwise. On an error or Ctrl-C the upload is
+/// aborted before returning, so no partial object ever appears.
 async fn upload(
     ctx: &Context,
     mut reader: impl AsyncRead + Unpin,
@@ -376,64 +359,49 @@ async fn upload(
 ) -> Result<u64, CliError> {
     ctx.prefer_region(dst.bucket());
     let bar = progress(ctx, len, &format!("upload {dst}"));
-    let first = read_part(&mut reader, "input").await?;
-    if first.len() < PART_SIZE {
-        let size = first.len() as u64;
-        ctx.client
-            .put_object()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .body(ByteStream::from(first))
-            .send()
-            .await
-            .map_err(|e| s3_failed(dst, e))?;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
-        return Ok(size);
-    }
-    let upload = Multipart::start(ctx, dst).await?;
-    let parts = async {
-        let mut parts = Vec::new();
-        let mut part = first;
+    let mut writer = S3Writer::new(
+        ctx.client.clone(),
+        dst.clone(),
+        PART_SIZE,
+        UPLOAD_PARALLELISM,
+    );
+    let copied = async {
+        let mut chunk = vec![0u8; 256 * 1024];
         let mut total = 0u64;
-        while !part.is_empty() {
-            let number = parts.len() as i32 + 1;
-            let size = part.len() as u64;
-            let out = ctx
-                .client
-                .upload_part()
-                .bucket(dst.bucket())
-                .key(dst.key())
-                .upload_id(&upload.id)
-                .part_number(number)
-                .body(ByteStream::from(part))
-                .send()
+        loop {
+            let n = reader
+                .read(&mut chunk)
                 .await
-                .map_err(|e| s3_failed(dst, e))?;
-            parts.push(
-                CompletedPart::builder()
-                    .part_number(number)
-                    .set_e_tag(out.e_tag().map(str::to_owned))
-                    .build(),
-            );
-            total += size;
+                .map_err(|e| failed("input", e))?;
+            if n == 0 {
+                break;
+            }
+            writer
+                .write_all(&chunk[..n])
+                .await
+                .map_err(|e| CliError::Other(e.to_string()))?;
+            total += n as u64;
             if let Some(bar) = &bar {
                 bar.set_position(total);
             }
-            part = read_part(&mut reader, "input").await?;
         }
-        Ok::<_, CliError>((total, parts))
+        writer
+            .shutdown()
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        Ok(total)
     };
     let outcome = tokio::select! {
-        result = parts => result,
+        result = copied => result,
         _ = tokio::signal::ctrl_c() => Err(failed(dst, "interrupted")),
     };
-    let finished = upload.finish(outcome).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    finished
+    if outcome.is_err() {
+        writer.abort().await;
+    }
+    outcome
 }
 
 /// Writes `src` to `path` (through a temporary file renamed at the end) or to standard output.
@@ -677,7 +645,7 @@ async fn cp_recursive(ctx: &Context, from: Location, to: Location) -> Result<(),
             }
         }
         (Location::S3(src), to) => {
-            let prefix = dir_prefix(&src);
+            let prefix = src.dir_prefix();
             ctx.prefer_region(src.bucket());
             for (key, _) in keys_under(ctx, src.bucket(), &prefix).await? {
                 let relative = &key[prefix.len()..];
@@ -734,7 +702,7 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
         println!("delete: {url}");
         return Ok(());
     }
-    let keys = keys_under(ctx, url.bucket(), &dir_prefix(&url)).await?;
+    let keys = keys_under(ctx, url.bucket(), &url.dir_prefix()).await?;
     for batch in keys.chunks(1000) {
         let objects: Vec<ObjectIdentifier> = batch
             .iter()

@@ -174,11 +174,7 @@ impl S3Fs {
                 Err(err) => return Err(s3_error(url, err)),
             }
         }
-        let prefix = if url.key().ends_with('/') {
-            url.key().to_owned()
-        } else {
-            format!("{}/", url.key())
-        };
+        let prefix = url.dir_prefix();
         let listing = self
             .client
             .list_objects_v2()
@@ -210,11 +206,7 @@ impl S3Fs {
         &self,
         url: &S3Url,
     ) -> impl Stream<Item = Result<DirEntry, FsError>> + Send + 'static {
-        let prefix = match url.key() {
-            "" => String::new(),
-            k if k.ends_with('/') => k.to_owned(),
-            k => format!("{k}/"),
-        };
+        let prefix = url.dir_prefix();
         let pages = self
             .client
             .list_objects_v2()

@@ -74,6 +74,16 @@ impl S3Url {
         self.key.is_empty() || self.key.ends_with('/')
     }
 
+    /// The key prefix of this URL read as a directory: empty for the bucket, else the key with
+    /// one trailing `/`.
+    pub fn dir_prefix(&self) -> String {
+        match self.key.as_str() {
+            "" => String::new(),
+            k if k.ends_with('/') => k.to_owned(),
+            k => format!("{k}/"),
+        }
+    }
+
     /// The URL of `name` inside this directory.
     pub fn join(&self, name: &str) -> S3Url {
         let mut key = self.key.clone();
@@ -218,5 +228,8 @@ mod tests {
         let root: S3Url = "s3://bucket".parse().unwrap();
         assert_eq!(root.join("a").key(), "a");
         assert_eq!(root.file_name(), None);
+        assert_eq!(root.dir_prefix(), "");
+        assert_eq!(dir.dir_prefix(), "photos/");
+        assert_eq!(dir.join("x/").dir_prefix(), "photos/x/");
     }
 }

@@ -27,6 +27,7 @@ pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 enum Message {
     Part(Bytes),
     Finish(Bytes, oneshot::Sender<io::Result<()>>),
+    Abort(oneshot::Sender<io::Result<()>>),
 }
 
 /// Streams bytes to `s3://bucket/key` (see the module docs).
@@ -63,6 +64,18 @@ impl S3Writer {
             sender: PollSender::new(tx),
             finishing: None,
             done: false,
+        }
+    }
+
+    /// Abandons the upload and waits until S3 has been told (AbortMultipartUpload): use it when
+    /// the process may exit right after, where dropping the writer would abort too late.
+    pub async fn abort(self) {
+        let Some(sender) = self.sender.get_ref().cloned() else {
+            return;
+        };
+        let (tx, rx) = oneshot::channel();
+        if sender.send(Message::Abort(tx)).await.is_ok() {
+            let _ = rx.await;
         }
     }
 
@@ -277,6 +290,10 @@ async fn upload(
             Some(Message::Finish(last, to)) => {
                 reply = Some(to);
                 break state.finish(last).await;
+            }
+            Some(Message::Abort(to)) => {
+                reply = Some(to);
+                break Err(io_error(&url, "upload aborted"));
             }
             None => break Err(io_error(&url, "writer dropped before shutdown")),
         }
