@@ -156,6 +156,7 @@ async fn handle(
         &mut shared.faults.lock().expect("faults lock"),
         &region,
         bucket.as_deref(),
+        method.as_str(),
     );
     let response = match fault {
         Some(FaultKind::DropConnection) => {

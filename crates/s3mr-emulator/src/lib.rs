@@ -25,6 +25,7 @@ mod answers;
 mod counters;
 mod front;
 mod io;
+mod listing;
 mod registry;
 mod request;
 mod store;
@@ -188,6 +189,7 @@ impl EmulatorBuilder {
         std::fs::create_dir_all(&root).map_err(data_error)?;
         let registry =
             Arc::new(Registry::open(Some(data_dir.join("registry.json"))).map_err(data_error)?);
+        let uploads = Arc::new(store::OpenUploads::default());
         let fs = Arc::new(
             s3s_fs::FileSystem::new(&root)
                 .map_err(|e| data_error(std::io::Error::other(format!("{e:?}"))))?,
@@ -219,6 +221,7 @@ impl EmulatorBuilder {
                 fs: fs.clone(),
                 root: root.clone(),
                 registry: registry.clone(),
+                uploads: uploads.clone(),
             };
             let mut builder = s3s::service::S3ServiceBuilder::new(store);
             builder.set_auth(s3s::auth::SimpleAuth::from_single(
@@ -256,6 +259,7 @@ impl EmulatorBuilder {
             tasks,
             access_key: self.access_key,
             secret_key: self.secret_key,
+            uploads,
             _temp: temp,
         })
     }
@@ -268,6 +272,7 @@ pub struct Emulator {
     tasks: Vec<JoinHandle<()>>,
     access_key: String,
     secret_key: String,
+    uploads: Arc<store::OpenUploads>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -331,6 +336,12 @@ impl Emulator {
     /// The counters now.
     pub fn counters(&self) -> CountersSnapshot {
         self.shared.counters.snapshot()
+    }
+
+    /// Multipart uploads started in any bucket and neither completed nor aborted (what
+    /// ListMultipartUploads lists).
+    pub fn open_uploads(&self) -> usize {
+        self.uploads.count()
     }
 
     /// Sets every counter to zero.

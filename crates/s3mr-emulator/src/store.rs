@@ -16,11 +16,156 @@ pub(crate) struct RegionStore {
     pub(crate) fs: Arc<FileSystem>,
     pub(crate) root: PathBuf,
     pub(crate) registry: Arc<Registry>,
+    pub(crate) uploads: Arc<OpenUploads>,
 }
+
+/// Multipart uploads started and neither completed nor aborted, shared by all regions.
+///
+/// s3s-fs records only who started an upload, not for which bucket and key, so it cannot answer
+/// ListMultipartUploads; this registry can, which is how tests prove no upload is left dangling.
+#[derive(Debug, Default)]
+pub(crate) struct OpenUploads {
+    by_id: std::sync::Mutex<std::collections::BTreeMap<String, OpenUpload>>,
+}
+
+#[derive(Debug, Clone)]
+struct OpenUpload {
+    bucket: String,
+    key: String,
+    initiated: std::time::SystemTime,
+}
+
+impl OpenUploads {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, OpenUpload>> {
+        self.by_id.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn started(&self, id: &str, bucket: &str, key: &str) {
+        let upload = OpenUpload {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            initiated: std::time::SystemTime::now(),
+        };
+        self.lock().insert(id.to_owned(), upload);
+    }
+
+    fn ended(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    /// Open uploads in `bucket` whose key starts with `prefix`, ordered by key then id.
+    fn in_bucket(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Vec<(String, String, std::time::SystemTime)> {
+        let mut found: Vec<_> = self
+            .lock()
+            .iter()
+            .filter(|(_, u)| u.bucket == bucket && u.key.starts_with(prefix))
+            .map(|(id, u)| (u.key.clone(), id.clone(), u.initiated))
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// How many uploads are open in all buckets.
+    pub(crate) fn count(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// The file that stands for a directory marker object `dir/` inside directory `dir`.
+const MARKER: &str = ".s3mr-directory-marker";
+/// The ETag of an empty object (MD5 of nothing), which S3 gives directory markers.
+const EMPTY_ETAG: &str = "d41d8cd98f00b204e9800998ecf8427e";
 
 impl RegionStore {
     fn is_directory(&self, bucket: &str, key: &str) -> bool {
         !key.is_empty() && !key.contains("..") && self.root.join(bucket).join(key).is_dir()
+    }
+
+    /// The marker file of `key` (ending in `/`), if the key is safe to map to a path.
+    fn marker_path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
+        let safe = key.ends_with('/')
+            && !key.starts_with('/')
+            && key.split('/').all(|part| part != ".." && part != ".");
+        safe.then(|| self.root.join(bucket).join(key).join(MARKER))
+    }
+
+    /// Every key of `bucket`, sorted: files as they are, marker files as `dir/`.
+    fn keys(&self, bucket: &str) -> std::io::Result<Vec<String>> {
+        let bucket_root = self.root.join(bucket);
+        let mut keys = Vec::new();
+        let mut stack = vec![bucket_root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                let path = entry.path();
+                if entry.file_type()?.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let Ok(relative) = path.strip_prefix(&bucket_root) else {
+                    continue;
+                };
+                let Some(key) = relative.to_str().map(|k| k.replace('\\', "/")) else {
+                    continue;
+                };
+                match key.strip_suffix(MARKER) {
+                    Some(dir) if dir.is_empty() || dir.ends_with('/') => keys.push(dir.to_owned()),
+                    _ => keys.push(key),
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    /// s3s-fs completes a multipart upload over an existing object keeping that object's stored
+    /// whole-object checksums, which then no longer match the bytes (and SDKs reject the GET).
+    /// S3 gives a multipart object only part-level checksums, so drop the stale ones.
+    fn forget_stale_checksums(&self, bucket: &str, key: &str) {
+        let encode = |s: &str| base64_simd::URL_SAFE_NO_PAD.encode_to_string(s);
+        let path = self.root.join(format!(
+            ".bucket-{}.object-{}.internal.json",
+            encode(bucket),
+            encode(key)
+        ));
+        let Ok(text) = std::fs::read(&path) else {
+            return;
+        };
+        let Ok(mut info) =
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&text)
+        else {
+            return;
+        };
+        info.retain(|name, _| !name.starts_with("checksum_"));
+        if let Ok(text) = serde_json::to_vec(&info) {
+            let _ = std::fs::write(&path, text);
+        }
+    }
+
+    /// The ETag s3s-fs keeps for an object (HEAD through s3s-fs, as the request's caller).
+    async fn etag_of<T>(&self, like: &S3Request<T>, bucket: &str, key: &str) -> Option<ETag> {
+        let head = HeadObjectInput::builder()
+            .bucket(bucket.to_owned())
+            .key(key.to_owned())
+            .build()
+            .ok()?;
+        let probe = S3Request {
+            input: head,
+            method: hyper::Method::HEAD,
+            uri: like.uri.clone(),
+            headers: Default::default(),
+            extensions: Default::default(),
+            credentials: like.credentials.clone(),
+            region: like.region.clone(),
+            service: like.service.clone(),
+            trailing_headers: None,
+        };
+        self.fs.head_object(probe).await.ok()?.output.e_tag
     }
 }
 
@@ -216,6 +361,18 @@ impl S3 for RegionStore {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
+        if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
+            let modified = std::fs::metadata(&marker)
+                .and_then(|m| m.modified())
+                .map_err(|_| s3_error!(NoSuchKey))?;
+            return Ok(S3Response::new(GetObjectOutput {
+                body: Some(StreamingBlob::from(s3s::Body::empty())),
+                content_length: Some(0),
+                e_tag: Some(ETag::Strong(EMPTY_ETAG.into())),
+                last_modified: Some(Timestamp::from(modified)),
+                ..Default::default()
+            }));
+        }
         if self.is_directory(&req.input.bucket, &req.input.key) {
             return Err(s3_error!(NoSuchKey));
         }
@@ -226,25 +383,240 @@ impl S3 for RegionStore {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
+        if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
+            let modified = std::fs::metadata(&marker)
+                .and_then(|m| m.modified())
+                .map_err(|_| s3_error!(NoSuchKey))?;
+            return Ok(S3Response::new(HeadObjectOutput {
+                content_length: Some(0),
+                e_tag: Some(ETag::Strong(EMPTY_ETAG.into())),
+                last_modified: Some(Timestamp::from(modified)),
+                ..Default::default()
+            }));
+        }
         if self.is_directory(&req.input.bucket, &req.input.key) {
             return Err(s3_error!(NoSuchKey));
         }
         self.fs.head_object(req).await
     }
 
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let created = self.fs.create_multipart_upload(req).await?;
+        if let Some(id) = &created.output.upload_id {
+            self.uploads.started(id, &bucket, &key);
+        }
+        Ok(created)
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let id = req.input.upload_id.clone();
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let completed = self.fs.complete_multipart_upload(req).await?;
+        self.uploads.ended(&id);
+        self.forget_stale_checksums(&bucket, &key);
+        Ok(completed)
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        let id = req.input.upload_id.clone();
+        let aborted = self.fs.abort_multipart_upload(req).await?;
+        self.uploads.ended(&id);
+        Ok(aborted)
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        let input = req.input;
+        if !self.root.join(&input.bucket).is_dir() {
+            return Err(s3_error!(NoSuchBucket));
+        }
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let uploads = self
+            .uploads
+            .in_bucket(&input.bucket, &prefix)
+            .into_iter()
+            .map(|(key, id, initiated)| MultipartUpload {
+                key: Some(key),
+                upload_id: Some(id),
+                initiated: Some(Timestamp::from(initiated)),
+                ..Default::default()
+            })
+            .collect();
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(input.bucket),
+            prefix: input.prefix,
+            is_truncated: Some(false),
+            uploads: Some(uploads),
+            ..Default::default()
+        }))
+    }
+
+    // s3s-fs ignores `x-amz-copy-source-if-match` on UploadPartCopy; S3 answers 412
+    // PreconditionFailed when the source changed, which is what makes an append safe.
+    async fn upload_part_copy(
+        &self,
+        req: S3Request<UploadPartCopyInput>,
+    ) -> S3Result<S3Response<UploadPartCopyOutput>> {
+        if let (Some(ETagCondition::ETag(wanted)), CopySource::Bucket { bucket, key, .. }) =
+            (&req.input.copy_source_if_match, &req.input.copy_source)
+        {
+            let current = self.etag_of(&req, bucket, key).await;
+            if !current.is_some_and(|etag| etag.strong_cmp(wanted)) {
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "At least one of the pre-conditions you specified did not hold"
+                ));
+            }
+        }
+        self.fs.upload_part_copy(req).await
+    }
+
+    // A directory marker `dir/` is an empty object in S3; s3s-fs would make a bare directory that
+    // no listing shows. Here it is a marker file inside that directory.
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        if req.input.key.ends_with(&format!("/{MARKER}")) || req.input.key == MARKER {
+            return Err(s3_error!(
+                InvalidArgument,
+                "this key is reserved by the emulator"
+            ));
+        }
+        let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) else {
+            return self.fs.put_object(req).await;
+        };
+        if req.input.content_length.unwrap_or(0) > 0 {
+            return Err(s3_error!(
+                NotImplemented,
+                "the emulator keeps only empty objects whose key ends in /"
+            ));
+        }
+        if !self.root.join(&req.input.bucket).is_dir() {
+            return Err(s3_error!(NoSuchBucket));
+        }
+        let dir = marker.parent().expect("marker has a parent");
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&marker, b""))
+            .map_err(|e| S3Error::with_message(s3s::S3ErrorCode::InternalError, e.to_string()))?;
+        Ok(S3Response::new(PutObjectOutput {
+            e_tag: Some(ETag::Strong(EMPTY_ETAG.into())),
+            ..Default::default()
+        }))
+    }
+
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
+            let _ = std::fs::remove_file(marker);
+        }
+        self.fs.delete_object(req).await
+    }
+
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        for object in &req.input.delete.objects {
+            if let Some(marker) = self.marker_path(&req.input.bucket, &object.key) {
+                let _ = std::fs::remove_file(marker);
+            }
+        }
+        self.fs.delete_objects(req).await
+    }
+
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        let input = &req.input;
+        if !self.root.join(&input.bucket).is_dir() {
+            return Err(s3_error!(NoSuchBucket));
+        }
+        let keys = self
+            .keys(&input.bucket)
+            .map_err(|e| S3Error::with_message(s3s::S3ErrorCode::InternalError, e.to_string()))?;
+        let max_keys = input.max_keys.unwrap_or(1000).clamp(0, 1000);
+        let after = match (
+            input.continuation_token.as_deref(),
+            input.start_after.as_deref(),
+        ) {
+            (Some(token), Some(start)) => Some(token.max(start)),
+            (token, start) => token.or(start),
+        };
+        let prefix = input.prefix.as_deref().unwrap_or("");
+        let page = crate::listing::page(
+            &keys,
+            prefix,
+            input.delimiter.as_deref(),
+            after,
+            max_keys as usize,
+        );
+        let bucket_root = self.root.join(&input.bucket);
+        let mut contents = Vec::with_capacity(page.objects.len());
+        for &index in &page.objects {
+            let key = &keys[index];
+            let (path, etag) = match self.marker_path(&input.bucket, key) {
+                Some(marker) => (marker, Some(ETag::Strong(EMPTY_ETAG.into()))),
+                None => (
+                    bucket_root.join(key),
+                    self.etag_of(&req, &input.bucket, key).await,
+                ),
+            };
+            let Ok(metadata) = std::fs::metadata(&path) else {
+                continue;
+            };
+            contents.push(Object {
+                key: Some(key.clone()),
+                size: Some(metadata.len() as i64),
+                e_tag: etag,
+                last_modified: metadata.modified().ok().map(Timestamp::from),
+                ..Default::default()
+            });
+        }
+        let key_count = (contents.len() + page.common_prefixes.len()) as i32;
+        let input = req.input;
+        Ok(S3Response::new(ListObjectsV2Output {
+            key_count: Some(key_count),
+            max_keys: Some(max_keys),
+            is_truncated: Some(page.next_after.is_some()),
+            contents: Some(contents),
+            common_prefixes: Some(
+                page.common_prefixes
+                    .into_iter()
+                    .map(|p| CommonPrefix { prefix: Some(p) })
+                    .collect(),
+            ),
+            continuation_token: input.continuation_token,
+            next_continuation_token: page.next_after,
+            delimiter: input.delimiter,
+            encoding_type: input.encoding_type,
+            name: Some(input.bucket),
+            prefix: input.prefix,
+            start_after: input.start_after,
+            ..Default::default()
+        }))
+    }
+
     delegate! {
         copy_object(CopyObjectInput) -> CopyObjectOutput;
-        delete_object(DeleteObjectInput) -> DeleteObjectOutput;
-        delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
         list_objects(ListObjectsInput) -> ListObjectsOutput;
-        list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
-        put_object(PutObjectInput) -> PutObjectOutput;
-        create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput;
         upload_part(UploadPartInput) -> UploadPartOutput;
-        upload_part_copy(UploadPartCopyInput) -> UploadPartCopyOutput;
         list_parts(ListPartsInput) -> ListPartsOutput;
-        complete_multipart_upload(CompleteMultipartUploadInput) -> CompleteMultipartUploadOutput;
-        abort_multipart_upload(AbortMultipartUploadInput) -> AbortMultipartUploadOutput;
     }
 }
 

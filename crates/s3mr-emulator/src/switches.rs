@@ -222,6 +222,9 @@ pub struct Fault {
     /// Only requests for this bucket (any when `None`).
     #[serde(default)]
     pub bucket: Option<String>,
+    /// Only requests with this HTTP method, e.g. `PUT` (any when `None`).
+    #[serde(default)]
+    pub method: Option<String>,
     /// How many matching requests it hits before it is spent.
     pub count: u32,
 }
@@ -245,6 +248,7 @@ impl Fault {
             kind,
             region: None,
             bucket: None,
+            method: None,
             count,
         }
     }
@@ -261,10 +265,17 @@ impl Fault {
         self
     }
 
-    fn matches(&self, region: &str, bucket: Option<&str>) -> bool {
+    /// Limits the fault to one HTTP method (`GET`, `PUT`, `POST`, `DELETE`, `HEAD`).
+    pub fn for_method(mut self, method: &str) -> Self {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    fn matches(&self, region: &str, bucket: Option<&str>, method: &str) -> bool {
         self.count > 0
             && self.region.as_deref().is_none_or(|r| r == region)
             && self.bucket.as_deref().is_none_or(|b| Some(b) == bucket)
+            && self.method.as_deref().is_none_or(|m| m == method)
     }
 }
 
@@ -273,8 +284,11 @@ pub(crate) fn take_fault(
     faults: &mut Vec<Fault>,
     region: &str,
     bucket: Option<&str>,
+    method: &str,
 ) -> Option<FaultKind> {
-    let index = faults.iter().position(|f| f.matches(region, bucket))?;
+    let index = faults
+        .iter()
+        .position(|f| f.matches(region, bucket, method))?;
     let fault = &mut faults[index];
     fault.count -= 1;
     let kind = fault.kind;
@@ -342,22 +356,28 @@ mod tests {
     #[test]
     fn faults_are_spent_in_order() {
         let mut faults = vec![
+            Fault::new(FaultKind::DropConnection, 1).for_method("put"),
             Fault::new(FaultKind::SlowDown, 1).in_region("eu-west-1"),
             Fault::new(FaultKind::InternalError, 2),
         ];
         assert_eq!(
-            take_fault(&mut faults, "us-east-1", None),
+            take_fault(&mut faults, "us-east-1", None, "GET"),
             Some(FaultKind::InternalError)
         );
         assert_eq!(
-            take_fault(&mut faults, "eu-west-1", None),
+            take_fault(&mut faults, "eu-west-1", None, "GET"),
             Some(FaultKind::SlowDown)
         );
         assert_eq!(
-            take_fault(&mut faults, "eu-west-1", None),
+            take_fault(&mut faults, "eu-west-1", None, "GET"),
             Some(FaultKind::InternalError)
         );
-        assert_eq!(take_fault(&mut faults, "eu-west-1", None), None);
+        assert_eq!(take_fault(&mut faults, "eu-west-1", None, "GET"), None);
+        assert_eq!(
+            take_fault(&mut faults, "eu-west-1", None, "PUT"),
+            Some(FaultKind::DropConnection)
+        );
+        assert!(faults.is_empty());
     }
 
     #[test]
