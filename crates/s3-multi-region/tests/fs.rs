@@ -178,7 +178,7 @@ async fn a_dropped_writer_leaves_no_object_and_no_upload() {
     w.emu.seed_bucket("fs-drops", R1).unwrap();
     let fs = S3Fs::new(w.client());
     let url = "s3://fs-drops/never".parse().unwrap();
-    let mut writer = fs.create(&url);
+    let mut writer = fs.create(&url).unwrap();
     writer
         .write_all(&vec![7u8; 20 * 1024 * 1024])
         .await
@@ -193,6 +193,7 @@ async fn a_dropped_writer_leaves_no_object_and_no_upload() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(!fs.exists(&url).await.unwrap(), "no partial object");
+    assert_eq!(w.emu.open_uploads(), 0, "no dangling multipart upload");
 }
 
 #[tokio::test]

@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
-    Delete, ObjectIdentifier,
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
-use s3_multi_region::fs::S3Writer;
+use s3_multi_region::fs::{S3Fs, S3Writer};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
@@ -22,9 +21,6 @@ use crate::context::Context;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once; an upload holds at most this many parts plus one in memory.
 const UPLOAD_PARALLELISM: usize = 2;
-/// CopyObject's limit; larger objects are copied part by part.
-const COPY_LIMIT: i64 = 5 * 1024 * 1024 * 1024;
-const COPY_PART: i64 = 512 * 1024 * 1024;
 
 /// What went wrong, as one line; usage errors exit 2, the rest 1.
 #[derive(Debug, thiserror::Error)]
@@ -469,148 +465,15 @@ async fn download(ctx: &Context, src: &S3Url, path: Option<&Path>) -> Result<u64
     Ok(written)
 }
 
-/// One multipart upload to `dst`: started, then completed with its parts or aborted, so that no
-/// partial object ever appears.
-struct Multipart<'a> {
-    ctx: &'a Context,
-    dst: &'a S3Url,
-    id: String,
-}
-
-impl<'a> Multipart<'a> {
-    async fn start(ctx: &'a Context, dst: &'a S3Url) -> Result<Self, CliError> {
-        let created = ctx
-            .client
-            .create_multipart_upload()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .send()
-            .await
-            .map_err(|e| s3_failed(dst, e))?;
-        let id = created
-            .upload_id()
-            .ok_or_else(|| failed(dst, "S3 returned no upload id"))?
-            .to_owned();
-        Ok(Self { ctx, dst, id })
-    }
-
-    /// Completes with the parts when `outcome` is good; aborts otherwise (or if completing fails).
-    async fn finish<T>(
-        &self,
-        outcome: Result<(T, Vec<CompletedPart>), CliError>,
-    ) -> Result<T, CliError> {
-        let completed = match outcome {
-            Ok((value, parts)) => self
-                .ctx
-                .client
-                .complete_multipart_upload()
-                .bucket(self.dst.bucket())
-                .key(self.dst.key())
-                .upload_id(&self.id)
-                .multipart_upload(
-                    CompletedMultipartUpload::builder()
-                        .set_parts(Some(parts))
-                        .build(),
-                )
-                .send()
-                .await
-                .map(|_| value)
-                .map_err(|e| s3_failed(self.dst, e)),
-            Err(err) => Err(err),
-        };
-        if completed.is_err() {
-            let abort = self
-                .ctx
-                .client
-                .abort_multipart_upload()
-                .bucket(self.dst.bucket())
-                .key(self.dst.key());
-            if let Err(err) = abort.upload_id(&self.id).send().await {
-                eprintln!(
-                    "s3mr: {}: could not abort multipart upload {}: {}",
-                    self.dst,
-                    self.id,
-                    s3_failed(self.dst, err)
-                );
-            }
-        }
-        completed
-    }
-}
-
-/// `bucket/key` as CopySource wants it: the key percent-encoded, `/` kept.
-fn copy_source(src: &S3Url) -> String {
-    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    format!(
-        "{}/{}",
-        src.bucket(),
-        percent_encoding::utf8_percent_encode(src.key(), KEEP)
-    )
-}
-
 /// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above.
 async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliError> {
     ctx.prefer_region(src.bucket());
     ctx.prefer_region(dst.bucket());
-    let head = ctx
-        .client
-        .head_object()
-        .bucket(src.bucket())
-        .key(src.key())
-        .send()
+    S3Fs::new(ctx.client.clone())
+        .copy(src, dst)
         .await
-        .map_err(|e| s3_failed(src, e))?;
-    let size = head.content_length().unwrap_or(0);
-    if size <= COPY_LIMIT {
-        ctx.client
-            .copy_object()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .copy_source(copy_source(src))
-            .send()
-            .await
-            .map_err(|e| s3_failed(dst, e))?;
-        return Ok(());
-    }
-    let upload = Multipart::start(ctx, dst).await?;
-    let copied = async {
-        let (mut parts, mut start) = (Vec::new(), 0);
-        while start < size {
-            let end = (start + COPY_PART).min(size) - 1;
-            let number = parts.len() as i32 + 1;
-            let out = ctx
-                .client
-                .upload_part_copy()
-                .bucket(dst.bucket())
-                .key(dst.key())
-                .upload_id(&upload.id)
-                .part_number(number)
-                .copy_source(copy_source(src))
-                .copy_source_range(format!("bytes={start}-{end}"))
-                .send()
-                .await
-                .map_err(|e| s3_failed(dst, e))?;
-            let etag = out
-                .copy_part_result()
-                .and_then(|r| r.e_tag())
-                .map(str::to_owned);
-            parts.push(
-                CompletedPart::builder()
-                    .part_number(number)
-                    .set_e_tag(etag)
-                    .build(),
-            );
-            start = end + 1;
-        }
-        Ok(((), parts))
-    }
-    .await;
-    upload.finish(copied).await
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    Ok(())
 }
 
 fn local_files(root: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {

@@ -1,11 +1,18 @@
-//! The s3:// filesystem API: [`S3Url`] and [`S3Fs`] (metadata, exists, read_dir) [`S3Reader`] (ranged, seekable, ETag-pinned reads) and [`S3Writer`]
-//! (streaming multipart writes).
+//! The s3:// filesystem API: [`S3Url`]; [`S3Fs`] (open, create, append, metadata, exists,
+//! read_dir, copy, rename, remove, create_dir, remove_dir, remove_dir_all, with a stat cache);
+//! [`S3Reader`] (ranged, seekable, ETag-pinned reads); [`S3Writer`] (streaming multipart writes
+//! and appends); and [`BlockingS3Fs`] with `std::io` adapters for synchronous code.
 
+mod blocking;
+mod copy;
 mod ops;
 mod reader;
+mod stat_cache;
 mod url;
 mod writer;
 
+pub use blocking::{BlockingReader, BlockingS3Fs, BlockingWriter};
+pub use copy::MAX_COPY_PART;
 pub use ops::{DirEntry, EntryKind, FsError, Metadata, S3Fs};
 pub use reader::{DEFAULT_READ_AHEAD, S3Reader};
 pub use url::{S3Url, S3UrlError, is_valid_bucket_name};

@@ -1,13 +1,20 @@
-//! Filesystem-style calls on `s3://` URLs, whatever the bucket's region: `metadata`, `exists`,
-//! `read_dir`. (Readers, writers, append and rename come next.)
+//! Filesystem-style calls on `s3://` URLs, whatever the bucket's region: open, create, append,
+//! metadata, exists, read_dir, copy, rename, remove, create_dir, remove_dir, remove_dir_all.
 
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
+};
 use futures::{Stream, StreamExt};
 
 use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
+use crate::fs::stat_cache::StatCache;
+use crate::fs::writer::{Plan, Start};
 
 /// What a filesystem call could not do.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +23,15 @@ pub enum FsError {
     /// Neither an object nor a prefix of that name exists.
     #[error("{0}: no such object or directory")]
     NotFound(S3Url),
+    /// The call needs an object and the URL names a bucket or a directory.
+    #[error("{0}: is a directory")]
+    IsADirectory(S3Url),
+    /// `remove_dir` on a directory that still holds objects.
+    #[error("{0}: directory not empty")]
+    DirectoryNotEmpty(S3Url),
+    /// A region argument that is not a region name.
+    #[error(transparent)]
+    InvalidRegion(#[from] crate::InvalidRegion),
     /// S3 or routing refused the call.
     #[error("{url}: {message}")]
     S3 {
@@ -26,7 +42,7 @@ pub enum FsError {
     },
 }
 
-fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
     url: &S3Url,
     err: SdkError<E>,
 ) -> FsError {
@@ -96,28 +112,54 @@ pub struct DirEntry {
 #[derive(Debug, Clone)]
 pub struct S3Fs {
     client: MultiRegionClient,
+    stat_cache: Arc<StatCache>,
+    part_size: usize,
+    parallel_parts: usize,
+    read_ahead: usize,
+}
+
+/// 404 from a HEAD or GET.
+fn is_not_found<E>(err: &SdkError<E>) -> bool {
+    err.raw_response()
+        .is_some_and(|r| r.status().as_u16() == 404)
 }
 
 impl S3Fs {
-    /// Filesystem calls through `client`.
+    /// Filesystem calls through `client`: 8 MiB parts, 4 uploading at once, 8 MiB read-ahead,
+    /// and a stat cache of 1024 entries kept 5 seconds each.
     pub fn new(client: MultiRegionClient) -> Self {
-        Self { client }
+        Self {
+            client,
+            stat_cache: Arc::new(StatCache::new(1024, Duration::from_secs(5))),
+            part_size: 8 * 1024 * 1024,
+            parallel_parts: 4,
+            read_ahead: crate::fs::DEFAULT_READ_AHEAD,
+        }
     }
 
-    /// A reader of `url`, pinned to its current ETag, reading ahead 8 MiB per ranged GET.
-    pub async fn open(&self, url: &S3Url) -> std::io::Result<crate::fs::S3Reader> {
-        crate::fs::S3Reader::open(
-            self.client.clone(),
-            url.clone(),
-            crate::fs::DEFAULT_READ_AHEAD,
-        )
-        .await
+    /// Writers upload parts of `bytes` (at least 5 MiB, S3's minimum; at most 10 000 parts make
+    /// an object, so 8 MiB parts reach 78 GiB and 512 MiB parts S3's 5 TiB limit).
+    pub fn with_part_size(mut self, bytes: usize) -> Self {
+        self.part_size = bytes.max(crate::fs::MIN_PART_SIZE);
+        self
     }
 
-    /// A writer that streams to `url` in 8 MiB parts, 4 uploading at once (at most ~40 MiB in
-    /// memory). Call `shutdown` (`AsyncWriteExt::shutdown`) to finish; dropping it aborts.
-    pub fn create(&self, url: &S3Url) -> crate::fs::S3Writer {
-        crate::fs::S3Writer::new(self.client.clone(), url.clone(), 8 * 1024 * 1024, 4)
+    /// Writers upload `parts` parts at once; a writer holds at most `parts + 1` parts in memory.
+    pub fn with_parallel_parts(mut self, parts: usize) -> Self {
+        self.parallel_parts = parts.max(1);
+        self
+    }
+
+    /// Readers ask for `bytes` per ranged GET.
+    pub fn with_read_ahead(mut self, bytes: usize) -> Self {
+        self.read_ahead = bytes.max(1);
+        self
+    }
+
+    /// Keeps up to `capacity` stat results for `ttl` each (0 turns the cache off).
+    pub fn with_stat_cache(mut self, capacity: usize, ttl: Duration) -> Self {
+        self.stat_cache = Arc::new(StatCache::new(capacity, ttl));
+        self
     }
 
     /// The client underneath.
@@ -125,10 +167,126 @@ impl S3Fs {
         &self.client
     }
 
+    /// A blocking view of these calls for synchronous code, running on `handle`'s runtime.
+    pub fn blocking(&self, handle: tokio::runtime::Handle) -> crate::fs::BlockingS3Fs {
+        crate::fs::BlockingS3Fs::new(self.clone(), handle)
+    }
+
+    fn plan(&self, start: Start) -> Plan {
+        Plan {
+            part_size: self.part_size,
+            parallel: self.parallel_parts,
+            start,
+            stat_cache: Some(self.stat_cache.clone()),
+        }
+    }
+
+    fn object_url(url: &S3Url) -> Result<(), FsError> {
+        if url.key().is_empty() || url.key().ends_with('/') {
+            return Err(FsError::IsADirectory(url.clone()));
+        }
+        Ok(())
+    }
+
+    /// A reader of `url`, pinned to its current ETag (one HeadObject now, ranged GETs as read).
+    pub async fn open(&self, url: &S3Url) -> std::io::Result<crate::fs::S3Reader> {
+        Self::object_url(url).map_err(std::io::Error::other)?;
+        crate::fs::S3Reader::open(self.client.clone(), url.clone(), self.read_ahead).await
+    }
+
+    /// A writer that replaces `url` with what is written. Nothing is sent before the first full
+    /// part; `shutdown` (`AsyncWriteExt::shutdown`) finishes the object, and dropping the writer
+    /// or any failure aborts it, leaving whatever was there before.
+    pub fn create(&self, url: &S3Url) -> Result<crate::fs::S3Writer, FsError> {
+        Self::object_url(url)?;
+        Ok(crate::fs::S3Writer::with_plan(
+            self.client.clone(),
+            url.clone(),
+            self.plan(Start::Empty),
+        ))
+    }
+
+    /// A writer that adds to the end of `url` (creating it when missing). The existing bytes stay
+    /// on the server: they become the first parts of a multipart upload through UploadPartCopy.
+    /// Only an object under 5 MiB, too small to be a part, is read and written again. The
+    /// append completes only if the object still has the ETag it had here.
+    pub async fn append(&self, url: &S3Url) -> Result<crate::fs::S3Writer, FsError> {
+        Self::object_url(url)?;
+        self.stat_cache.forget(url);
+        let start = match self.metadata(url).await {
+            Err(FsError::NotFound(_)) => Start::Empty,
+            Err(err) => return Err(err),
+            Ok(found) if found.kind == EntryKind::Directory => {
+                return Err(FsError::IsADirectory(url.clone()));
+            }
+            Ok(found) => {
+                let etag = found
+                    .etag
+                    .map(|e| format!("\"{e}\""))
+                    .ok_or_else(|| FsError::S3 {
+                        url: url.clone(),
+                        message: "S3 sent no ETag".into(),
+                    })?;
+                if found.size >= crate::fs::MIN_PART_SIZE as u64 {
+                    Start::CopyExisting {
+                        etag,
+                        size: found.size,
+                    }
+                } else {
+                    let got = self
+                        .client
+                        .get_object()
+                        .bucket(url.bucket())
+                        .key(url.key())
+                        .if_match(&etag)
+                        .send()
+                        .await
+                        .map_err(|e| s3_error(url, e))?;
+                    let bytes = got.body.collect().await.map_err(|e| FsError::S3 {
+                        url: url.clone(),
+                        message: e.to_string(),
+                    })?;
+                    Start::Rewrite {
+                        etag,
+                        bytes: bytes.into_bytes(),
+                    }
+                }
+            }
+        };
+        Ok(crate::fs::S3Writer::with_plan(
+            self.client.clone(),
+            url.clone(),
+            self.plan(start),
+        ))
+    }
+
     /// An object's size, ETag and modification time, or `Directory` for a bucket or a prefix that
     /// holds objects. Correct on the first call for a bucket in any region: routing follows S3's
-    /// bodiless HEAD redirects, so a wrong region never reads as "not found".
+    /// bodiless HEAD redirects, so a wrong region never reads as "not found". Answers come from
+    /// the stat cache when `read_dir` or an earlier call has just seen the entry.
     pub async fn metadata(&self, url: &S3Url) -> Result<Metadata, FsError> {
+        let cached = match url.key() {
+            "" => self.stat_cache.get(url.bucket(), ""),
+            key if key.ends_with('/') => self.stat_cache.get(url.bucket(), key),
+            key => self
+                .stat_cache
+                .get(url.bucket(), key)
+                .or_else(|| self.stat_cache.get(url.bucket(), &url.dir_prefix())),
+        };
+        if let Some(found) = cached {
+            return Ok(found);
+        }
+        let found = self.metadata_uncached(url).await?;
+        let key = match found.kind {
+            EntryKind::File => url.key().to_owned(),
+            EntryKind::Directory if url.key().is_empty() => String::new(),
+            EntryKind::Directory => url.dir_prefix(),
+        };
+        self.stat_cache.put(url.bucket(), &key, found.clone());
+        Ok(found)
+    }
+
+    async fn metadata_uncached(&self, url: &S3Url) -> Result<Metadata, FsError> {
         let directory = Metadata {
             kind: EntryKind::Directory,
             size: 0,
@@ -138,13 +296,7 @@ impl S3Fs {
         if url.key().is_empty() {
             return match self.client.head_bucket().bucket(url.bucket()).send().await {
                 Ok(_) => Ok(directory),
-                Err(err)
-                    if err
-                        .raw_response()
-                        .is_some_and(|r| r.status().as_u16() == 404) =>
-                {
-                    Err(FsError::NotFound(url.clone()))
-                }
+                Err(err) if is_not_found(&err) => Err(FsError::NotFound(url.clone())),
                 Err(err) => Err(s3_error(url, err)),
             };
         }
@@ -167,10 +319,7 @@ impl S3Fs {
                             .and_then(|t| SystemTime::try_from(*t).ok()),
                     });
                 }
-                Err(err)
-                    if err
-                        .raw_response()
-                        .is_some_and(|r| r.status().as_u16() == 404) => {}
+                Err(err) if is_not_found(&err) => {}
                 Err(err) => return Err(s3_error(url, err)),
             }
         }
@@ -201,7 +350,8 @@ impl S3Fs {
     }
 
     /// The entries directly under a directory, one page of ListObjectsV2 at a time, fetched as
-    /// the stream is read.
+    /// the stream is read. Each entry is put in the stat cache, so `metadata` on it right after
+    /// sends nothing. A directory's own marker object (`dir/`) is not listed as an entry.
     pub fn read_dir(
         &self,
         url: &S3Url,
@@ -211,21 +361,24 @@ impl S3Fs {
             .client
             .list_objects_v2()
             .bucket(url.bucket())
-            .prefix(prefix)
+            .prefix(&prefix)
             .delimiter("/")
             .into_paginator()
             .send();
-        let (bucket, url) = (url.bucket().to_owned(), url.clone());
+        let (url, cache) = (url.clone(), self.stat_cache.clone());
         futures::stream::unfold(Some(pages), move |state| {
-            let (bucket, url) = (bucket.clone(), url.clone());
+            let (url, cache, prefix) = (url.clone(), cache.clone(), prefix.clone());
             async move {
                 let mut pages = state?;
                 let page = match pages.next().await? {
                     Ok(page) => page,
                     Err(err) => return Some((vec![Err(s3_error(&url, err))], None)),
                 };
-                let entry = |key: &str, kind, size| {
-                    S3Url::new(&bucket, key)
+                let entry = |key: &str, metadata: Metadata| {
+                    let size = metadata.size;
+                    let kind = metadata.kind;
+                    cache.put(url.bucket(), key, metadata);
+                    S3Url::new(url.bucket(), key)
                         .map(|url| DirEntry { url, kind, size })
                         .map_err(|e| FsError::S3 {
                             url: url.clone(),
@@ -236,19 +389,280 @@ impl S3Fs {
                     .common_prefixes()
                     .iter()
                     .filter_map(|p| p.prefix())
-                    .map(|p| entry(p, EntryKind::Directory, 0))
+                    .map(|p| {
+                        let directory = Metadata {
+                            kind: EntryKind::Directory,
+                            size: 0,
+                            etag: None,
+                            modified: None,
+                        };
+                        entry(p, directory)
+                    })
                     .collect();
                 entries.extend(page.contents().iter().filter_map(|o| {
-                    let key = o.key()?;
-                    Some(entry(
-                        key,
-                        EntryKind::File,
-                        o.size().unwrap_or(0).max(0) as u64,
-                    ))
+                    let key = o.key().filter(|k| *k != prefix)?;
+                    let file = Metadata {
+                        kind: EntryKind::File,
+                        size: o.size().unwrap_or(0).max(0) as u64,
+                        etag: o.e_tag().map(|e| e.trim_matches('"').to_owned()),
+                        modified: o
+                            .last_modified()
+                            .and_then(|t| SystemTime::try_from(*t).ok()),
+                    };
+                    Some(entry(key, file))
                 }));
                 Some((entries, Some(pages)))
             }
         })
         .flat_map(futures::stream::iter)
+    }
+
+    /// Every object key under a directory, at any depth.
+    async fn keys_under(&self, url: &S3Url) -> Result<Vec<(String, u64)>, FsError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(url.bucket())
+            .prefix(url.dir_prefix())
+            .into_paginator()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| s3_error(url, e))?;
+            keys.extend(
+                page.contents
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|o| {
+                        let size = o.size.unwrap_or(0).max(0) as u64;
+                        Some((o.key?, size))
+                    }),
+            );
+        }
+        Ok(keys)
+    }
+
+    /// Copies an object on the server side, to any bucket in any region (CopyObject, or a
+    /// multipart UploadPartCopy above 5 GiB), pinned to the ETag the source has now. Returns
+    /// the bytes copied.
+    pub async fn copy(&self, from: &S3Url, to: &S3Url) -> Result<u64, FsError> {
+        Self::object_url(from)?;
+        let source = self.metadata_uncached(from).await?;
+        self.copy_from(from, &source, to).await
+    }
+
+    async fn copy_from(&self, from: &S3Url, source: &Metadata, to: &S3Url) -> Result<u64, FsError> {
+        Self::object_url(to)?;
+        if source.kind == EntryKind::Directory {
+            return Err(FsError::IsADirectory(from.clone()));
+        }
+        let etag = source.etag.as_ref().map(|e| format!("\"{e}\""));
+        crate::fs::copy::copy_object(&self.client, from, to, source.size, etag.as_deref()).await?;
+        self.stat_cache.forget(to);
+        Ok(source.size)
+    }
+
+    /// Moves an object, or every object of a directory, to `to` in any bucket and region: a
+    /// server-side copy (pinned to the source's ETag for a single object), then the delete of
+    /// the source. Returns the number of objects moved.
+    pub async fn rename(&self, from: &S3Url, to: &S3Url) -> Result<u64, FsError> {
+        if !from.key().is_empty() && !from.key().ends_with('/') {
+            let source = self.metadata_uncached(from).await?;
+            if source.kind == EntryKind::File {
+                self.copy_from(from, &source, to).await?;
+                self.remove(from).await?;
+                return Ok(1);
+            }
+        }
+        let target = S3Url::new(to.bucket(), &to.dir_prefix()).map_err(|e| FsError::S3 {
+            url: to.clone(),
+            message: e.to_string(),
+        })?;
+        let prefix = from.dir_prefix();
+        let keys = self.keys_under(from).await?;
+        if keys.is_empty() {
+            return Err(FsError::NotFound(from.clone()));
+        }
+        for (key, size) in &keys {
+            let source = S3Url::new(from.bucket(), key).map_err(|e| FsError::S3 {
+                url: from.clone(),
+                message: e.to_string(),
+            })?;
+            let destination = target.join(&key[prefix.len()..]);
+            if key.ends_with('/') {
+                self.create_dir(&destination).await?;
+            } else {
+                crate::fs::copy::copy_object(&self.client, &source, &destination, *size, None)
+                    .await?;
+            }
+        }
+        let moved = self
+            .delete_keys(from, keys.into_iter().map(|(k, _)| k).collect())
+            .await?;
+        self.stat_cache.forget_tree(&target);
+        Ok(moved)
+    }
+
+    async fn delete_keys(&self, url: &S3Url, keys: Vec<String>) -> Result<u64, FsError> {
+        let mut deleted = 0;
+        for batch in keys.chunks(1000) {
+            let objects = batch
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| FsError::S3 {
+                    url: url.clone(),
+                    message: e.to_string(),
+                })?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| FsError::S3 {
+                    url: url.clone(),
+                    message: e.to_string(),
+                })?;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(url.bucket())
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| s3_error(url, e))?;
+            if let Some(error) = out.errors().first() {
+                return Err(FsError::S3 {
+                    url: url.clone(),
+                    message: format!(
+                        "{}: {}",
+                        error.key().unwrap_or_default(),
+                        error.message().unwrap_or("not deleted")
+                    ),
+                });
+            }
+            deleted += batch.len() as u64;
+        }
+        self.stat_cache.forget_tree(url);
+        Ok(deleted)
+    }
+
+    /// Deletes an object. Like S3's DeleteObject it succeeds when the object is already gone.
+    pub async fn remove(&self, url: &S3Url) -> Result<(), FsError> {
+        Self::object_url(url)?;
+        self.stat_cache.forget(url);
+        self.client
+            .delete_object()
+            .bucket(url.bucket())
+            .key(url.key())
+            .send()
+            .await
+            .map_err(|e| s3_error(url, e))?;
+        Ok(())
+    }
+
+    /// Creates a directory: for a bucket URL (`s3://name/`) a bucket in the client's default
+    /// region, for a prefix an empty marker object `prefix/` (what the S3 console makes).
+    pub async fn create_dir(&self, url: &S3Url) -> Result<(), FsError> {
+        if url.key().is_empty() {
+            let region = self.client.default_region().to_owned();
+            return self.create_bucket(url, &region).await;
+        }
+        let marker = S3Url::new(url.bucket(), &url.dir_prefix()).map_err(|e| FsError::S3 {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
+        self.client
+            .put_object()
+            .bucket(marker.bucket())
+            .key(marker.key())
+            .body(ByteStream::from_static(b""))
+            .send()
+            .await
+            .map_err(|e| s3_error(&marker, e))?;
+        self.stat_cache.forget(&marker);
+        Ok(())
+    }
+
+    /// Creates the bucket of `url` in `region`, with the LocationConstraint S3 wants there (none
+    /// for us-east-1), sent to that region's endpoint.
+    pub async fn create_bucket(&self, url: &S3Url, region: &str) -> Result<(), FsError> {
+        let region = crate::validate_region(region)?;
+        let mut request = self.client.create_bucket().bucket(url.bucket());
+        if region != "us-east-1" {
+            let config = CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build();
+            request = request.create_bucket_configuration(config);
+        }
+        request.send().await.map_err(|e| s3_error(url, e))?;
+        Ok(())
+    }
+
+    /// Removes an empty directory: a bucket (DeleteBucket), or a prefix's marker object. Fails
+    /// with `DirectoryNotEmpty` when objects remain, `NotFound` when there is nothing.
+    pub async fn remove_dir(&self, url: &S3Url) -> Result<(), FsError> {
+        self.stat_cache.forget(url);
+        if url.key().is_empty() {
+            return match self
+                .client
+                .delete_bucket()
+                .bucket(url.bucket())
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(err) if err.code() == Some("BucketNotEmpty") => {
+                    Err(FsError::DirectoryNotEmpty(url.clone()))
+                }
+                Err(err) if is_not_found(&err) => Err(FsError::NotFound(url.clone())),
+                Err(err) => Err(s3_error(url, err)),
+            };
+        }
+        let prefix = url.dir_prefix();
+        let listing = self
+            .client
+            .list_objects_v2()
+            .bucket(url.bucket())
+            .prefix(&prefix)
+            .max_keys(2)
+            .send()
+            .await
+            .map_err(|e| s3_error(url, e))?;
+        let keys: Vec<&str> = listing.contents().iter().filter_map(|o| o.key()).collect();
+        match keys.as_slice() {
+            [] => Err(FsError::NotFound(url.clone())),
+            [only] if *only == prefix => {
+                let marker = S3Url::new(url.bucket(), &prefix).map_err(|e| FsError::S3 {
+                    url: url.clone(),
+                    message: e.to_string(),
+                })?;
+                self.remove_marker(&marker).await
+            }
+            _ => Err(FsError::DirectoryNotEmpty(url.clone())),
+        }
+    }
+
+    async fn remove_marker(&self, marker: &S3Url) -> Result<(), FsError> {
+        self.client
+            .delete_object()
+            .bucket(marker.bucket())
+            .key(marker.key())
+            .send()
+            .await
+            .map_err(|e| s3_error(marker, e))?;
+        Ok(())
+    }
+
+    /// Removes a directory and everything in it (DeleteObjects in batches of 1000); for a bucket
+    /// URL the bucket too. Returns the number of objects deleted.
+    pub async fn remove_dir_all(&self, url: &S3Url) -> Result<u64, FsError> {
+        let keys = self.keys_under(url).await?;
+        let deleted = self
+            .delete_keys(url, keys.into_iter().map(|(k, _)| k).collect())
+            .await?;
+        if url.key().is_empty() {
+            self.remove_dir(url).await?;
+        }
+        Ok(deleted)
     }
 }

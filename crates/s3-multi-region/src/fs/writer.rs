@@ -5,6 +5,11 @@
 //! ever in memory. `shutdown` sends the last bytes and waits: an object that fits in one part is
 //! a single PutObject, a larger one is completed. Dropping the writer before `shutdown`, or any
 //! failed part, aborts the upload: no partial object ever becomes visible.
+//!
+//! An appending writer starts from the existing object: its bytes become the first parts through
+//! UploadPartCopy (nothing is downloaded), or, below S3's 5 MiB part minimum, the start of the
+//! buffer. The final PutObject or CompleteMultipartUpload carries `If-Match` with the ETag the
+//! append started from, so a concurrent overwrite makes the append fail instead of losing data.
 
 use std::io;
 use std::pin::Pin;
@@ -18,8 +23,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio_util::sync::PollSender;
 
+use std::sync::Arc;
+
 use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
+use crate::fs::copy::{MAX_COPY_PART, copy_part, copy_ranges};
+use crate::fs::stat_cache::StatCache;
 
 /// S3's smallest part (all but the last).
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
@@ -28,6 +37,27 @@ enum Message {
     Part(Bytes),
     Finish(Bytes, oneshot::Sender<io::Result<()>>),
     Abort(oneshot::Sender<io::Result<()>>),
+}
+
+/// What a new writer starts from.
+#[derive(Debug, Default)]
+pub(crate) enum Start {
+    /// Nothing: the object is created or replaced.
+    #[default]
+    Empty,
+    /// The existing object (`size` bytes with `etag`), copied on the server as the first parts.
+    CopyExisting { etag: String, size: u64 },
+    /// The existing object's bytes (with `etag`), too small for UploadPartCopy.
+    Rewrite { etag: String, bytes: Bytes },
+}
+
+/// How a writer uploads.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) part_size: usize,
+    pub(crate) parallel: usize,
+    pub(crate) start: Start,
+    pub(crate) stat_cache: Option<Arc<StatCache>>,
 }
 
 /// Streams bytes to `s3://bucket/key` (see the module docs).
@@ -55,12 +85,43 @@ fn io_error(url: &S3Url, message: impl std::fmt::Display) -> io::Error {
 impl S3Writer {
     /// A writer to `url` with parts of `part_size` bytes (at least 5 MiB), `parallel` uploading at once.
     pub fn new(client: MultiRegionClient, url: S3Url, part_size: usize, parallel: usize) -> Self {
-        let part_size = part_size.max(MIN_PART_SIZE);
+        let plan = Plan {
+            part_size,
+            parallel,
+            start: Start::Empty,
+            stat_cache: None,
+        };
+        Self::with_plan(client, url, plan)
+    }
+
+    pub(crate) fn with_plan(client: MultiRegionClient, url: S3Url, plan: Plan) -> Self {
+        let part_size = plan.part_size.max(MIN_PART_SIZE);
+        let mut buffer = BytesMut::with_capacity(part_size);
+        let (copy_existing, if_match) = match plan.start {
+            Start::Empty => (None, None),
+            Start::CopyExisting { etag, size } => (Some((etag.clone(), size)), Some(etag)),
+            Start::Rewrite { etag, bytes } => {
+                buffer.extend_from_slice(&bytes);
+                (None, Some(etag))
+            }
+        };
+        let state = Upload {
+            client,
+            url,
+            parallel: plan.parallel.max(1),
+            upload_id: None,
+            in_flight: JoinSet::new(),
+            done: Vec::new(),
+            next: 1,
+            copy_existing,
+            if_match,
+            stat_cache: plan.stat_cache,
+        };
         let (tx, rx) = mpsc::channel(1);
-        tokio::spawn(upload(client, url, rx, parallel.max(1)));
+        tokio::spawn(upload(state, rx));
         Self {
             part_size,
-            buffer: BytesMut::with_capacity(part_size),
+            buffer,
             sender: PollSender::new(tx),
             finishing: None,
             done: false,
@@ -158,29 +219,68 @@ struct Upload {
     in_flight: JoinSet<io::Result<CompletedPart>>,
     done: Vec<CompletedPart>,
     next: i32,
+    /// An append's existing object, copied as the first parts when the upload starts.
+    copy_existing: Option<(String, u64)>,
+    /// The ETag the object must still have when the upload completes (appends).
+    if_match: Option<String>,
+    stat_cache: Option<Arc<StatCache>>,
 }
 
 impl Upload {
-    async fn send_part(&mut self, part: Bytes) -> io::Result<()> {
-        if self.upload_id.is_none() {
-            let created = self
-                .client
-                .create_multipart_upload()
-                .bucket(self.url.bucket())
-                .key(self.url.key())
-                .send()
-                .await
-                .map_err(|e| sdk_error(&self.url, e))?;
-            let id = created
-                .upload_id()
-                .ok_or_else(|| io_error(&self.url, "S3 returned no upload id"))?;
-            self.upload_id = Some(id.to_owned());
+    /// Starts the multipart upload (once), with an append's existing bytes as its first parts.
+    async fn ensure_started(&mut self) -> io::Result<String> {
+        if let Some(id) = &self.upload_id {
+            return Ok(id.clone());
         }
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(self.url.bucket())
+            .key(self.url.key())
+            .send()
+            .await
+            .map_err(|e| sdk_error(&self.url, e))?;
+        let id = created
+            .upload_id()
+            .ok_or_else(|| io_error(&self.url, "S3 returned no upload id"))?
+            .to_owned();
+        self.upload_id = Some(id.clone());
+        if let Some((etag, size)) = self.copy_existing.take() {
+            for range in copy_ranges(size, MAX_COPY_PART) {
+                while self.in_flight.len() >= self.parallel {
+                    self.join_one().await?;
+                }
+                let (client, url, id, etag) = (
+                    self.client.clone(),
+                    self.url.clone(),
+                    id.clone(),
+                    etag.clone(),
+                );
+                let number = self.next;
+                self.next += 1;
+                self.in_flight.spawn(async move {
+                    copy_part(&client, &url, Some(&etag), &url, &id, number, range)
+                        .await
+                        .map_err(|e| match e {
+                            crate::fs::FsError::S3 { message, .. }
+                                if message.starts_with("PreconditionFailed") =>
+                            {
+                                io_error(&url, APPEND_CONFLICT)
+                            }
+                            other => io::Error::other(other),
+                        })
+                });
+            }
+        }
+        Ok(id)
+    }
+
+    async fn send_part(&mut self, part: Bytes) -> io::Result<()> {
+        let id = self.ensure_started().await?;
         while self.in_flight.len() >= self.parallel {
             self.join_one().await?;
         }
         let (client, url, number) = (self.client.clone(), self.url.clone(), self.next);
-        let id = self.upload_id.clone().expect("started above");
         self.next += 1;
         self.in_flight.spawn(async move {
             let out = client
@@ -209,18 +309,26 @@ impl Upload {
     }
 
     async fn finish(&mut self, last: Bytes) -> io::Result<()> {
-        let Some(id) = self.upload_id.clone() else {
-            // Everything fitted in one part: one PutObject.
-            self.client
-                .put_object()
-                .bucket(self.url.bucket())
-                .key(self.url.key())
-                .body(ByteStream::from(last))
-                .send()
-                .await
-                .map_err(|e| sdk_error(&self.url, e))?;
-            return Ok(());
-        };
+        if self.upload_id.is_none() {
+            if self.copy_existing.is_none() {
+                // Everything fitted in one part: one PutObject.
+                self.client
+                    .put_object()
+                    .bucket(self.url.bucket())
+                    .key(self.url.key())
+                    .set_if_match(self.if_match.clone())
+                    .body(ByteStream::from(last))
+                    .send()
+                    .await
+                    .map_err(|e| precondition_or_sdk_error(&self.url, e))?;
+                return Ok(());
+            }
+            if last.is_empty() {
+                // An append of nothing leaves the object as it was.
+                return Ok(());
+            }
+        }
+        let id = self.ensure_started().await?;
         if !last.is_empty() {
             self.send_part(last).await?;
         }
@@ -234,6 +342,7 @@ impl Upload {
             .bucket(self.url.bucket())
             .key(self.url.key())
             .upload_id(id)
+            .set_if_match(self.if_match.clone())
             .multipart_upload(
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(parts))
@@ -241,7 +350,7 @@ impl Upload {
             )
             .send()
             .await
-            .map_err(|e| sdk_error(&self.url, e))?;
+            .map_err(|e| precondition_or_sdk_error(&self.url, e))?;
         Ok(())
     }
 
@@ -263,22 +372,23 @@ impl Upload {
     }
 }
 
+const APPEND_CONFLICT: &str =
+    "the object changed while it was appended to (ETag no longer matches); nothing was written";
+
+/// A 412 on an append's final request means someone else wrote the object meanwhile.
+fn precondition_or_sdk_error<E: std::error::Error + Send + Sync + 'static>(
+    url: &S3Url,
+    err: aws_sdk_s3::error::SdkError<E>,
+) -> io::Error {
+    if err.raw_response().map(|r| r.status().as_u16()) == Some(412) {
+        return io_error(url, APPEND_CONFLICT);
+    }
+    sdk_error(url, err)
+}
+
 /// The background task: parts in, one upload out; aborted on any failure or a dropped writer.
-async fn upload(
-    client: MultiRegionClient,
-    url: S3Url,
-    mut rx: mpsc::Receiver<Message>,
-    parallel: usize,
-) {
-    let mut state = Upload {
-        client,
-        url: url.clone(),
-        parallel,
-        upload_id: None,
-        in_flight: JoinSet::new(),
-        done: Vec::new(),
-        next: 1,
-    };
+async fn upload(mut state: Upload, mut rx: mpsc::Receiver<Message>) {
+    let url = state.url.clone();
     let mut reply = None;
     let result = loop {
         match rx.recv().await {
@@ -301,6 +411,9 @@ async fn upload(
     if let Err(err) = &result {
         tracing::debug!(%err, "aborting upload");
         state.abort().await;
+    }
+    if let Some(cache) = &state.stat_cache {
+        cache.forget(&url);
     }
     if let Some(reply) = reply {
         let _ = reply.send(result);
