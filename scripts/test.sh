@@ -6,19 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # boto3 drives botocore's redirector against the emulator (cross-check test); moto's server is
-# the second AWS service for the generic regional-client pool.
-if ! python3 -c 'import boto3' 2>/dev/null; then
-  python3 -m pip install --quiet boto3
-fi
-if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import flask, flask_cors' 2>/dev/null; then
-  python3 -m pip install --quiet 'moto[server]'
-fi
+# the second AWS service for the generic regional-client pool; redis-server the fleet cache.
+source scripts/install-tools.sh
 
 # A real redis-server for the shared-cache tests, on a non-default port, stopped on exit.
-if ! command -v redis-server >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
-fi
 REDIS_PORT="${S3MR_TEST_REDIS_PORT:-6390}"
 SERVICES_DIR="$(mktemp -d)"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \

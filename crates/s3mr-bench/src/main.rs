@@ -1,0 +1,82 @@
+//! `s3mr-bench`: every whole-scenario figure of BENCHMARKS.md, one `name value unit` line each.
+//!
+//! Starts the emulator in-process (eu-west-1 holds the bucket, us-east-1 is the client's default)
+//! and measures the multi-region client side by side with a raw aws-sdk-s3 client pinned to the
+//! right region, and with botocore (through `botocore_scenarios.py`). Run it with
+//! `scripts/bench.sh`, which also runs the criterion micro benchmarks.
+
+mod alloc;
+mod caches;
+mod cold;
+mod setup;
+mod transfer;
+mod warm;
+
+use std::time::Instant;
+
+use aws_sdk_s3::primitives::ByteStream;
+use s3mr_emulator::Emulator;
+use setup::{R0, R1, figure, raw_client, sdk};
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("child-get") => return caches::child_get(&args[1..]).await,
+        Some("emulator-process") => return transfer::emulator_process().await,
+        Some(other) => {
+            eprintln!("usage: s3mr-bench (no arguments); unknown {other:?}");
+            std::process::exit(2);
+        }
+        None => {}
+    }
+    let all = Instant::now();
+    let started = Instant::now();
+    let emu = Emulator::builder()
+        .region(R0)
+        .region(R1)
+        .start()
+        .await
+        .expect("emulator");
+    figure(
+        "emulator_start",
+        format!("{:.2}", started.elapsed().as_secs_f64() * 1e3),
+        "ms",
+    );
+    emu.seed_bucket("bench", R1).expect("seed");
+    let (access_key, secret_key) = emu.credentials();
+    let sdk = sdk(access_key, secret_key);
+    let put = raw_client(&sdk, R1, &emu.endpoint(R1))
+        .put_object()
+        .bucket("bench")
+        .key("4k");
+    put.body(ByteStream::from(vec![7u8; 4096]))
+        .send()
+        .await
+        .expect("seed object");
+
+    let redis = setup::start_redis();
+    let redis_url = redis.as_ref().map(|(_, url)| url.as_str());
+    warm::warm_gets(&emu, &sdk, 1).await;
+    warm::warm_gets(&emu, &sdk, 32).await;
+    warm::presign_cost(&emu, &sdk).await;
+    cold::first_calls(&emu, &sdk).await;
+    cold::concurrent_first_calls(&emu, &sdk).await;
+    caches::second_process(&emu, &sdk, redis_url).await;
+    transfer::wrong_region_put(&emu, &sdk).await;
+    caches::lookups(redis_url).await;
+    transfer::fs_sequential_256m().await;
+    warm::emulator_max_gets(&emu, &sdk).await;
+    if let Some((mut child, _)) = redis {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    figure(
+        "bench_total",
+        format!("{:.0}", all.elapsed().as_secs_f64()),
+        "s",
+    );
+}

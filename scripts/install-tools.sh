@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what tests and benchmarks need when missing: boto3 (botocore's redirector, the
+# cross-check), moto[server] (a second AWS service) and redis-server (the fleet cache).
+# Sourced by scripts/test.sh and scripts/bench.sh; safe to run again on a set-up machine.
+if ! python3 -c 'import boto3' 2>/dev/null; then
+  python3 -m pip install --quiet boto3
+fi
+if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import flask, flask_cors' 2>/dev/null; then
+  python3 -m pip install --quiet 'moto[server]'
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
+fi
