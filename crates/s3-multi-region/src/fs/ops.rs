@@ -137,8 +137,8 @@ impl S3Fs {
         }
     }
 
-    /// Writers upload parts of `bytes` (at least 5 MiB, S3's minimum; at most 10 000 parts make
-    /// an object, so 8 MiB parts reach 78 GiB and 512 MiB parts S3's 5 TiB limit).
+    /// Writers start with parts of `bytes` (at least 5 MiB, S3's minimum). The size doubles
+    /// every 1000 parts so that S3's 10 000-part limit still reaches its 5 TiB object limit.
     pub fn with_part_size(mut self, bytes: usize) -> Self {
         self.part_size = bytes.max(crate::fs::MIN_PART_SIZE);
         self

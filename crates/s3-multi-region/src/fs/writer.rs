@@ -32,6 +32,19 @@ use crate::fs::stat_cache::StatCache;
 
 /// S3's smallest part (all but the last).
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
+/// S3's largest part.
+const MAX_PART_SIZE: usize = 5 * 1024 * 1024 * 1024;
+/// Parts after which the part size doubles.
+const PARTS_PER_SIZE: usize = 1000;
+
+/// The size of the next part after `sent` parts: `base`, doubled every 1000 parts and capped at
+/// 5 GiB. S3 allows 10 000 parts, so fixed 8 MiB parts would cap an object at 78 GiB; growing
+/// parts reach S3's own 5 TiB limit (8 MiB × 1000 × (1 + 2 + … + 512) ≈ 8 TiB) while small
+/// objects keep small parts. Memory grows with them: at most `parallel + 1` parts are held.
+fn part_size_for(base: usize, sent: usize) -> usize {
+    let doublings = (sent / PARTS_PER_SIZE).min(20) as u32;
+    base.saturating_mul(1 << doublings).min(MAX_PART_SIZE)
+}
 
 enum Message {
     Part(Bytes),
@@ -63,6 +76,7 @@ pub(crate) struct Plan {
 /// Streams bytes to `s3://bucket/key` (see the module docs).
 pub struct S3Writer {
     part_size: usize,
+    parts_sent: usize,
     buffer: BytesMut,
     sender: PollSender<Message>,
     finishing: Option<oneshot::Receiver<io::Result<()>>>,
@@ -121,6 +135,7 @@ impl S3Writer {
         tokio::spawn(upload(state, rx));
         Self {
             part_size,
+            parts_sent: 0,
             buffer,
             sender: PollSender::new(tx),
             finishing: None,
@@ -164,11 +179,13 @@ impl AsyncWrite for S3Writer {
         if self.finishing.is_some() || self.done {
             return Poll::Ready(Err(io::Error::other("write after shutdown")));
         }
-        if self.buffer.len() >= self.part_size {
-            let part_size = self.part_size;
+        let part_size = part_size_for(self.part_size, self.parts_sent);
+        if self.buffer.len() >= part_size {
             ready!(self.poll_send(cx, |w| Message::Part(w.buffer.split_to(part_size).freeze())))?;
+            self.parts_sent += 1;
         }
-        let room = self.part_size - self.buffer.len().min(self.part_size);
+        let part_size = part_size_for(self.part_size, self.parts_sent);
+        let room = part_size - self.buffer.len().min(part_size);
         let n = buf.len().min(room);
         self.buffer.extend_from_slice(&buf[..n]);
         Poll::Ready(Ok(n))
@@ -417,5 +434,27 @@ async fn upload(mut state: Upload, mut rx: mpsc::Receiver<Message>) {
     }
     if let Some(reply) = reply {
         let _ = reply.send(result);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_grow_so_that_10000_reach_s3s_5_tib_limit() {
+        const MIB: usize = 1024 * 1024;
+        let table = [
+            (0, 8 * MIB),
+            (999, 8 * MIB),
+            (1000, 16 * MIB),
+            (9999, 4096 * MIB),
+            (20_000, MAX_PART_SIZE),
+        ];
+        for (sent, want) in table {
+            assert_eq!(part_size_for(8 * MIB, sent), want, "after {sent} parts");
+        }
+        let total: u128 = (0..10_000).map(|n| part_size_for(8 * MIB, n) as u128).sum();
+        assert!(total >= 5 * 1024 * 1024 * MIB as u128, "{total}");
     }
 }
