@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_types::SdkConfig;
-use common::{R0, R1, world};
+use common::{PrivateRedis, R0, R1, world};
 use s3_multi_region::{
     BucketRegionCache, FileCache, MultiRegionClient, RedisCache, shared_cache_from_url,
 };
@@ -24,64 +22,6 @@ use s3_multi_region::{
 fn suite_redis_url() -> String {
     std::env::var("S3MR_TEST_REDIS_URL")
         .expect("S3MR_TEST_REDIS_URL is not set: run ./scripts/test.sh, which installs and starts redis-server")
-}
-
-/// A private redis-server on a free port, killed on drop.
-struct PrivateRedis {
-    child: Child,
-    port: u16,
-}
-
-impl PrivateRedis {
-    fn start_on(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (scripts/test.sh installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port }
-    }
-
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::start_on(port)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 /// Runs `child_process_one_get` in a new OS process of this test binary (awaited, so the
@@ -365,4 +305,27 @@ fn cache_urls() {
     ] {
         assert!(shared_cache_from_url(bad).is_err(), "{bad:?}");
     }
+}
+
+#[tokio::test]
+async fn one_process_at_a_time_claims_a_discovery_in_redis() {
+    let server = PrivateRedis::start();
+    let (first, second) = (
+        RedisCache::open(&server.url()).unwrap(),
+        RedisCache::open(&server.url()).unwrap(),
+    );
+    let ttl = Duration::from_millis(300);
+    assert!(first.claim_discovery("aws", "b", ttl).await.unwrap());
+    assert!(!second.claim_discovery("aws", "b", ttl).await.unwrap());
+    assert!(second.claim_discovery("aws", "c", ttl).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        second.claim_discovery("aws", "b", ttl).await.unwrap(),
+        "claims lapse"
+    );
+    assert_eq!(
+        first.entries().await.unwrap(),
+        Some(0),
+        "claims are not entries"
+    );
 }

@@ -72,6 +72,12 @@ fn connect(path: &Path) -> Result<Connection, CacheError> {
              region TEXT NOT NULL,
              expires_at INTEGER NOT NULL,
              PRIMARY KEY (scope, bucket)
+         ) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS discovery_claim (
+             scope TEXT NOT NULL,
+             bucket TEXT NOT NULL,
+             until_ms INTEGER NOT NULL,
+             PRIMARY KEY (scope, bucket)
          ) WITHOUT ROWID;",
     )
     .map_err(cache_error)?;
@@ -233,6 +239,34 @@ impl BucketRegionCache for FileCache {
         }))
     }
 
+    /// One row per bucket being discovered, taken with `INSERT OR IGNORE` after lapsed claims
+    /// are deleted; SQLite's write lock makes exactly one process win.
+    fn claim_discovery<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheError>> {
+        let (scope, bucket) = (scope.to_owned(), bucket.to_owned());
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let until_ms = now_ms + ttl.as_millis() as i64;
+        Box::pin(self.blocking(move |inner| {
+            inner.with_conn(|c| {
+                c.execute(
+                    "DELETE FROM discovery_claim WHERE scope = ?1 AND bucket = ?2 AND until_ms < ?3",
+                    params![scope, bucket, now_ms],
+                )?;
+                let won = c.execute(
+                    "INSERT OR IGNORE INTO discovery_claim (scope, bucket, until_ms) VALUES (?1, ?2, ?3)",
+                    params![scope, bucket, until_ms],
+                )?;
+                Ok(won == 1)
+            })
+        }))
+    }
+
     fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
         Box::pin(async { self.live_entries().await.map(Some) })
     }
@@ -262,6 +296,31 @@ impl BucketRegionCache for FileCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn one_process_at_a_time_claims_a_discovery() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("claims.db");
+        let (first, second) = (
+            FileCache::open(&path).unwrap(),
+            FileCache::open(&path).unwrap(),
+        );
+        let ttl = Duration::from_millis(200);
+        assert!(first.claim_discovery("aws", "b", ttl).await.unwrap());
+        assert!(!second.claim_discovery("aws", "b", ttl).await.unwrap());
+        assert!(second.claim_discovery("aws", "other", ttl).await.unwrap());
+        assert!(second.claim_discovery("aws-cn", "b", ttl).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(
+            second.claim_discovery("aws", "b", ttl).await.unwrap(),
+            "a lapsed claim is free"
+        );
+        assert_eq!(
+            first.live_entries().await.unwrap(),
+            0,
+            "claims are not entries"
+        );
+    }
 
     #[tokio::test]
     async fn round_trip_ttl_and_permissions() {

@@ -51,6 +51,20 @@ pub trait BucketRegionCache: Send + Sync + std::fmt::Debug {
         bucket: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>>;
 
+    /// Claims the discovery of `bucket`'s region for this process for `ttl`, so that processes
+    /// sharing the tier discover each bucket once: `Ok(true)` means go ahead, `Ok(false)` that
+    /// another process claimed it and will write the region here soon. Tiers that cannot
+    /// coordinate processes keep this default and always say go ahead.
+    fn claim_discovery<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+        ttl: std::time::Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheError>> {
+        let _ = (scope, bucket, ttl);
+        Box::pin(async { Ok(true) })
+    }
+
     /// How many entries the tier holds, when it can tell.
     fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
         Box::pin(async { Ok(None) })

@@ -50,6 +50,12 @@ pub fn redis_key(scope: &str, bucket: &str) -> String {
     format!("s3mr:v1:{scope}:{bucket}")
 }
 
+/// The key a process sets (`SET NX PX`) while it discovers `bucket`; outside `s3mr:v1:*`, so
+/// `entries` and `clear` never see claims.
+fn claim_key(scope: &str, bucket: &str) -> String {
+    format!("s3mr:v1-claim:{scope}:{bucket}")
+}
+
 impl RedisCache {
     /// A cache on the Redis at `url` (`redis://host:port/db`). Connects on first use.
     pub fn open(url: &str) -> Result<Self, CacheError> {
@@ -153,6 +159,27 @@ impl BucketRegionCache for RedisCache {
     ) -> BoxFuture<'a, Result<(), CacheError>> {
         let key = redis_key(scope, bucket);
         Box::pin(self.bounded(async move |mut c| c.del(key).await))
+    }
+
+    fn claim_discovery<'a>(
+        &'a self,
+        scope: &'a str,
+        bucket: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheError>> {
+        let key = claim_key(scope, bucket);
+        let millis = ttl.as_millis().max(1) as u64;
+        Box::pin(self.bounded(async move |mut c| {
+            let set: Option<String> = redis::cmd("SET")
+                .arg(key)
+                .arg(std::process::id())
+                .arg("NX")
+                .arg("PX")
+                .arg(millis)
+                .query_async(&mut c)
+                .await?;
+            Ok(set.is_some())
+        }))
     }
 
     fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {

@@ -69,7 +69,15 @@ impl Drop for FlightGuard {
 enum Flight {
     Pioneer(FlightGuard),
     Waiter(watch::Receiver<Option<String>>),
+    /// The region was learned between the caller's cache miss and its joining.
+    Known(String),
 }
+
+/// How long another process's claim on a bucket's discovery holds others back (they poll the
+/// shared tier meanwhile, and discover on their own once it lapses).
+pub(crate) const CLAIM_TTL: Duration = Duration::from_secs(2);
+/// How often a process waiting on another's discovery reads the shared tier.
+const CLAIM_POLL: Duration = Duration::from_millis(20);
 
 pub(crate) struct Router {
     pub(crate) default_region: String,
@@ -191,14 +199,18 @@ impl Router {
 
     /// Records a (validated) region in both tiers; the shared write happens off the request path.
     pub(crate) fn learn(&self, bucket: &str, region: &str) {
+        let known = self.memory.get_region(&self.scope, bucket).as_deref() == Some(region);
+        // Memory first, then the flight: a caller that finds no flight finds the region.
+        if !known {
+            self.memory.insert(&self.scope, bucket, region);
+        }
         // Whoever waits on this bucket's discovery can go now.
         if let Some(sender) = self.flights.lock().expect("flight map lock").remove(bucket) {
             sender.send_replace(Some(region.to_owned()));
         }
-        if self.memory.get_region(&self.scope, bucket).as_deref() == Some(region) {
+        if known {
             return;
         }
-        self.memory.insert(&self.scope, bucket, region);
         tracing::debug!(bucket, region, "learned bucket region");
         if let Some(shared) = self.shared.clone() {
             let (scope, bucket, region) =
@@ -230,8 +242,12 @@ impl Router {
                             return Ok(Some(region));
                         }
                     }
+                    Flight::Known(region) => return Ok(Some(region)),
                 }
                 if let Some(region) = self.shared_lookup(bucket).await {
+                    return Ok(Some(region));
+                }
+                if let Some(region) = self.wait_for_other_process(bucket).await {
                     return Ok(Some(region));
                 }
                 if !probe_first {
@@ -266,6 +282,9 @@ impl Router {
         if let Some(sender) = flights.get(bucket) {
             return Flight::Waiter(sender.subscribe());
         }
+        if let Some(region) = self.memory.get_region(&self.scope, bucket) {
+            return Flight::Known(region.to_string());
+        }
         let sender = Arc::new(watch::channel(None).0);
         flights.insert(bucket.to_owned(), sender.clone());
         Flight::Pioneer(FlightGuard {
@@ -288,6 +307,33 @@ impl Router {
             }
         };
         tokio::time::timeout(FLIGHT_WAIT, wait).await.ok().flatten()
+    }
+
+    /// The pioneer of this process claims the discovery in the shared tier. When another process
+    /// holds the claim, wait for the region it will write there (at most `CLAIM_TTL`); `None` means
+    /// this process discovers on its own (claim won, tier unable to coordinate, or down).
+    async fn wait_for_other_process(&self, bucket: &str) -> Option<String> {
+        let shared = self.shared.as_ref()?;
+        match shared.claim_discovery(&self.scope, bucket, CLAIM_TTL).await {
+            Ok(true) => return None,
+            Ok(false) => {}
+            Err(err) => {
+                shared_failed(&self.shared_down, &err);
+                return None;
+            }
+        }
+        tracing::debug!(
+            bucket,
+            "another process is discovering this bucket; waiting"
+        );
+        let deadline = tokio::time::Instant::now() + CLAIM_TTL;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(CLAIM_POLL).await;
+            if let Some(region) = self.shared_lookup(bucket).await {
+                return Some(region);
+            }
+        }
+        None
     }
 
     async fn shared_lookup(&self, bucket: &str) -> Option<String> {

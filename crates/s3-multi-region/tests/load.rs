@@ -1,0 +1,212 @@
+//! Load: 10 000 operations over 3 regions × 100 buckets, 32 at a time in each of two OS
+//! processes that share one real redis-server. Zero errors, and exactly one discovery per bucket
+//! across both processes (the emulator counts every wrong-region answer). Bounded: the child is
+//! killed and the test fails if either half takes more than two minutes.
+
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use common::{PrivateRedis, R0, R1, R2, world};
+use futures::StreamExt;
+use s3_multi_region::{MultiRegionClient, RedisCache};
+
+const BUCKETS_PER_REGION: usize = 100;
+const OPS_PER_PROCESS: u64 = 5000;
+const CONCURRENCY: usize = 32;
+const BOUND: Duration = Duration::from_secs(120);
+
+fn buckets() -> Vec<String> {
+    let mut names = Vec::new();
+    for short in ["r0", "r1", "r2"] {
+        names.extend((0..BUCKETS_PER_REGION).map(|i| format!("load-{short}-{i:03}")));
+    }
+    names
+}
+
+/// A small deterministic generator (SplitMix64): the same seed gives the same operations.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Runs this process's share: GET, HEAD, PUT and List mixed over every bucket, 32 at a time.
+/// Returns (operations, errors).
+async fn work(client: MultiRegionClient, seed: u64) -> (u64, u64) {
+    let buckets = Arc::new(buckets());
+    let errors = Arc::new(AtomicU64::new(0));
+    let ops = (0..OPS_PER_PROCESS).map(|i| {
+        let (client, buckets, errors) = (client.clone(), buckets.clone(), errors.clone());
+        async move {
+            let x = mix(seed * 1_000_003 + i);
+            let bucket = buckets[(x % buckets.len() as u64) as usize].as_str();
+            let outcome = match (x >> 32) % 4 {
+                0 => client
+                    .get_object()
+                    .bucket(bucket)
+                    .key("k")
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                1 => client
+                    .head_object()
+                    .bucket(bucket)
+                    .key("k")
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                2 => client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(format!("p{}", i % 8))
+                    .body(ByteStream::from(
+                        format!("written by {seed}/{i}").into_bytes(),
+                    ))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                _ => client
+                    .list_objects_v2()
+                    .bucket(bucket)
+                    .max_keys(5)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+            };
+            if let Err(err) = outcome
+                && errors.fetch_add(1, Ordering::Relaxed) < 3
+            {
+                eprintln!("load error on {bucket}: {err}");
+            }
+        }
+    });
+    futures::stream::iter(ops)
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+    client.flush_cache_writes().await;
+    println!("process {seed}: {:?}", client.stats());
+    (OPS_PER_PROCESS, errors.load(Ordering::Relaxed))
+}
+
+/// A client sharing the Redis tier. Its command bound is 1 s instead of the default 100 ms: two
+/// debug-build processes at 32-way concurrency saturate both cores, and a command that waits
+/// more than 100 ms for a worker thread counts as a cache miss (by design), which costs a second
+/// discovery of that bucket (14–42 of 200 in our runs). Bounded misses are what keep a slow Redis
+/// from slowing requests; this test is about coordination, so it gives Redis room.
+fn client(sdk: &aws_types::SdkConfig, endpoints: &str, redis_url: &str) -> MultiRegionClient {
+    MultiRegionClient::builder(sdk)
+        .endpoint_map(endpoints.parse().unwrap())
+        .shared_cache(Arc::new(
+            RedisCache::with_settings(redis_url, Duration::from_secs(1), Duration::from_secs(3600))
+                .unwrap(),
+        ))
+        .build()
+        .unwrap()
+}
+
+/// Not a test of its own: the second process of the load test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run as a child process by the load test"]
+async fn load_child() {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    let sdk = common::sdk_for(&var("S3MR_CHILD_ACCESS_KEY"), &var("S3MR_CHILD_SECRET_KEY"));
+    let client = client(&sdk, &var("S3MR_CHILD_ENDPOINTS"), &var("S3MR_CHILD_REDIS"));
+    let (ops, errors) = work(client, 2).await;
+    println!("load child: {ops} operations, {errors} errors");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_operations_two_processes_one_discovery_per_bucket() {
+    let w = world().await;
+    let redis = PrivateRedis::start();
+    for name in buckets() {
+        let region = match &name[5..7] {
+            "r0" => R0,
+            "r1" => R1,
+            _ => R2,
+        };
+        w.emu.seed_bucket(&name, region).unwrap();
+    }
+    let seeds = buckets().into_iter().map(|name| {
+        let region = w.emu.bucket_region(&name).unwrap();
+        let direct = w.direct(&region);
+        async move {
+            let put = direct.put_object().bucket(&name).key("k");
+            put.body(ByteStream::from_static(b"8 bytes!"))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    futures::stream::iter(seeds)
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+    w.emu.reset_counters();
+
+    let started = Instant::now();
+    let (ak, sk) = w.emu.credentials();
+    let child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "load_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("S3MR_CHILD_ENDPOINTS", w.emu.endpoint_map())
+        .env("S3MR_CHILD_ACCESS_KEY", ak)
+        .env("S3MR_CHILD_SECRET_KEY", sk)
+        .env("S3MR_CHILD_REDIS", redis.url())
+        .kill_on_drop(true)
+        .output();
+    let parent = work(client(&w.sdk, &w.emu.endpoint_map(), &redis.url()), 1);
+    let (child, (ops, errors)) = tokio::time::timeout(BOUND, futures::future::join(child, parent))
+        .await
+        .expect("the load run stops by itself within its bound");
+    let child = child.unwrap();
+    let child_out = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success(),
+        "child failed:\n{child_out}\n{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    assert!(
+        child_out.contains("load child: 5000 operations, 0 errors"),
+        "{child_out}"
+    );
+    assert_eq!((ops, errors), (OPS_PER_PROCESS, 0), "parent: zero errors");
+
+    let c = w.emu.counters();
+    let discoveries: u64 = [R0, R1, R2]
+        .iter()
+        .map(|r| c.answers_with_status(r, 301))
+        .sum();
+    println!(
+        "load: 10000 operations in {:.1} s, {} requests, {discoveries} wrong-region answers",
+        started.elapsed().as_secs_f64(),
+        c.total_requests()
+    );
+    assert_eq!(
+        discoveries,
+        2 * BUCKETS_PER_REGION as u64,
+        "one discovery for each of the 200 buckets outside the default region, across both processes"
+    );
+    assert!(
+        c.total_requests() <= 2 * OPS_PER_PROCESS + 3 * BUCKETS_PER_REGION as u64,
+        "at most one extra request (a redirect or a probe) per bucket: {}",
+        c.total_requests()
+    );
+}
