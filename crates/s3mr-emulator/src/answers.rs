@@ -241,7 +241,10 @@ pub(crate) fn render(answer: &WrongRegion, cx: &RenderContext<'_>) -> ErrorAnswe
     if let Some(location) = location {
         headers.push(("location", location));
     }
-    let body = (!cx.is_head).then(|| xml_error(code, &message, &elements, cx.request_id));
+    let body = (!cx.is_head).then(|| match &cx.switches.error_body {
+        Some(verbatim) => verbatim.clone(),
+        None => xml_error(code, &message, &elements, cx.request_id),
+    });
     ErrorAnswer {
         status,
         headers,
@@ -267,6 +270,7 @@ mod tests {
             region_header: Reported::Actual,
             region_element: Reported::Actual,
             head_bucket_header: Reported::Actual,
+            error_body: None,
         }
     }
 
@@ -492,6 +496,7 @@ mod tests {
             region_header: Reported::Value("evil.example.com/x".into()),
             region_element: Reported::Omit,
             head_bucket_header: Reported::Actual,
+            error_body: None,
         };
         let a = render_with(&answer, false, &hostile);
         assert_eq!(

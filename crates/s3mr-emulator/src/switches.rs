@@ -66,6 +66,9 @@ pub struct AnswerSwitches {
     /// The header on HeadBucket answers, which S3 always sends: defaults to `region_header`
     /// unless that is [`Reported::Omit`] (a header-less 301 still leaves the probe an answer).
     pub head_bucket_header: Option<Reported>,
+    /// The whole body of wrong-region answers, verbatim instead of S3's XML: malformed XML,
+    /// entity bombs, oversized bodies (hostile-answer tests).
+    pub error_body: Option<String>,
 }
 
 impl AnswerSwitches {
@@ -84,6 +87,7 @@ impl AnswerSwitches {
                 .head_bucket_header
                 .clone()
                 .or_else(|| wider.head_bucket_header.clone()),
+            error_body: self.error_body.clone().or_else(|| wider.error_body.clone()),
         }
     }
 }
@@ -95,6 +99,7 @@ pub(crate) struct EffectiveAnswer {
     pub(crate) region_header: Reported,
     pub(crate) region_element: Reported,
     pub(crate) head_bucket_header: Reported,
+    pub(crate) error_body: Option<String>,
 }
 
 /// All switches of an emulator. Change them with [`crate::Emulator::configure`] or over the admin
@@ -196,6 +201,7 @@ impl Switches {
             region_header,
             region_element: merged.region_element.unwrap_or_default(),
             head_bucket_header,
+            error_body: merged.error_body,
         }
     }
 

@@ -33,7 +33,23 @@ pub struct FileCache {
 struct Inner {
     path: PathBuf,
     ttl: Duration,
-    conn: Mutex<Option<Connection>>,
+    /// The connection and the identity of the file it opened.
+    conn: Mutex<Option<(Connection, Option<FileId>)>>,
+}
+
+/// Device and inode: which file a path named when the connection was opened.
+type FileId = (u64, u64);
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).ok().map(|_| (0, 0))
+    }
 }
 
 fn now_secs() -> i64 {
@@ -100,15 +116,23 @@ impl Inner {
         op: impl Fn(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, CacheError> {
         let mut slot = self.conn.lock().expect("file cache lock");
+        // A file deleted or replaced under an open connection would take our writes into an
+        // unlinked inode that no other process sees: reopen the path when it names another file.
+        if slot
+            .as_ref()
+            .is_some_and(|(_, id)| *id != file_id(&self.path))
+        {
+            *slot = None;
+        }
         for attempt in 0..2 {
             if slot.is_none() {
                 match connect(&self.path) {
-                    Ok(conn) => *slot = Some(conn),
+                    Ok(conn) => *slot = Some((conn, file_id(&self.path))),
                     Err(err) if attempt == 0 && self.set_aside_if_corrupt(&err) => continue,
                     Err(err) => return Err(err),
                 }
             }
-            let conn = slot.as_ref().expect("connection just opened");
+            let (conn, _) = slot.as_ref().expect("connection just opened");
             match op(conn) {
                 Ok(value) => return Ok(value),
                 Err(err) => {

@@ -1,0 +1,392 @@
+//! Hardening against the emulator: hostile and broken answers, faults of the target region, of
+//! Redis and of the cache file, and retried uploads. Every case ends in success where S3 would
+//! allow it, or in a clear error after a bounded number of requests, with nothing cached that S3
+//! did not say. See RELIABILITY.md for the table these tests prove.
+
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::primitives::ByteStream;
+use common::{PrivateRedis, R0, R1, R2, routing_error, world};
+use s3_multi_region::{Error, FileCache, RedisCache};
+use s3mr_emulator::{Fault, FaultKind, Reported, WrongRegionAnswer};
+use tokio::io::AsyncWriteExt;
+
+const MIB: usize = 1024 * 1024;
+
+/// A bound on any single case: a stuck task fails the test instead of hanging it.
+async fn bounded<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: still running after 60 s"))
+}
+
+fn entity_bomb() -> String {
+    let mut doctype = String::from("<!DOCTYPE e [<!ENTITY a0 \"eu-west-1\">");
+    for i in 1..10 {
+        let previous = format!("&a{};", i - 1).repeat(10);
+        doctype.push_str(&format!("<!ENTITY a{i} \"{previous}\">"));
+    }
+    doctype.push(']');
+    doctype.push('>');
+    format!(
+        "{doctype}<Error><Code>AuthorizationHeaderMalformed</Code><Region>&a9;</Region></Error>"
+    )
+}
+
+#[tokio::test]
+async fn broken_error_bodies_are_never_followed() {
+    let w = world().await;
+    let padding = "<Pad>0123456789abcdef</Pad>".repeat(10 * MIB / 26);
+    let bodies = [
+        ("cut mid-element", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Reg".to_owned()),
+        ("unclosed element", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1<Region></Error>".to_owned()),
+        ("not XML", "\u{0}\u{1}<<<>>>&&&; Region=eu-west-1".to_owned()),
+        ("entity bomb", entity_bomb()),
+        ("host in Region", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>evil.example.com</Region></Error>".to_owned()),
+        ("10 MB, Region past the parse bound", format!("<Error><Code>AuthorizationHeaderMalformed</Code>{padding}<Region>eu-west-1</Region></Error>")),
+    ];
+    for (i, (what, body)) in bodies.into_iter().enumerate() {
+        let bucket = format!("broken-body-{i}");
+        w.bucket_with_object(&bucket, R1, "k", b"x").await;
+        w.emu.configure(|s| {
+            s.answer(WrongRegionAnswer::GlobalEndpoint);
+            let b = s.bucket(&bucket);
+            b.region_header = Some(Reported::Omit);
+            b.head_bucket_header = Some(Reported::Omit);
+            b.error_body = Some(body);
+        });
+        let client = w.client();
+        let err = bounded(what, client.get_object().bucket(&bucket).key("k").send())
+            .await
+            .unwrap_err();
+        // A wrong-region answer without a usable region makes routing probe once (which says
+        // nothing either); one naming an invalid region is refused on the spot; a body that is
+        // not S3's error at all surfaces as the 400 it is.
+        let probed = match routing_error(&err) {
+            Some(Error::RegionUnresolved { .. }) => true,
+            Some(Error::InvalidRegion { .. }) => false,
+            None if err
+                .raw_response()
+                .is_some_and(|r| r.status().as_u16() == 400) =>
+            {
+                false
+            }
+            _ => panic!("{what}: {err:?}"),
+        };
+        let want = if probed { (2, 0, 0) } else { (1, 0, 0) };
+        assert_eq!(w.requests(), want, "{what}: only us-east-1 was asked");
+        assert_eq!(
+            client.cached_region(&bucket),
+            None,
+            "{what}: nothing cached"
+        );
+        w.emu.configure(|s| *s = Default::default());
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_ping_pong_stops_after_two_requests() {
+    let w = world().await;
+    w.bucket_with_object("ping-pong", R2, "k", b"x").await;
+    w.emu.configure(|s| {
+        s.per_region.entry(R0.into()).or_default().region_header = Some(Reported::Value(R1.into()));
+        s.per_region.entry(R1.into()).or_default().region_header = Some(Reported::Value(R0.into()));
+    });
+    let client = w.client();
+    let err = bounded(
+        "ping-pong",
+        client.get_object().bucket("ping-pong").key("k").send(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            routing_error(&err),
+            Some(Error::TooManyRedirects { .. } | Error::RedirectToSameRegion { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        w.requests(),
+        (1, 1, 0),
+        "A → B, and B's answer A is not followed"
+    );
+    assert_ne!(client.cached_region("ping-pong").as_deref(), Some(R0));
+}
+
+#[tokio::test]
+async fn regions_outside_the_partition_or_the_endpoint_map_are_refused() {
+    let w = world().await;
+    for (i, named) in ["cn-north-1", "us-gov-west-1", "ca-central-1"]
+        .into_iter()
+        .enumerate()
+    {
+        let bucket = format!("elsewhere-{i}");
+        w.bucket_with_object(&bucket, R1, "k", b"x").await;
+        w.emu.configure(|s| {
+            s.bucket(&bucket).region_header = Some(Reported::Value(named.into()));
+        });
+        let client = w.client();
+        let err = client
+            .get_object()
+            .bucket(&bucket)
+            .key("k")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(routing_error(&err), Some(Error::RegionNotAllowed { .. })),
+            "{named}: {err:?}"
+        );
+        assert_eq!(
+            w.requests(),
+            (1, 0, 0),
+            "{named}: no request to any other host"
+        );
+        assert_eq!(client.cached_region(&bucket), None);
+        w.emu.configure(|s| *s = Default::default());
+    }
+}
+
+#[tokio::test]
+async fn the_target_regions_listener_down_is_a_clear_error() {
+    let w = world().await;
+    w.bucket_with_object("listener-down", R1, "k", b"x").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let map = format!(
+        "{R0}={},{R1}=http://127.0.0.1:{closed_port},{R2}={}",
+        w.emu.endpoint(R0),
+        w.emu.endpoint(R2)
+    );
+    let client = w
+        .builder()
+        .endpoint_map(map.parse().unwrap())
+        .build()
+        .unwrap();
+    let err = bounded(
+        "listener down",
+        client.get_object().bucket("listener-down").key("k").send(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, SdkError::DispatchFailure(_)), "{err:?}");
+    assert_eq!(w.requests(), (1, 0, 0));
+}
+
+#[tokio::test]
+async fn a_region_slower_than_the_timeout_times_out_and_recovers() {
+    let w = world().await;
+    w.bucket_with_object("slow-region", R1, "k", b"x").await;
+    w.emu.configure(|s| {
+        s.per_region_latency
+            .insert(R1.into(), Duration::from_secs(3));
+    });
+    let client = w
+        .builder()
+        .configure_s3(|b| {
+            b.timeout_config(
+                aws_smithy_types::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(Duration::from_millis(300))
+                    .build(),
+            )
+            .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(2))
+        })
+        .build()
+        .unwrap();
+    let err = bounded(
+        "slow",
+        client.get_object().bucket("slow-region").key("k").send(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, SdkError::TimeoutError(_)), "{err:?}");
+    w.emu.configure(|s| *s = Default::default());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    w.emu.reset_counters();
+    let got = client
+        .get_object()
+        .bucket("slow-region")
+        .key("k")
+        .send()
+        .await;
+    assert!(
+        got.is_ok(),
+        "the same client works once the region is fast again"
+    );
+    assert_eq!(
+        w.requests(),
+        (0, 1, 0),
+        "the region learned before the timeout is kept"
+    );
+}
+
+#[tokio::test]
+async fn slow_down_around_a_redirect_is_retried() {
+    let w = world().await;
+    for (bucket, region) in [("slow-down-after", R1), ("slow-down-before", R0)] {
+        w.bucket_with_object(bucket, R1, "k", b"x").await;
+        w.emu.inject(
+            Fault::new(FaultKind::SlowDown, 1)
+                .in_region(region)
+                .for_bucket(bucket),
+        );
+        let got = w.client().get_object().bucket(bucket).key("k").send().await;
+        assert!(got.is_ok(), "{bucket}: {got:?}");
+        let want = if region == R1 { (1, 2, 0) } else { (2, 1, 0) };
+        assert_eq!(w.requests(), want, "{bucket}");
+    }
+}
+
+#[tokio::test]
+async fn a_paused_redis_costs_a_cache_miss_not_a_failure() {
+    let w = world().await;
+    w.bucket_with_object("redis-paused", R1, "k", b"x").await;
+    let redis = PrivateRedis::start();
+    let shared = Arc::new(RedisCache::open(&redis.url()).unwrap());
+    let client = w.builder().shared_cache(shared.clone()).build().unwrap();
+    let paused = tokio::process::Command::new("redis-cli")
+        .args([
+            "-p",
+            &redis.port.to_string(),
+            "CLIENT",
+            "PAUSE",
+            "1500",
+            "ALL",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(paused.status.success(), "{paused:?}");
+    let got = bounded(
+        "paused redis",
+        client.get_object().bucket("redis-paused").key("k").send(),
+    )
+    .await;
+    assert!(got.is_ok(), "{got:?}");
+    assert_eq!(
+        w.requests(),
+        (1, 1, 0),
+        "a miss: one redirect, as without a cache"
+    );
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    client.flush_cache_writes().await;
+    assert!(
+        client
+            .get_object()
+            .bucket("redis-paused")
+            .key("k")
+            .send()
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_cache_file_deleted_truncated_or_replaced_in_use_never_fails_a_request() {
+    use s3_multi_region::BucketRegionCache;
+    let w = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regions.db");
+    let client = w
+        .builder()
+        .shared_cache(Arc::new(FileCache::open(&path).unwrap()))
+        .build()
+        .unwrap();
+    let cases: [(&str, fn(&std::path::Path)); 3] = [
+        ("deleted", |p| std::fs::remove_file(p).unwrap()),
+        ("truncated", |p| std::fs::File::create(p).map(drop).unwrap()),
+        ("replaced by a directory", |p| {
+            std::fs::remove_file(p).unwrap();
+            std::fs::create_dir(p).unwrap();
+        }),
+    ];
+    for (i, (what, damage)) in cases.into_iter().enumerate() {
+        let bucket = format!("file-{i}");
+        w.bucket_with_object(&bucket, R1, "k", b"x").await;
+        damage(&path);
+        let got = client.get_object().bucket(&bucket).key("k").send().await;
+        assert!(got.is_ok(), "{what}: {got:?}");
+        assert_eq!(w.requests(), (1, 1, 0), "{what}");
+        client.flush_cache_writes().await;
+        // A file deleted (or replaced) under the open connection is reopened: what this process
+        // learns reaches the file that the path names now, for the other processes. (A file
+        // truncated in place keeps SQLite's WAL state in this process; other processes then
+        // read "database is locked" until it reconnects: a miss for them, never a failure.)
+        if what == "deleted" {
+            let fresh = FileCache::open(&path).unwrap();
+            assert_eq!(
+                fresh
+                    .get(client.cache_scope(), &bucket)
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some(R1),
+                "{what}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn retried_uploads_deliver_byte_identical_objects() {
+    let w = world().await;
+    w.emu.seed_bucket("retried", R1).unwrap();
+    let client = w.client();
+    client.bucket_region("retried").await.unwrap();
+    let data: Vec<u8> = (0..3 * MIB).map(|i| (i * 13 % 256) as u8).collect();
+    for (what, fault) in [
+        ("500 then 200", Fault::new(FaultKind::InternalError, 1)),
+        (
+            "dropped connection",
+            Fault::new(FaultKind::DropConnection, 1),
+        ),
+        ("503 twice", Fault::new(FaultKind::SlowDown, 2)),
+    ] {
+        w.emu
+            .inject(fault.in_region(R1).for_bucket("retried").for_method("PUT"));
+        let put = client.put_object().bucket("retried").key(what);
+        put.body(ByteStream::from(data.clone()))
+            .send()
+            .await
+            .unwrap();
+        let got = client
+            .get_object()
+            .bucket("retried")
+            .key(what)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(common::body_of(got).await, data, "{what}");
+    }
+
+    // A multipart upload whose second part fails once: retried, the object is whole.
+    let fs = s3_multi_region::fs::S3Fs::new(client.clone()).with_part_size(5 * MIB);
+    let big: Vec<u8> = (0..16 * MIB).map(|i| (i * 7 % 251) as u8).collect();
+    let url = "s3://retried/multipart".parse().unwrap();
+    let mut writer = fs.create(&url).unwrap();
+    writer.write_all(&big[..6 * MIB]).await.unwrap();
+    w.emu.inject(
+        Fault::new(FaultKind::DropConnection, 1)
+            .in_region(R1)
+            .for_method("PUT"),
+    );
+    writer.write_all(&big[6 * MIB..]).await.unwrap();
+    writer.shutdown().await.unwrap();
+    let got = client
+        .get_object()
+        .bucket("retried")
+        .key("multipart")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::body_of(got).await, big);
+    assert_eq!(w.emu.open_uploads(), 0);
+}
