@@ -300,7 +300,8 @@ async fn a_cache_file_deleted_truncated_or_replaced_in_use_never_fails_a_request
         .shared_cache(Arc::new(FileCache::open(&path).unwrap()))
         .build()
         .unwrap();
-    let cases: [(&str, fn(&std::path::Path)); 3] = [
+    type Damage = fn(&std::path::Path);
+    let cases: [(&str, Damage); 3] = [
         ("deleted", |p| std::fs::remove_file(p).unwrap()),
         ("truncated", |p| std::fs::File::create(p).map(drop).unwrap()),
         ("replaced by a directory", |p| {
