@@ -404,4 +404,5 @@ async fn an_interrupted_upload_leaves_no_object_and_no_upload() {
         1,
         "AbortMultipartUpload was sent"
     );
+    assert_eq!(cli.emu.open_uploads(), 0, "no dangling multipart upload");
 }

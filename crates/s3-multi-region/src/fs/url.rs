@@ -27,6 +27,18 @@ pub fn is_valid_bucket_name(name: &str) -> bool {
         && name.parse::<std::net::Ipv4Addr>().is_err()
 }
 
+/// The key rules both constructors apply: S3's 1024-byte limit, and no line break or NUL (which
+/// no S3 listing can return intact, and which a URL must never smuggle into a request line).
+fn check_key(key: &str) -> Result<(), &'static str> {
+    if key.len() > 1024 {
+        return Err("keys are at most 1024 bytes");
+    }
+    if key.contains(['\n', '\r', '\0']) {
+        return Err("the key holds a line break or NUL");
+    }
+    Ok(())
+}
+
 /// `s3://bucket/key`: a bucket, and a key that may be empty (the bucket itself) or end with `/`
 /// (a directory). Keys are kept verbatim; `%` sequences are decoded (`s3://b/a%20b` is key
 /// `a b`), and [`fmt::Display`] encodes what a URL cannot hold.
@@ -47,12 +59,14 @@ pub struct S3Url {
 impl S3Url {
     /// A URL from parts, validating the bucket name.
     pub fn new(bucket: &str, key: &str) -> Result<Self, S3UrlError> {
+        let refuse = |reason| S3UrlError {
+            url: format!("s3://{bucket}/{}", key.escape_debug()),
+            reason,
+        };
         if !is_valid_bucket_name(bucket) {
-            return Err(S3UrlError {
-                url: format!("s3://{bucket}/{key}"),
-                reason: "invalid bucket name",
-            });
+            return Err(refuse("invalid bucket name"));
         }
+        check_key(key).map_err(refuse)?;
         Ok(Self {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
@@ -128,11 +142,8 @@ impl FromStr for S3Url {
         let key = percent_encoding::percent_decode_str(key)
             .decode_utf8()
             .map_err(|_| error("the key is not valid UTF-8 once decoded"))?;
-        if key.len() > 1024 {
-            return Err(error("keys are at most 1024 bytes"));
-        }
-        if key.contains(['\n', '\r', '\0']) {
-            return Err(error("the key holds a line break or NUL"));
+        if let Err(reason) = check_key(&key) {
+            return Err(error(reason));
         }
         Ok(Self {
             bucket: bucket.to_owned(),
@@ -217,6 +228,25 @@ mod tests {
             let url: S3Url = input.parse().unwrap();
             assert_eq!(url.to_string(), input);
             assert_eq!(url.to_string().parse::<S3Url>().unwrap(), url);
+        }
+    }
+
+    /// Found by tests/fuzz.rs: `new` accepted a key with NUL that the parser refuses, so
+    /// `new(..).to_string().parse()` failed. Both now apply the same key rules.
+    #[test]
+    fn new_and_parse_agree_on_keys() {
+        for key in ["a\0b", "line\nbreak", "cr\rlf", &"k".repeat(1025)] {
+            assert!(S3Url::new("bucket", key).is_err(), "{key:?}");
+        }
+        for key in [
+            "tab\there",
+            "vt\u{b}",
+            "%25 literal",
+            "ünï/cødé",
+            &"k".repeat(1024),
+        ] {
+            let url = S3Url::new("bucket", key).unwrap();
+            assert_eq!(url.to_string().parse::<S3Url>().unwrap(), url, "{key:?}");
         }
     }
 

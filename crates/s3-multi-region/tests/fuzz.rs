@@ -1,0 +1,124 @@
+//! Property-based fuzzing (proptest; cargo-fuzz needs a nightly toolchain) of the pure functions
+//! that stand between S3's answers and a hostname: response classification, error-XML parsing,
+//! region validation and s3:// URL parsing. `cargo test` runs 256 cases per property;
+//! `scripts/fuzz.sh` runs many more, bounded in time. Failures proptest finds are saved under
+//! `proptest-regressions/` and replayed first on every later run: commit them.
+
+use proptest::prelude::*;
+use s3_multi_region::redirect::{Answer, Verdict, classify, parse_error_body};
+use s3_multi_region::{S3Url, is_valid_bucket_name, validate_region};
+
+const OPERATIONS: &[&str] = &[
+    "GetObject",
+    "HeadObject",
+    "HeadBucket",
+    "PutObject",
+    "CreateBucket",
+];
+
+/// Strings that look like regions, hosts, paths and garbage, and raw bytes.
+fn region_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z]{2}-[a-z]{4,9}-[0-9]{1,2}",
+        "[a-zA-Z0-9.:/_-]{0,40}",
+        ".{0,64}",
+        Just(String::new()),
+        Just("x".repeat(300)),
+    ]
+}
+
+/// S3-shaped error bodies with arbitrary fields, broken ones, and arbitrary bytes.
+fn error_body() -> impl Strategy<Value = Vec<u8>> {
+    let code = prop_oneof![
+        Just("PermanentRedirect".to_owned()),
+        Just("AuthorizationHeaderMalformed".to_owned()),
+        Just("IllegalLocationConstraintException".to_owned()),
+        Just("TemporaryRedirect".to_owned()),
+        "[A-Za-z]{0,20}",
+    ];
+    prop_oneof![
+        (code, region_like(), 0usize..200).prop_map(|(code, region, cut)| {
+            let xml = format!(
+                "<?xml version=\"1.0\"?><Error><Code>{code}</Code><Region>{}</Region></Error>",
+                quick_xml_escape(&region)
+            );
+            let keep = xml.len().saturating_sub(cut);
+            xml.into_bytes()[..keep].to_vec()
+        }),
+        proptest::collection::vec(any::<u8>(), 0..512),
+    ]
+}
+
+fn quick_xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+proptest! {
+    /// Classification never panics, and whatever it tells routing to follow is either a valid
+    /// region or refused by `validate_region` before any hostname is built.
+    #[test]
+    fn classify_never_panics(
+        status in 100u16..600,
+        header in proptest::option::of(region_like()),
+        body in proptest::option::of(error_body()),
+        operation in proptest::sample::select(OPERATIONS),
+    ) {
+        let verdict = classify(&Answer {
+            status,
+            bucket_region: header.as_deref(),
+            body: body.as_deref(),
+            operation,
+        });
+        if let Verdict::Redirect { region, .. } = verdict {
+            if let Ok(valid) = validate_region(&region) {
+                prop_assert!(valid.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            }
+        }
+        if (200..300).contains(&status) {
+            let plain = Answer { status, bucket_region: None, body: None, operation };
+            let confirmed = matches!(classify(&plain), Verdict::Confirmed);
+            prop_assert!(confirmed, "a 2xx confirms the region tried");
+        }
+    }
+
+    /// Any bytes parse without panicking; a well-formed body gives its fields back exactly.
+    #[test]
+    fn error_bodies_parse_safely_and_exactly(body in error_body(), region in "[a-z0-9-]{1,30}") {
+        let _ = parse_error_body(&body);
+        let xml = format!("<Error><Code>AuthorizationHeaderMalformed</Code><Region>{region}</Region></Error>");
+        let fields = parse_error_body(xml.as_bytes());
+        prop_assert_eq!(fields.code.as_deref(), Some("AuthorizationHeaderMalformed"));
+        prop_assert_eq!(fields.region.as_deref(), Some(region.as_str()));
+    }
+
+    /// A validated region always makes a well-formed hostname whose host is exactly what we
+    /// built: no path, port, user info or second host can ride along.
+    #[test]
+    fn valid_regions_make_only_plain_hostnames(raw in region_like()) {
+        if let Ok(region) = validate_region(&raw) {
+            let host = format!("s3.{region}.amazonaws.com");
+            let uri: http::Uri = format!("https://{host}/bucket").parse().expect("valid URI");
+            prop_assert_eq!(uri.host(), Some(host.as_str()));
+            prop_assert_eq!(uri.port(), None);
+            prop_assert!(region.len() <= 63);
+        }
+    }
+
+    /// Parsing never panics; a URL made from parts displays and parses back to the same parts.
+    #[test]
+    fn s3_urls_round_trip(raw in ".{0,80}", bucket in "[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]", key in ".{0,60}") {
+        let _ = raw.parse::<S3Url>();
+        let _ = format!("s3://{raw}").parse::<S3Url>();
+        if is_valid_bucket_name(&bucket) {
+            // A key the URL syntax refuses (NUL, line breaks) is refused by `new` too.
+            if let Ok(url) = S3Url::new(&bucket, &key) {
+                let again: S3Url = url.to_string().parse().expect("display parses");
+                prop_assert_eq!(again, url);
+            } else {
+                prop_assert!(key.contains(['\0', '\n', '\r']) || key.len() > 1024, "{key:?}");
+            }
+        }
+    }
+}
