@@ -71,10 +71,11 @@ proptest! {
             body: body.as_deref(),
             operation,
         });
-        if let Verdict::Redirect { region, .. } = verdict {
-            if let Ok(valid) = validate_region(&region) {
-                prop_assert!(valid.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
-            }
+        if let Verdict::Redirect { region, .. } = verdict
+            && let Ok(valid) = validate_region(&region)
+        {
+            let plain = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+            prop_assert!(valid.bytes().all(plain));
         }
         if (200..300).contains(&status) {
             let plain = Answer { status, bucket_region: None, body: None, operation };
