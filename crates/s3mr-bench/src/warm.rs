@@ -8,7 +8,7 @@ use s3mr_emulator::Emulator;
 
 use crate::setup::{R1, figure, median, multi_client, raw_client};
 
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 15;
 const GETS_PER_ROUND: usize = 400;
 
 async fn gets(client: &aws_sdk_s3::Client, n: usize, concurrency: usize) -> Duration {

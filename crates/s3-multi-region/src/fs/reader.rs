@@ -3,13 +3,17 @@
 //! The object's ETag is pinned when it is opened: every range is asked for with `If-Match` and
 //! checked on arrival, so an object overwritten while it is read gives a clear error, never bytes
 //! of two versions. Seeking inside the buffer fetches nothing.
+//!
+//! Sequential reading is double-buffered: when a range arrives that continues the previous one,
+//! the next range is already requested in the background while the caller consumes this one, so
+//! a sequential read streams like one GET (at most two ranges in memory). A seek elsewhere
+//! cancels the prefetch and fetches only what is read.
 
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncSeek, ReadBuf};
 
 use crate::client::MultiRegionClient;
@@ -18,7 +22,7 @@ use crate::fs::S3Url;
 /// Default read-ahead: how much one ranged GET asks for.
 pub const DEFAULT_READ_AHEAD: usize = 8 * 1024 * 1024;
 
-type Fetch = BoxFuture<'static, io::Result<Bytes>>;
+type Fetch = tokio::task::JoinHandle<io::Result<Bytes>>;
 
 /// Reads `s3://bucket/key` (see the module docs). Open it with [`crate::fs::S3Fs::open`].
 pub struct S3Reader {
@@ -100,7 +104,7 @@ impl S3Reader {
     fn start_fetch(&self, from: u64) -> Fetch {
         let (client, url, etag) = (self.client.clone(), self.url.clone(), self.etag.clone());
         let end = (from + self.read_ahead as u64).min(self.size) - 1;
-        Box::pin(async move {
+        tokio::spawn(async move {
             let out = client
                 .get_object()
                 .bucket(url.bucket())
@@ -170,15 +174,33 @@ impl AsyncRead for S3Reader {
                 .as_ref()
                 .is_none_or(|(from, _)| *from != position)
             {
+                // A seek away from the prefetched range: that range is not wanted any more.
+                if let Some((_, stale)) = self.fetch.take() {
+                    stale.abort();
+                }
                 let fetch = self.start_fetch(position);
                 self.fetch = Some((position, fetch));
             }
             let (from, fetch) = self.fetch.as_mut().expect("set above");
             let from = *from;
-            let bytes = ready!(fetch.as_mut().poll(cx));
+            let bytes = ready!(Pin::new(fetch).poll(cx)).map_err(io::Error::other)?;
             self.fetch = None;
+            let sequential = from == 0 || from == self.buffer_start + self.buffer.len() as u64;
             self.buffer = bytes?;
             self.buffer_start = from;
+            let next = from + self.buffer.len() as u64;
+            if sequential && next < self.size {
+                let prefetch = self.start_fetch(next);
+                self.fetch = Some((next, prefetch));
+            }
+        }
+    }
+}
+
+impl Drop for S3Reader {
+    fn drop(&mut self) {
+        if let Some((_, fetch)) = self.fetch.take() {
+            fetch.abort();
         }
     }
 }
