@@ -14,6 +14,8 @@ use crate::alloc;
 use crate::setup::{R0, R1, figure, median, multi_client, raw_client, sdk};
 
 const MIB: usize = 1024 * 1024;
+/// Rounds of the 256 MiB scenario (each writes and reads 1 GiB in all).
+const ROUNDS: usize = 5;
 
 /// Scenario 5: a 64 MiB PUT to a bucket whose region the client does not know.
 pub async fn wrong_region_put(emu: &Emulator, sdk: &SdkConfig) {
@@ -180,7 +182,7 @@ pub async fn fs_sequential_256m() {
     let mut raw_multipart_rate = Vec::new();
     let (mut raw_write, mut fs_write, mut raw_read, mut fs_read) = (vec![], vec![], vec![], vec![]);
     let mut writer_peak = 0;
-    for _ in 0..3 {
+    for _ in 0..ROUNDS {
         let started = Instant::now();
         let put = raw.put_object().bucket("transfer").key("raw");
         put.body(ByteStream::from(data.clone()))
