@@ -8,6 +8,7 @@
 mod alloc;
 mod caches;
 mod cold;
+mod instructions;
 mod setup;
 mod transfer;
 mod warm;
@@ -27,6 +28,7 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("child-get") => return caches::child_get(&args[1..]).await,
         Some("emulator-process") => return transfer::emulator_process().await,
+        Some("instructions") => return instructions::run(&args[1..]).await,
         Some(other) => {
             eprintln!("usage: s3mr-bench (no arguments); unknown {other:?}");
             std::process::exit(2);

@@ -145,7 +145,9 @@ where
     out.into_iter().map(|(_, o)| o).collect()
 }
 
-pub async fn fs_sequential_256m() {
+/// An emulator in a child process (so this process measures only the client): the child, its
+/// credentials and endpoint map, and eu-west-1's endpoint.
+pub async fn child_emulator() -> (tokio::process::Child, SdkConfig, String, String) {
     let exe = std::env::current_exe().expect("exe");
     let mut child = tokio::process::Command::new(exe)
         .arg("emulator-process")
@@ -169,8 +171,13 @@ pub async fn fs_sequential_256m() {
         .split(',')
         .find_map(|pair| pair.strip_prefix("eu-west-1="))
         .expect("eu-west-1 endpoint");
-    let raw = raw_client(&sdk, R1, endpoint_r1);
-    let fs = S3Fs::new(multi_client(&sdk, endpoint_map));
+    (child, sdk, endpoint_map.to_owned(), endpoint_r1.to_owned())
+}
+
+pub async fn fs_sequential_256m() {
+    let (mut child, sdk, endpoint_map, endpoint_r1) = child_emulator().await;
+    let raw = raw_client(&sdk, R1, &endpoint_r1);
+    let fs = S3Fs::new(multi_client(&sdk, &endpoint_map));
     fs.exists(&"s3://transfer".parse().expect("url"))
         .await
         .expect("warm");

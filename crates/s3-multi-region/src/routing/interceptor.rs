@@ -37,11 +37,26 @@ struct CallState {
     learned: Option<String>,
     probe_next: bool,
     redirects: u32,
+    /// Attempts routed so far in this call.
+    attempts: u32,
+    /// This attempt's region came from the memory tier: a success confirms nothing new.
+    from_cache: bool,
     tried: String,
     ticket: Option<Arc<RouteTicket>>,
 }
 
-impl Storable for CallState {
+/// The call's state, stored once per call and changed in place by every hook (cloning it and
+/// storing it back on each hook cost more than the rest of routing on a warm call).
+#[derive(Debug, Clone)]
+struct CallCell(Arc<std::sync::Mutex<CallState>>);
+
+impl CallCell {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CallState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Storable for CallCell {
     type Storer = StoreReplace<Self>;
 }
 
@@ -142,6 +157,7 @@ impl RoutingInterceptor {
         bucket: &str,
         has_body: bool,
     ) -> (String, Option<Arc<RouteTicket>>) {
+        state.from_cache = false;
         if state.probe_next {
             state.probe_next = false;
             let tried = state.tried.clone();
@@ -163,6 +179,7 @@ impl RoutingInterceptor {
             return (region, None);
         }
         if let Some(region) = self.router.cached(bucket) {
+            state.from_cache = true;
             return (region.to_string(), None);
         }
         let region = state.original_region.clone();
@@ -222,6 +239,8 @@ impl RoutingInterceptor {
                             self.router.learn(&bucket, &region);
                         }
                     }
+                    // A warm call confirms what the memory tier already holds.
+                    _ if state.from_cache => {}
                     _ => self.router.learn(&bucket, &tried),
                 }
                 Ok(false)
@@ -303,27 +322,43 @@ impl Intercept for RoutingInterceptor {
             cfg.interceptor_state().store_put(bucket);
             cfg.interceptor_state().unset::<SavedTokenBucket>();
         }
-        let mut state = match cfg.load::<CallState>() {
-            Some(state) => state.clone(),
-            None => self.first_attempt_state(ctx, cfg)?,
+        let cell = match cfg.load::<CallCell>() {
+            Some(cell) => cell.clone(),
+            None => {
+                let cell = CallCell(Arc::new(std::sync::Mutex::new(
+                    self.first_attempt_state(ctx, cfg)?,
+                )));
+                cfg.interceptor_state().store_put(cell.clone());
+                cell
+            }
         };
-        let Some(bucket) = state.bucket.clone() else {
-            cfg.interceptor_state().store_put(state);
+        let mut state = cell.lock();
+        let Some(bucket) = state.bucket.take() else {
             return Ok(());
         };
         let has_body = ctx.request().body().content_length() != Some(0);
         let (region, ticket) = self.choose(&mut state, &bucket, has_body);
+        state.bucket = Some(bucket);
         let resolver_params = cfg
             .get_mut_from_interceptor_state::<EndpointResolverParams>()
             .ok_or("s3-multi-region: endpoint resolver params are missing")?;
         if let Some(params) = resolver_params.get_mut::<Params>() {
-            *params = crate::routing::params::with_region(params, &region, None);
+            // With an endpoint map, the region's endpoint too (the resolver then copies nothing).
+            let mapped = self.router.endpoints.as_ref().and_then(|m| m.get(&region));
+            let current = params.region() == Some(region.as_str())
+                && mapped.is_none_or(|e| params.endpoint() == Some(e));
+            if !current {
+                *params = crate::routing::params::with_region(params, &region, mapped);
+            }
         }
-        // Params survive retries: overwrite the route on every attempt.
-        resolver_params.set_property(PendingRoute(ticket.clone()));
+        // Params survive retries: once an attempt has carried a route, overwrite it on every
+        // attempt after (a first attempt with nothing to discover needs none).
+        if ticket.is_some() || state.attempts > 0 {
+            resolver_params.set_property(PendingRoute(ticket.clone()));
+        }
+        state.attempts += 1;
         state.tried = region;
         state.ticket = ticket;
-        cfg.interceptor_state().store_put(state);
         Ok(())
     }
 
@@ -333,9 +368,10 @@ impl Intercept for RoutingInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let Some(mut state) = cfg.load::<CallState>().cloned() else {
+        let Some(cell) = cfg.load::<CallCell>().cloned() else {
             return Ok(());
         };
+        let mut state = cell.lock();
         if state.operation == "ListBuckets" {
             // ListBuckets names every bucket's region: a free warm-up of the cache.
             if let Some(response) = ctx.response().filter(|r| r.status().is_success())
@@ -353,7 +389,7 @@ impl Intercept for RoutingInterceptor {
             return Ok(());
         }
         let retry = self.judge(&mut state, ctx);
-        cfg.interceptor_state().store_put(state);
+        drop(state);
         match retry {
             Ok(true) => {
                 Self::allow_one_more_attempt(cfg);

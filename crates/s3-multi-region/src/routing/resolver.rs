@@ -57,8 +57,12 @@ impl RoutingResolver {
             ),
             _ => None,
         };
+        // The interceptor already wrote the region and mapped endpoint of a routed attempt into
+        // the params; copy them only when discovery chose another region (or nothing did).
+        let current =
+            region.as_deref() == s3.region() && endpoint.is_none_or(|e| s3.endpoint() == Some(e));
         match region {
-            Some(r) if endpoint.is_some() || Some(r.as_str()) != s3.region() => {
+            Some(r) if !current => {
                 let routed = with_region(s3, &r, endpoint);
                 Ok(self.typed.resolve_endpoint(&routed).await?)
             }

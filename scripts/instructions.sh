@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Client instructions per warm 4 KiB GET, raw aws-sdk-s3 vs the multi-region client, counted by
+# valgrind's callgrind (deterministic, unlike timings on a shared machine). Each client runs
+# 100 and 600 GETs; the difference / 500 is its cost per GET. About 3 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v valgrind >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq valgrind >/dev/null; fi
+fi
+cargo build --release --locked -q -p s3mr-bench
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+count() { # client N -> total instructions
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1.$2" \
+    ./target/release/s3mr-bench instructions "$1" "$2" >/dev/null 2>"$out/log.$1.$2"
+  grep -E '^(summary|totals):' "$out/cg.$1.$2" | head -1 | awk '{print $2}'
+}
+declare -A per_get
+for client in raw multi; do
+  low="$(count "$client" 100)"; high="$(count "$client" 600)"
+  per_get[$client]=$(( (high - low) / 500 ))
+  echo "instructions_per_get_$client ${per_get[$client]} instructions"
+done
+awk -v r="${per_get[raw]}" -v m="${per_get[multi]}" \
+  'BEGIN { printf "instructions_per_get_ratio %.4f raw/multi\n", r / m;
+           printf "instructions_per_get_added %d instructions\n", m - r }'
