@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces every figure of BENCHMARKS.md in one run (about 3 minutes on 2 cores, most of it the
 # release build): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
-# criterion micro benchmarks. Prints one `name value unit` line per figure.
+# criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
+# per figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-tools.sh
@@ -12,3 +13,6 @@ cargo build --release --locked -q -p s3mr-bench
 # criterion, in its one-line "bencher" format, turned into `name value unit`.
 cargo bench --locked -q -p s3-multi-region --bench micro -- --output-format bencher 2>/dev/null |
   awk '/^test .* bench:/ { gsub(",", "", $5); print "micro_" $2, $5, "ns" }'
+
+# Client instructions per warm GET (valgrind), the noise-free view of scenario 1.
+./scripts/instructions.sh
