@@ -80,6 +80,13 @@ const MARKER: &str = ".s3mr-directory-marker";
 /// The ETag of an empty object (MD5 of nothing), which S3 gives directory markers.
 const EMPTY_ETAG: &str = "d41d8cd98f00b204e9800998ecf8427e";
 
+/// When the marker object was written; `NoSuchKey` when there is none.
+fn marker_modified(marker: &std::path::Path) -> S3Result<std::time::SystemTime> {
+    std::fs::metadata(marker)
+        .and_then(|m| m.modified())
+        .map_err(|_| s3_error!(NoSuchKey))
+}
+
 impl RegionStore {
     fn is_directory(&self, bucket: &str, key: &str) -> bool {
         !key.is_empty() && !key.contains("..") && self.root.join(bucket).join(key).is_dir()
@@ -362,9 +369,7 @@ impl S3 for RegionStore {
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
-            let modified = std::fs::metadata(&marker)
-                .and_then(|m| m.modified())
-                .map_err(|_| s3_error!(NoSuchKey))?;
+            let modified = marker_modified(&marker)?;
             return Ok(S3Response::new(GetObjectOutput {
                 body: Some(StreamingBlob::from(s3s::Body::empty())),
                 content_length: Some(0),
@@ -384,9 +389,7 @@ impl S3 for RegionStore {
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
-            let modified = std::fs::metadata(&marker)
-                .and_then(|m| m.modified())
-                .map_err(|_| s3_error!(NoSuchKey))?;
+            let modified = marker_modified(&marker)?;
             return Ok(S3Response::new(HeadObjectOutput {
                 content_length: Some(0),
                 e_tag: Some(ETag::Strong(EMPTY_ETAG.into())),

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
-};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
 use s3_multi_region::fs::{S3Fs, S3Writer};
@@ -566,30 +564,12 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
         return Ok(());
     }
     let keys = keys_under(ctx, url.bucket(), &url.dir_prefix()).await?;
+    let fs = S3Fs::new(ctx.client.clone());
     for batch in keys.chunks(1000) {
-        let objects: Vec<ObjectIdentifier> = batch
-            .iter()
-            .filter_map(|(k, _)| ObjectIdentifier::builder().key(k).build().ok())
-            .collect();
-        let delete = Delete::builder()
-            .set_objects(Some(objects))
-            .quiet(true)
-            .build()
-            .map_err(|e| failed(&url, e))?;
-        let out = ctx
-            .client
-            .delete_objects()
-            .bucket(url.bucket())
-            .delete(delete)
-            .send()
+        let names = batch.iter().map(|(k, _)| k.clone()).collect();
+        fs.remove_keys(&url, names)
             .await
-            .map_err(|e| s3_failed(&url, e))?;
-        if let Some(error) = out.errors().first() {
-            return Err(failed(
-                format!("s3://{}/{}", url.bucket(), error.key().unwrap_or_default()),
-                error.message().unwrap_or("not deleted"),
-            ));
-        }
+            .map_err(|e| CliError::Other(e.to_string()))?;
         for (key, _) in batch {
             println!("delete: s3://{}/{key}", url.bucket());
         }

@@ -123,16 +123,22 @@ pub(crate) async fn copy_object(
     }
     .await;
     if copied.is_err() {
-        let abort = client
-            .abort_multipart_upload()
-            .bucket(dst.bucket())
-            .key(dst.key())
-            .upload_id(id);
-        if let Err(err) = abort.send().await {
-            tracing::warn!(url = %dst, err = %s3_error(dst, err), "could not abort a multipart copy");
-        }
+        abort_upload(client, dst, id).await;
     }
     copied
+}
+
+/// Tells S3 to drop multipart upload `id` of `url` (its parts stop being stored and billed); a
+/// failure is logged, since the caller is already failing for a better reason.
+pub(crate) async fn abort_upload(client: &MultiRegionClient, url: &S3Url, id: &str) {
+    let abort = client
+        .abort_multipart_upload()
+        .bucket(url.bucket())
+        .key(url.key())
+        .upload_id(id);
+    if let Err(err) = abort.send().await {
+        tracing::warn!(%url, err = %s3_error(url, err), "could not abort a multipart upload");
+    }
 }
 
 #[cfg(test)]

@@ -60,6 +60,15 @@ pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync
     }
 }
 
+/// Any other failure about `url` (an invalid URL built from a listing, a request that could not
+/// be built, a body that could not be read).
+fn other_error(url: &S3Url, err: impl std::fmt::Display) -> FsError {
+    FsError::S3 {
+        url: url.clone(),
+        message: err.to_string(),
+    }
+}
+
 /// Whether a URL names an object or a directory (a bucket, or a prefix holding objects).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -242,10 +251,7 @@ impl S3Fs {
                         .send()
                         .await
                         .map_err(|e| s3_error(url, e))?;
-                    let bytes = got.body.collect().await.map_err(|e| FsError::S3 {
-                        url: url.clone(),
-                        message: e.to_string(),
-                    })?;
+                    let bytes = got.body.collect().await.map_err(|e| other_error(url, e))?;
                     Start::Rewrite {
                         etag,
                         bytes: bytes.into_bytes(),
@@ -323,16 +329,7 @@ impl S3Fs {
                 Err(err) => return Err(s3_error(url, err)),
             }
         }
-        let prefix = url.dir_prefix();
-        let listing = self
-            .client
-            .list_objects_v2()
-            .bucket(url.bucket())
-            .prefix(&prefix)
-            .max_keys(1)
-            .send()
-            .await
-            .map_err(|e| s3_error(url, e))?;
+        let listing = self.first_keys(url, 1).await?;
         if listing.key_count().unwrap_or(0) > 0 {
             Ok(directory)
         } else {
@@ -380,10 +377,7 @@ impl S3Fs {
                     cache.put(url.bucket(), key, metadata);
                     S3Url::new(url.bucket(), key)
                         .map(|url| DirEntry { url, kind, size })
-                        .map_err(|e| FsError::S3 {
-                            url: url.clone(),
-                            message: e.to_string(),
-                        })
+                        .map_err(|e| other_error(&url, e))
                 };
                 let mut entries: Vec<_> = page
                     .common_prefixes()
@@ -415,6 +409,22 @@ impl S3Fs {
             }
         })
         .flat_map(futures::stream::iter)
+    }
+
+    /// The first `n` keys under `url`'s directory prefix.
+    async fn first_keys(
+        &self,
+        url: &S3Url,
+        n: i32,
+    ) -> Result<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output, FsError> {
+        self.client
+            .list_objects_v2()
+            .bucket(url.bucket())
+            .prefix(url.dir_prefix())
+            .max_keys(n)
+            .send()
+            .await
+            .map_err(|e| s3_error(url, e))
     }
 
     /// Every object key under a directory, at any depth.
@@ -474,20 +484,14 @@ impl S3Fs {
                 return Ok(1);
             }
         }
-        let target = S3Url::new(to.bucket(), &to.dir_prefix()).map_err(|e| FsError::S3 {
-            url: to.clone(),
-            message: e.to_string(),
-        })?;
+        let target = S3Url::new(to.bucket(), &to.dir_prefix()).map_err(|e| other_error(to, e))?;
         let prefix = from.dir_prefix();
         let keys = self.keys_under(from).await?;
         if keys.is_empty() {
             return Err(FsError::NotFound(from.clone()));
         }
         for (key, size) in &keys {
-            let source = S3Url::new(from.bucket(), key).map_err(|e| FsError::S3 {
-                url: from.clone(),
-                message: e.to_string(),
-            })?;
+            let source = S3Url::new(from.bucket(), key).map_err(|e| other_error(from, e))?;
             let destination = target.join(&key[prefix.len()..]);
             if key.ends_with('/') {
                 self.create_dir(&destination).await?;
@@ -497,31 +501,27 @@ impl S3Fs {
             }
         }
         let moved = self
-            .delete_keys(from, keys.into_iter().map(|(k, _)| k).collect())
+            .remove_keys(from, keys.into_iter().map(|(k, _)| k).collect())
             .await?;
         self.stat_cache.forget_tree(&target);
         Ok(moved)
     }
 
-    async fn delete_keys(&self, url: &S3Url, keys: Vec<String>) -> Result<u64, FsError> {
+    /// Deletes `keys` of `url`'s bucket with DeleteObjects, 1000 at a time; the first key S3
+    /// refuses ends it with an error naming that key. Returns how many were deleted.
+    pub async fn remove_keys(&self, url: &S3Url, keys: Vec<String>) -> Result<u64, FsError> {
         let mut deleted = 0;
         for batch in keys.chunks(1000) {
             let objects = batch
                 .iter()
                 .map(|k| ObjectIdentifier::builder().key(k).build())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| FsError::S3 {
-                    url: url.clone(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| other_error(url, e))?;
             let delete = Delete::builder()
                 .set_objects(Some(objects))
                 .quiet(true)
                 .build()
-                .map_err(|e| FsError::S3 {
-                    url: url.clone(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| other_error(url, e))?;
             let out = self
                 .client
                 .delete_objects()
@@ -567,10 +567,8 @@ impl S3Fs {
             let region = self.client.default_region().to_owned();
             return self.create_bucket(url, &region).await;
         }
-        let marker = S3Url::new(url.bucket(), &url.dir_prefix()).map_err(|e| FsError::S3 {
-            url: url.clone(),
-            message: e.to_string(),
-        })?;
+        let marker =
+            S3Url::new(url.bucket(), &url.dir_prefix()).map_err(|e| other_error(url, e))?;
         self.client
             .put_object()
             .bucket(marker.bucket())
@@ -619,23 +617,12 @@ impl S3Fs {
             };
         }
         let prefix = url.dir_prefix();
-        let listing = self
-            .client
-            .list_objects_v2()
-            .bucket(url.bucket())
-            .prefix(&prefix)
-            .max_keys(2)
-            .send()
-            .await
-            .map_err(|e| s3_error(url, e))?;
+        let listing = self.first_keys(url, 2).await?;
         let keys: Vec<&str> = listing.contents().iter().filter_map(|o| o.key()).collect();
         match keys.as_slice() {
             [] => Err(FsError::NotFound(url.clone())),
             [only] if *only == prefix => {
-                let marker = S3Url::new(url.bucket(), &prefix).map_err(|e| FsError::S3 {
-                    url: url.clone(),
-                    message: e.to_string(),
-                })?;
+                let marker = S3Url::new(url.bucket(), &prefix).map_err(|e| other_error(url, e))?;
                 self.remove_marker(&marker).await
             }
             _ => Err(FsError::DirectoryNotEmpty(url.clone())),
@@ -658,7 +645,7 @@ impl S3Fs {
     pub async fn remove_dir_all(&self, url: &S3Url) -> Result<u64, FsError> {
         let keys = self.keys_under(url).await?;
         let deleted = self
-            .delete_keys(url, keys.into_iter().map(|(k, _)| k).collect())
+            .remove_keys(url, keys.into_iter().map(|(k, _)| k).collect())
             .await?;
         if url.key().is_empty() {
             self.remove_dir(url).await?;

@@ -374,17 +374,8 @@ impl Upload {
     async fn abort(&mut self) {
         self.in_flight.abort_all();
         while self.in_flight.join_next().await.is_some() {}
-        let Some(id) = self.upload_id.take() else {
-            return;
-        };
-        let abort = self
-            .client
-            .abort_multipart_upload()
-            .bucket(self.url.bucket())
-            .key(self.url.key())
-            .upload_id(id);
-        if let Err(err) = abort.send().await {
-            tracing::warn!(url = %self.url, err = %sdk_error(&self.url, err), "could not abort a multipart upload");
+        if let Some(id) = self.upload_id.take() {
+            crate::fs::copy::abort_upload(&self.client, &self.url, &id).await;
         }
     }
 }

@@ -32,15 +32,7 @@ pub async fn world() -> World {
         .await
         .unwrap();
     let (ak, sk) = emu.credentials();
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(R0))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            ak, sk, None, None, "test",
-        )))
-        .http_client(s3_multi_region::http_client())
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
-        .build();
+    let sdk = sdk_for(ak, sk);
     World { emu, sdk }
 }
 
@@ -157,13 +149,13 @@ impl Drop for PrivateRedis {
     }
 }
 
-/// An SdkConfig for the emulator's credentials, default region us-east-1 (for child processes).
+/// An SdkConfig for the emulator's credentials, default region us-east-1, quick retries.
 pub fn sdk_for(access_key: &str, secret_key: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(R0))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            access_key, secret_key, None, None, "child",
+            access_key, secret_key, None, None, "test",
         )))
         .http_client(s3_multi_region::http_client())
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
