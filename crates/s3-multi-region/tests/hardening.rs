@@ -391,3 +391,100 @@ async fn retried_uploads_deliver_byte_identical_objects() {
     assert_eq!(common::body_of(got).await, big);
     assert_eq!(w.emu.open_uploads(), 0);
 }
+
+/// Makes `paths` read-only for real: `chattr +i` as root (root ignores permission bits), mode
+/// 0400 otherwise. Returns an undo.
+fn make_read_only(paths: &[std::path::PathBuf]) -> impl FnOnce() {
+    use std::os::unix::fs::PermissionsExt;
+    let existing: Vec<_> = paths.iter().filter(|p| p.exists()).cloned().collect();
+    let immutable = existing.iter().all(|p| {
+        std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(p)
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !immutable {
+        for p in &existing {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o400)).unwrap();
+        }
+    }
+    move || {
+        for p in &existing {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(p)
+                .status();
+            let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cache_file_made_read_only_in_use_never_fails_a_request() {
+    let w = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regions.db");
+    let client = w
+        .builder()
+        .shared_cache(Arc::new(FileCache::open(&path).unwrap()))
+        .build()
+        .unwrap();
+    w.bucket_with_object("before-read-only", R1, "k", b"x")
+        .await;
+    client
+        .get_object()
+        .bucket("before-read-only")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    client.flush_cache_writes().await;
+
+    // The database and its write-ahead log. (Not the `-shm` index: SQLite maps it into memory and
+    // a mapping that cannot grow ends the process with SIGBUS, inside SQLite, whatever we do.)
+    let files: Vec<_> = ["", "-wal"]
+        .iter()
+        .map(|suffix| std::path::PathBuf::from(format!("{}{suffix}", path.display())))
+        .collect();
+    let undo = make_read_only(&files);
+    // A write to the file must now fail: prove the damage is real before relying on it.
+    assert!(
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .is_err()
+    );
+    w.bucket_with_object("while-read-only", R2, "k", b"x").await;
+    let got = bounded("read-only cache", async {
+        let got = client
+            .get_object()
+            .bucket("while-read-only")
+            .key("k")
+            .send()
+            .await;
+        client.flush_cache_writes().await;
+        got
+    })
+    .await;
+    undo();
+    assert!(got.is_ok(), "{got:?}");
+    assert_eq!(
+        w.requests(),
+        (1, 0, 1),
+        "a cache that cannot be written costs nothing more"
+    );
+    w.emu.reset_counters();
+    let again = client
+        .get_object()
+        .bucket("while-read-only")
+        .key("k")
+        .send()
+        .await;
+    assert!(again.is_ok());
+    assert_eq!(
+        w.requests(),
+        (0, 0, 1),
+        "the memory tier still holds what was learned"
+    );
+}
