@@ -231,7 +231,10 @@ async fn a_failed_upload_leaves_no_object_no_upload_and_the_old_object_intact() 
             failed = writer.shutdown().await.err();
         }
         let err = failed.expect("the upload must fail");
-        assert!(!err.to_string().is_empty());
+        assert!(
+            err.to_string().contains("InternalError"),
+            "the cause is named: {err}"
+        );
     }
     w.emu.clear_faults();
     assert_eq!(

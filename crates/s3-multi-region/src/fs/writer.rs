@@ -46,6 +46,24 @@ fn part_size_for(base: usize, sent: usize) -> usize {
     base.saturating_mul(1 << doublings).min(MAX_PART_SIZE)
 }
 
+/// The background task's error, kept for the writer (the channel only says the task is gone).
+#[derive(Debug, Clone, Default)]
+struct Failure(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl Failure {
+    fn set(&self, err: &io::Error) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(err.to_string());
+    }
+
+    fn error(&self) -> io::Error {
+        let cause = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        io::Error::other(match cause {
+            Some(cause) => format!("the upload failed and was aborted: {cause}"),
+            None => "the upload failed and was aborted".to_owned(),
+        })
+    }
+}
+
 enum Message {
     Part(Bytes),
     Finish(Bytes, oneshot::Sender<io::Result<()>>),
@@ -79,6 +97,8 @@ pub struct S3Writer {
     parts_sent: usize,
     buffer: BytesMut,
     sender: PollSender<Message>,
+    /// Why the background upload failed, for the writes that find it gone.
+    failure: Failure,
     finishing: Option<oneshot::Receiver<io::Result<()>>>,
     done: bool,
 }
@@ -132,12 +152,14 @@ impl S3Writer {
             stat_cache: plan.stat_cache,
         };
         let (tx, rx) = mpsc::channel(1);
-        tokio::spawn(upload(state, rx));
+        let failure = Failure::default();
+        tokio::spawn(upload(state, rx, failure.clone()));
         Self {
             part_size,
             parts_sent: 0,
             buffer,
             sender: PollSender::new(tx),
+            failure,
             finishing: None,
             done: false,
         }
@@ -160,12 +182,11 @@ impl S3Writer {
         cx: &mut Context<'_>,
         message: impl FnOnce(&mut Self) -> Message,
     ) -> Poll<io::Result<()>> {
-        ready!(self.sender.poll_reserve(cx))
-            .map_err(|_| io::Error::other("the upload failed and was aborted"))?;
+        ready!(self.sender.poll_reserve(cx)).map_err(|_| self.failure.error())?;
         let message = message(self);
         self.sender
             .send_item(message)
-            .map_err(|_| io::Error::other("the upload failed and was aborted"))?;
+            .map_err(|_| self.failure.error())?;
         Poll::Ready(Ok(()))
     }
 }
@@ -395,7 +416,7 @@ fn precondition_or_sdk_error<E: std::error::Error + Send + Sync + 'static>(
 }
 
 /// The background task: parts in, one upload out; aborted on any failure or a dropped writer.
-async fn upload(mut state: Upload, mut rx: mpsc::Receiver<Message>) {
+async fn upload(mut state: Upload, mut rx: mpsc::Receiver<Message>, failure: Failure) {
     let url = state.url.clone();
     let mut reply = None;
     let result = loop {
@@ -417,6 +438,7 @@ async fn upload(mut state: Upload, mut rx: mpsc::Receiver<Message>) {
         }
     };
     if let Err(err) = &result {
+        failure.set(err);
         tracing::debug!(%err, "aborting upload");
         state.abort().await;
     }
