@@ -232,10 +232,7 @@ impl S3Fs {
                 let etag = found
                     .etag
                     .map(|e| format!("\"{e}\""))
-                    .ok_or_else(|| FsError::S3 {
-                        url: url.clone(),
-                        message: "S3 sent no ETag".into(),
-                    })?;
+                    .ok_or_else(|| other_error(url, "S3 sent no ETag"))?;
                 if found.size >= crate::fs::MIN_PART_SIZE as u64 {
                     Start::CopyExisting {
                         etag,
