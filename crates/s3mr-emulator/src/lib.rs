@@ -25,6 +25,7 @@ mod answers;
 mod counters;
 mod front;
 mod io;
+mod keys;
 mod listing;
 mod registry;
 mod request;

@@ -1,8 +1,7 @@
 //! ListObjectsV2 pages, computed from the sorted keys of a bucket (pure; the store walks the disk).
 //!
-//! Done here rather than in s3s-fs because S3 lists directory marker objects (`photos/`, what the
-//! console's "Create folder" makes) and ETags, and s3s-fs keeps markers as bare directories that it
-//! never lists and leaves ETags out of listings.
+//! Done here rather than in s3s-fs because the store keeps objects under stored names (keys.rs),
+//! and S3 lists every key verbatim — directory markers (`photos/`), `..`, `a//b` — with ETags.
 
 /// One page: the objects (indices into the input) and the common prefixes, in key order.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use s3s::dto::*;
 use s3s::{S3, S3Error, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
 
+use crate::keys;
 use crate::registry::{BucketEntry, Registry, now_unix_ms};
 
 /// One region's view of the shared store.
@@ -75,70 +76,28 @@ impl OpenUploads {
     }
 }
 
-/// The file that stands for a directory marker object `dir/` inside directory `dir`.
-const MARKER: &str = ".s3mr-directory-marker";
-/// The ETag of an empty object (MD5 of nothing), which S3 gives directory markers.
-const EMPTY_ETAG: &str = "d41d8cd98f00b204e9800998ecf8427e";
-
-/// When the marker object was written; `NoSuchKey` when there is none.
-fn marker_modified(marker: &std::path::Path) -> S3Result<std::time::SystemTime> {
-    std::fs::metadata(marker)
-        .and_then(|m| m.modified())
-        .map_err(|_| s3_error!(NoSuchKey))
-}
-
 impl RegionStore {
-    fn is_directory(&self, bucket: &str, key: &str) -> bool {
-        !key.is_empty() && !key.contains("..") && self.root.join(bucket).join(key).is_dir()
+    fn bucket_dir(&self, bucket: &str) -> PathBuf {
+        self.root.join(bucket)
     }
 
-    /// The marker file of `key` (ending in `/`), if the key is safe to map to a path.
-    fn marker_path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
-        let safe = key.ends_with('/')
-            && !key.starts_with('/')
-            && key.split('/').all(|part| part != ".." && part != ".");
-        safe.then(|| self.root.join(bucket).join(key).join(MARKER))
-    }
-
-    /// Every key of `bucket`, sorted: files as they are, marker files as `dir/`.
-    fn keys(&self, bucket: &str) -> std::io::Result<Vec<String>> {
-        let bucket_root = self.root.join(bucket);
-        let mut keys = Vec::new();
-        let mut stack = vec![bucket_root.clone()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir)? {
-                let entry = entry?;
-                let path = entry.path();
-                if entry.file_type()?.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let Ok(relative) = path.strip_prefix(&bucket_root) else {
-                    continue;
-                };
-                let Some(key) = relative.to_str().map(|k| k.replace('\\', "/")) else {
-                    continue;
-                };
-                match key.strip_suffix(MARKER) {
-                    Some(dir) if dir.is_empty() || dir.ends_with('/') => keys.push(dir.to_owned()),
-                    _ => keys.push(key),
-                }
-            }
+    /// Records `key` in `bucket` before its object is written (see [`crate::keys`]).
+    fn remember(&self, bucket: &str, key: &str) -> S3Result<()> {
+        if !self.bucket_dir(bucket).is_dir() {
+            return Err(s3_error!(NoSuchBucket));
         }
-        keys.sort();
-        keys.dedup();
-        Ok(keys)
+        keys::remember(&self.bucket_dir(bucket), key).map_err(internal)
     }
 
     /// s3s-fs completes a multipart upload over an existing object keeping that object's stored
     /// whole-object checksums, which then no longer match the bytes (and SDKs reject the GET).
     /// S3 gives a multipart object only part-level checksums, so drop the stale ones.
-    fn forget_stale_checksums(&self, bucket: &str, key: &str) {
+    fn forget_stale_checksums(&self, bucket: &str, stored: &str) {
         let encode = |s: &str| base64_simd::URL_SAFE_NO_PAD.encode_to_string(s);
         let path = self.root.join(format!(
             ".bucket-{}.object-{}.internal.json",
             encode(bucket),
-            encode(key)
+            encode(stored)
         ));
         let Ok(text) = std::fs::read(&path) else {
             return;
@@ -155,10 +114,10 @@ impl RegionStore {
     }
 
     /// The ETag s3s-fs keeps for an object (HEAD through s3s-fs, as the request's caller).
-    async fn etag_of<T>(&self, like: &S3Request<T>, bucket: &str, key: &str) -> Option<ETag> {
+    async fn etag_of<T>(&self, like: &S3Request<T>, bucket: &str, stored: &str) -> Option<ETag> {
         let head = HeadObjectInput::builder()
             .bucket(bucket.to_owned())
-            .key(key.to_owned())
+            .key(stored.to_owned())
             .build()
             .ok()?;
         let probe = S3Request {
@@ -173,6 +132,58 @@ impl RegionStore {
             trailing_headers: None,
         };
         self.fs.head_object(probe).await.ok()?.output.e_tag
+    }
+
+    /// The objects of `bucket` on one listing page: key, size, ETag and modification time.
+    async fn listed<T>(
+        &self,
+        like: &S3Request<T>,
+        bucket: &str,
+        keys: &[String],
+        indices: &[usize],
+    ) -> Vec<Object> {
+        let mut contents = Vec::with_capacity(indices.len());
+        for &index in indices {
+            let key = &keys[index];
+            let stored = keys::stored_name(key);
+            let Ok(metadata) = std::fs::metadata(self.bucket_dir(bucket).join(&stored)) else {
+                continue;
+            };
+            contents.push(Object {
+                key: Some(key.clone()),
+                size: Some(metadata.len() as i64),
+                e_tag: self.etag_of(like, bucket, &stored).await,
+                last_modified: metadata.modified().ok().map(Timestamp::from),
+                ..Default::default()
+            });
+        }
+        contents
+    }
+
+    /// Every key of `bucket`, sorted; `NoSuchBucket` when there is no such bucket.
+    fn keys(&self, bucket: &str) -> S3Result<Vec<String>> {
+        let dir = self.bucket_dir(bucket);
+        if !dir.is_dir() {
+            return Err(s3_error!(NoSuchBucket));
+        }
+        keys::keys_in(&dir).map_err(internal)
+    }
+}
+
+fn internal(e: std::io::Error) -> S3Error {
+    S3Error::with_message(s3s::S3ErrorCode::InternalError, e.to_string())
+}
+
+/// Replaces the key a request names with its stored name; returns the key.
+fn to_stored(key: &mut String) -> String {
+    let stored = keys::stored_name(key);
+    std::mem::replace(key, stored)
+}
+
+/// The copy source with its key replaced by the stored name.
+fn stored_source(source: &mut CopySource) {
+    if let CopySource::Bucket { key, .. } = source {
+        *key = keys::stored_name(key).into();
     }
 }
 
@@ -210,39 +221,6 @@ pub(crate) fn bucket_region_for(
     }
 }
 
-/// Hands operations to s3s-fs unchanged. Written in the form `#[async_trait]` expands to, since
-/// the attribute does not see inside macro invocations.
-fn holds_a_file(dir: &std::path::Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.filter_map(Result::ok).any(|e| {
-        let path = e.path();
-        if path.is_dir() {
-            holds_a_file(&path)
-        } else {
-            true
-        }
-    })
-}
-
-macro_rules! delegate {
-    ($($op:ident($input:ty) -> $output:ty;)*) => {
-        $(
-            fn $op<'life0, 'async_trait>(
-                &'life0 self,
-                req: S3Request<$input>,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = S3Result<S3Response<$output>>> + Send + 'async_trait>>
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                self.fs.$op(req)
-            }
-        )*
-    };
-}
-
 #[async_trait::async_trait]
 impl S3 for RegionStore {
     async fn create_bucket(
@@ -275,9 +253,8 @@ impl S3 for RegionStore {
         &self,
         req: S3Request<DeleteBucketInput>,
     ) -> S3Result<S3Response<DeleteBucketOutput>> {
-        // s3s-fs removes a bucket with everything in it; S3 refuses while it holds objects. Empty
-        // directories that s3s-fs leaves behind after deletes are not objects.
-        if holds_a_file(&self.root.join(&req.input.bucket)) {
+        // s3s-fs removes a bucket with everything in it; S3 refuses while it holds objects.
+        if !self.keys(&req.input.bucket)?.is_empty() {
             return Err(s3_error!(BucketNotEmpty));
         }
         let bucket = req.input.bucket.clone();
@@ -362,75 +339,166 @@ impl S3 for RegionStore {
         Ok(S3Response::new(output))
     }
 
-    // s3s-fs keeps `a/b` as a file in directory `a`; S3 has no object `a` then, so neither do we
-    // (s3s-fs would fail to open the directory and answer 500).
+    // Every object operation below hands s3s-fs the key's stored name, never the key: see
+    // `keys.rs`. Answers that echo the key get it back.
     async fn get_object(
         &self,
-        req: S3Request<GetObjectInput>,
+        mut req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
-        if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
-            let modified = marker_modified(&marker)?;
-            return Ok(S3Response::new(GetObjectOutput {
-                body: Some(StreamingBlob::from(s3s::Body::empty())),
-                content_length: Some(0),
-                e_tag: Some(ETag::Strong(EMPTY_ETAG.into())),
-                last_modified: Some(Timestamp::from(modified)),
-                ..Default::default()
-            }));
-        }
-        if self.is_directory(&req.input.bucket, &req.input.key) {
-            return Err(s3_error!(NoSuchKey));
-        }
+        to_stored(&mut req.input.key);
         self.fs.get_object(req).await
     }
 
     async fn head_object(
         &self,
-        req: S3Request<HeadObjectInput>,
+        mut req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
-        if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
-            let modified = marker_modified(&marker)?;
-            return Ok(S3Response::new(HeadObjectOutput {
-                content_length: Some(0),
-                e_tag: Some(ETag::Strong(EMPTY_ETAG.into())),
-                last_modified: Some(Timestamp::from(modified)),
-                ..Default::default()
-            }));
-        }
-        if self.is_directory(&req.input.bucket, &req.input.key) {
-            return Err(s3_error!(NoSuchKey));
-        }
+        to_stored(&mut req.input.key);
         self.fs.head_object(req).await
+    }
+
+    async fn put_object(
+        &self,
+        mut req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        let key = to_stored(&mut req.input.key);
+        self.remember(&req.input.bucket, &key)?;
+        self.fs.put_object(req).await
+    }
+
+    async fn copy_object(
+        &self,
+        mut req: S3Request<CopyObjectInput>,
+    ) -> S3Result<S3Response<CopyObjectOutput>> {
+        let key = to_stored(&mut req.input.key);
+        stored_source(&mut req.input.copy_source);
+        self.remember(&req.input.bucket, &key)?;
+        self.fs.copy_object(req).await
+    }
+
+    async fn delete_object(
+        &self,
+        mut req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        let key = to_stored(&mut req.input.key);
+        let bucket = req.input.bucket.clone();
+        let out = self.fs.delete_object(req).await?;
+        keys::forget(&self.bucket_dir(&bucket), &key);
+        Ok(out)
+    }
+
+    async fn delete_objects(
+        &self,
+        mut req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        let mut by_stored = std::collections::HashMap::new();
+        for object in &mut req.input.delete.objects {
+            let key = to_stored(&mut object.key);
+            by_stored.insert(object.key.clone(), key);
+        }
+        let bucket_dir = self.bucket_dir(&req.input.bucket);
+        let mut out = self.fs.delete_objects(req).await?;
+        let original = |stored: &mut Option<String>| {
+            if let Some(key) = stored.as_ref().and_then(|s| by_stored.get(s)) {
+                *stored = Some(key.clone());
+            }
+        };
+        for deleted in out.output.deleted.iter_mut().flatten() {
+            original(&mut deleted.key);
+            if let Some(key) = &deleted.key {
+                keys::forget(&bucket_dir, key);
+            }
+        }
+        for error in out.output.errors.iter_mut().flatten() {
+            original(&mut error.key);
+        }
+        Ok(out)
     }
 
     async fn create_multipart_upload(
         &self,
-        req: S3Request<CreateMultipartUploadInput>,
+        mut req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
-        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
-        let created = self.fs.create_multipart_upload(req).await?;
+        let key = to_stored(&mut req.input.key);
+        let bucket = req.input.bucket.clone();
+        if !self.bucket_dir(&bucket).is_dir() {
+            return Err(s3_error!(NoSuchBucket));
+        }
+        let mut created = self.fs.create_multipart_upload(req).await?;
         if let Some(id) = &created.output.upload_id {
             self.uploads.started(id, &bucket, &key);
         }
+        created.output.key = Some(key);
         Ok(created)
+    }
+
+    async fn upload_part(
+        &self,
+        mut req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        to_stored(&mut req.input.key);
+        self.fs.upload_part(req).await
+    }
+
+    // s3s-fs ignores `x-amz-copy-source-if-match` on UploadPartCopy; S3 answers 412
+    // PreconditionFailed when the source changed, which is what makes an append safe.
+    async fn upload_part_copy(
+        &self,
+        mut req: S3Request<UploadPartCopyInput>,
+    ) -> S3Result<S3Response<UploadPartCopyOutput>> {
+        to_stored(&mut req.input.key);
+        stored_source(&mut req.input.copy_source);
+        if let (Some(ETagCondition::ETag(wanted)), CopySource::Bucket { bucket, key, .. }) =
+            (&req.input.copy_source_if_match, &req.input.copy_source)
+        {
+            let current = self.etag_of(&req, bucket, key).await;
+            if !current.is_some_and(|etag| etag.strong_cmp(wanted)) {
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "At least one of the pre-conditions you specified did not hold"
+                ));
+            }
+        }
+        self.fs.upload_part_copy(req).await
+    }
+
+    async fn list_parts(
+        &self,
+        mut req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
+        let key = to_stored(&mut req.input.key);
+        let mut out = self.fs.list_parts(req).await?;
+        out.output.key = Some(key);
+        Ok(out)
     }
 
     async fn complete_multipart_upload(
         &self,
-        req: S3Request<CompleteMultipartUploadInput>,
+        mut req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
         let id = req.input.upload_id.clone();
-        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
-        let completed = self.fs.complete_multipart_upload(req).await?;
+        let key = to_stored(&mut req.input.key);
+        let (bucket, stored) = (req.input.bucket.clone(), req.input.key.clone());
+        self.remember(&bucket, &key)?;
+        let mut completed = self.fs.complete_multipart_upload(req).await?;
         self.uploads.ended(&id);
-        self.forget_stale_checksums(&bucket, &key);
+        self.forget_stale_checksums(&bucket, &stored);
+        completed.output.key = Some(key.clone());
+        if let Some(future) = completed.output.future.take() {
+            completed.output.future = Some(Box::pin(async move {
+                let mut output = future.await?;
+                output.key = Some(key);
+                Ok(output)
+            }));
+        }
         Ok(completed)
     }
 
     async fn abort_multipart_upload(
         &self,
-        req: S3Request<AbortMultipartUploadInput>,
+        mut req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        to_stored(&mut req.input.key);
         let id = req.input.upload_id.clone();
         let aborted = self.fs.abort_multipart_upload(req).await?;
         self.uploads.ended(&id);
@@ -442,7 +510,7 @@ impl S3 for RegionStore {
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
         let input = req.input;
-        if !self.root.join(&input.bucket).is_dir() {
+        if !self.bucket_dir(&input.bucket).is_dir() {
             return Err(s3_error!(NoSuchBucket));
         }
         let prefix = input.prefix.clone().unwrap_or_default();
@@ -466,93 +534,12 @@ impl S3 for RegionStore {
         }))
     }
 
-    // s3s-fs ignores `x-amz-copy-source-if-match` on UploadPartCopy; S3 answers 412
-    // PreconditionFailed when the source changed, which is what makes an append safe.
-    async fn upload_part_copy(
-        &self,
-        req: S3Request<UploadPartCopyInput>,
-    ) -> S3Result<S3Response<UploadPartCopyOutput>> {
-        if let (Some(ETagCondition::ETag(wanted)), CopySource::Bucket { bucket, key, .. }) =
-            (&req.input.copy_source_if_match, &req.input.copy_source)
-        {
-            let current = self.etag_of(&req, bucket, key).await;
-            if !current.is_some_and(|etag| etag.strong_cmp(wanted)) {
-                return Err(s3_error!(
-                    PreconditionFailed,
-                    "At least one of the pre-conditions you specified did not hold"
-                ));
-            }
-        }
-        self.fs.upload_part_copy(req).await
-    }
-
-    // A directory marker `dir/` is an empty object in S3; s3s-fs would make a bare directory that
-    // no listing shows. Here it is a marker file inside that directory.
-    async fn put_object(
-        &self,
-        req: S3Request<PutObjectInput>,
-    ) -> S3Result<S3Response<PutObjectOutput>> {
-        if req.input.key.ends_with(&format!("/{MARKER}")) || req.input.key == MARKER {
-            return Err(s3_error!(
-                InvalidArgument,
-                "this key is reserved by the emulator"
-            ));
-        }
-        let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) else {
-            return self.fs.put_object(req).await;
-        };
-        if req.input.content_length.unwrap_or(0) > 0 {
-            return Err(s3_error!(
-                NotImplemented,
-                "the emulator keeps only empty objects whose key ends in /"
-            ));
-        }
-        if !self.root.join(&req.input.bucket).is_dir() {
-            return Err(s3_error!(NoSuchBucket));
-        }
-        let dir = marker.parent().expect("marker has a parent");
-        std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&marker, b""))
-            .map_err(|e| S3Error::with_message(s3s::S3ErrorCode::InternalError, e.to_string()))?;
-        Ok(S3Response::new(PutObjectOutput {
-            e_tag: Some(ETag::Strong(EMPTY_ETAG.into())),
-            ..Default::default()
-        }))
-    }
-
-    async fn delete_object(
-        &self,
-        req: S3Request<DeleteObjectInput>,
-    ) -> S3Result<S3Response<DeleteObjectOutput>> {
-        if let Some(marker) = self.marker_path(&req.input.bucket, &req.input.key) {
-            let _ = std::fs::remove_file(marker);
-        }
-        self.fs.delete_object(req).await
-    }
-
-    async fn delete_objects(
-        &self,
-        req: S3Request<DeleteObjectsInput>,
-    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
-        for object in &req.input.delete.objects {
-            if let Some(marker) = self.marker_path(&req.input.bucket, &object.key) {
-                let _ = std::fs::remove_file(marker);
-            }
-        }
-        self.fs.delete_objects(req).await
-    }
-
     async fn list_objects_v2(
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         let input = &req.input;
-        if !self.root.join(&input.bucket).is_dir() {
-            return Err(s3_error!(NoSuchBucket));
-        }
-        let keys = self
-            .keys(&input.bucket)
-            .map_err(|e| S3Error::with_message(s3s::S3ErrorCode::InternalError, e.to_string()))?;
+        let keys = self.keys(&input.bucket)?;
         let max_keys = input.max_keys.unwrap_or(1000).clamp(0, 1000);
         let after = match (
             input.continuation_token.as_deref(),
@@ -561,36 +548,14 @@ impl S3 for RegionStore {
             (Some(token), Some(start)) => Some(token.max(start)),
             (token, start) => token.or(start),
         };
-        let prefix = input.prefix.as_deref().unwrap_or("");
         let page = crate::listing::page(
             &keys,
-            prefix,
+            input.prefix.as_deref().unwrap_or(""),
             input.delimiter.as_deref(),
             after,
             max_keys as usize,
         );
-        let bucket_root = self.root.join(&input.bucket);
-        let mut contents = Vec::with_capacity(page.objects.len());
-        for &index in &page.objects {
-            let key = &keys[index];
-            let (path, etag) = match self.marker_path(&input.bucket, key) {
-                Some(marker) => (marker, Some(ETag::Strong(EMPTY_ETAG.into()))),
-                None => (
-                    bucket_root.join(key),
-                    self.etag_of(&req, &input.bucket, key).await,
-                ),
-            };
-            let Ok(metadata) = std::fs::metadata(&path) else {
-                continue;
-            };
-            contents.push(Object {
-                key: Some(key.clone()),
-                size: Some(metadata.len() as i64),
-                e_tag: etag,
-                last_modified: metadata.modified().ok().map(Timestamp::from),
-                ..Default::default()
-            });
-        }
+        let contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
         let key_count = (contents.len() + page.common_prefixes.len()) as i32;
         let input = req.input;
         Ok(S3Response::new(ListObjectsV2Output {
@@ -598,12 +563,7 @@ impl S3 for RegionStore {
             max_keys: Some(max_keys),
             is_truncated: Some(page.next_after.is_some()),
             contents: Some(contents),
-            common_prefixes: Some(
-                page.common_prefixes
-                    .into_iter()
-                    .map(|p| CommonPrefix { prefix: Some(p) })
-                    .collect(),
-            ),
+            common_prefixes: Some(common_prefixes(page.common_prefixes)),
             continuation_token: input.continuation_token,
             next_continuation_token: page.next_after,
             delimiter: input.delimiter,
@@ -615,12 +575,43 @@ impl S3 for RegionStore {
         }))
     }
 
-    delegate! {
-        copy_object(CopyObjectInput) -> CopyObjectOutput;
-        list_objects(ListObjectsInput) -> ListObjectsOutput;
-        upload_part(UploadPartInput) -> UploadPartOutput;
-        list_parts(ListPartsInput) -> ListPartsOutput;
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
+        let input = &req.input;
+        let keys = self.keys(&input.bucket)?;
+        let max_keys = input.max_keys.unwrap_or(1000).clamp(0, 1000);
+        let page = crate::listing::page(
+            &keys,
+            input.prefix.as_deref().unwrap_or(""),
+            input.delimiter.as_deref(),
+            input.marker.as_deref(),
+            max_keys as usize,
+        );
+        let contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
+        let input = req.input;
+        Ok(S3Response::new(ListObjectsOutput {
+            max_keys: Some(max_keys),
+            is_truncated: Some(page.next_after.is_some()),
+            contents: Some(contents),
+            common_prefixes: Some(common_prefixes(page.common_prefixes)),
+            marker: input.marker,
+            next_marker: page.next_after,
+            delimiter: input.delimiter,
+            encoding_type: input.encoding_type,
+            name: Some(input.bucket),
+            prefix: input.prefix,
+            ..Default::default()
+        }))
     }
+}
+
+fn common_prefixes(prefixes: Vec<String>) -> Vec<CommonPrefix> {
+    prefixes
+        .into_iter()
+        .map(|p| CommonPrefix { prefix: Some(p) })
+        .collect()
 }
 
 #[cfg(test)]
