@@ -36,7 +36,9 @@ mod routing;
 
 #[cfg(feature = "file-cache")]
 pub use cache::FileCache;
-pub use cache::{BucketRegionCache, CacheError, CacheUrlError, MemoryCache, shared_cache_from_url};
+pub use cache::{
+    BucketRegionCache, CacheError, CacheUrlError, MemoryCache, redacted_url, shared_cache_from_url,
+};
 #[cfg(feature = "redis")]
 pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
 pub use client::{MultiRegionClient, MultiRegionClientBuilder, at_region, http_client};

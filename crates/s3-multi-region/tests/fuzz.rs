@@ -1,10 +1,11 @@
 //! Property-based fuzzing (proptest; cargo-fuzz needs a nightly toolchain) of the pure functions
 //! that stand between S3's answers and a hostname: response classification, error-XML parsing,
-//! region validation and s3:// URL parsing. `cargo test` runs 256 cases per property;
+//! region validation, s3:// URL parsing and the key → local path mapping of downloads. `cargo test` runs 256 cases per property;
 //! `scripts/fuzz.sh` runs many more, bounded in time. Failures proptest finds are saved under
 //! `proptest-regressions/` and replayed first on every later run: commit them.
 
 use proptest::prelude::*;
+use s3_multi_region::fs::local_path_for_key;
 use s3_multi_region::redirect::{Answer, Verdict, classify, parse_error_body};
 use s3_multi_region::{S3Url, is_valid_bucket_name, validate_region};
 
@@ -115,11 +116,53 @@ proptest! {
         if is_valid_bucket_name(&bucket) {
             // A key the URL syntax refuses (NUL, line breaks) is refused by `new` too.
             if let Ok(url) = S3Url::new(&bucket, &key) {
-                let again: S3Url = url.to_string().parse().expect("display parses");
-                prop_assert_eq!(again, url);
+                // Keys print verbatim, control characters escaped for the terminal.
+                let shown = url.to_string();
+                prop_assert!(!shown.chars().any(char::is_control), "{shown:?}");
+                if !key.chars().any(char::is_control) {
+                    let again: S3Url = shown.parse().expect("display parses");
+                    prop_assert_eq!(again, url);
+                }
             } else {
                 prop_assert!(key.contains(['\0', '\n', '\r']) || key.len() > 1024, "{key:?}");
             }
         }
     }
+
+    /// Whatever the key, the local path a download writes is inside its destination or refused.
+    #[test]
+    fn local_paths_stay_inside_the_destination(prefix in key_like(), rest in key_like()) {
+        let key = format!("{prefix}{rest}");
+        let dest = std::path::Path::new("/dest/dir");
+        if let Ok(relative) = local_path_for_key(&prefix, &key) {
+            prop_assert!(relative.is_relative(), "{key:?} -> {relative:?}");
+            prop_assert!(
+                relative.components().all(|c| matches!(c, std::path::Component::Normal(_))),
+                "{key:?} -> {relative:?}"
+            );
+            let joined = dest.join(&relative);
+            prop_assert!(joined.starts_with(dest) && joined != dest, "{key:?} -> {joined:?}");
+            // Reassembled from its components, the path is the rest of the key: nothing dropped.
+            let again: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            prop_assert_eq!(again.join("/"), rest);
+        }
+    }
+}
+
+/// Keys heavy on what paths care about: `..`, `.`, `/`, `%2e`, NUL and backslashes.
+fn key_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => Just("..".to_owned()),
+        4 => Just("/".to_owned()),
+        3 => Just(".".to_owned()),
+        1 => Just("%2e".to_owned()),
+        1 => Just("\0".to_owned()),
+        1 => Just("\\".to_owned()),
+        4 => "[a-z]{1,4}",
+        1 => "\\PC{1,3}",
+    ];
+    proptest::collection::vec(piece, 0..12).prop_map(|p| p.concat())
 }

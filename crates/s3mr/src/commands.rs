@@ -8,7 +8,9 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
-use s3_multi_region::fs::{S3Fs, S3Writer};
+use s3_multi_region::fs::{
+    S3Fs, S3Writer, UnsafeKey, local_destination, local_path_for_key, printable_key,
+};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
@@ -29,9 +31,25 @@ pub enum CliError {
     Object { object: String, cause: String },
     #[error("{0}")]
     Other(String),
+    /// A recursive transfer that skipped or failed some objects (each already reported).
+    #[error("{verb}: {transferred} transferred, {skipped} skipped, {failed} failed")]
+    Incomplete {
+        verb: &'static str,
+        transferred: usize,
+        skipped: usize,
+        failed: usize,
+    },
 }
 
 impl CliError {
+    /// What went wrong without naming the object: the same cause on two objects is one kind.
+    fn cause(&self) -> String {
+        match self {
+            Self::Object { cause, .. } => cause.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => 2,
@@ -75,6 +93,59 @@ where
         _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
     };
     failed(object, cause)
+}
+
+/// The objects of a recursive transfer: one object's failure never stops the others. A skipped
+/// object is one warning line; the first failure of each kind is printed in full, later ones
+/// of that kind only counted, and the end says how many of each there were.
+#[derive(Debug, Default)]
+struct Tally {
+    transferred: usize,
+    skipped: usize,
+    failed: usize,
+    kinds: std::collections::BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn done(&mut self) {
+        self.transferred += 1;
+    }
+
+    fn skip(&mut self, what: impl std::fmt::Display) {
+        self.skipped += 1;
+        eprintln!("warning: Skipping {what}");
+    }
+
+    fn fail(&mut self, what: impl std::fmt::Display, err: &CliError) {
+        self.failed += 1;
+        let seen = self.kinds.entry(err.cause()).or_default();
+        *seen += 1;
+        if *seen == 1 {
+            eprintln!("{what} failed: {err}");
+        }
+    }
+
+    fn finish(self, verb: &'static str) -> Result<(), CliError> {
+        for (kind, count) in &self.kinds {
+            if *count > 1 {
+                eprintln!("{} more failed with: {kind}", count - 1);
+            }
+        }
+        if self.skipped + self.failed == 0 {
+            return Ok(());
+        }
+        Err(CliError::Incomplete {
+            verb,
+            transferred: self.transferred,
+            skipped: self.skipped,
+            failed: self.failed,
+        })
+    }
+}
+
+/// `s3://bucket/key` as printed everywhere: the key as S3 holds it, control characters escaped.
+fn object_url(bucket: &str, key: &str) -> String {
+    format!("s3://{bucket}/{}", printable_key(key))
 }
 
 fn parse_url(s: &str) -> Result<S3Url, CliError> {
@@ -209,10 +280,10 @@ pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(),
         print_json(json!(entries));
     } else {
         for dir in dirs {
-            println!("{:>33} {dir}", "PRE");
+            println!("{:>33} {}", "PRE", printable_key(&dir));
         }
         for (key, size, modified, _) in objects {
-            println!("{modified:<22} {size:>10} {key}");
+            println!("{modified:<22} {size:>10} {}", printable_key(&key));
         }
     }
     Ok(())
@@ -279,10 +350,11 @@ pub async fn cp(
     source: &str,
     destination: &str,
     recursive: bool,
+    follow_symlinks: bool,
 ) -> Result<(), CliError> {
     let (from, to) = (location(source)?, location(destination)?);
     if recursive {
-        return cp_recursive(ctx, from, to).await;
+        return cp_recursive(ctx, from, to, follow_symlinks).await;
     }
     match (from, to) {
         (Location::S3(src), Location::S3(dst)) => {
@@ -297,7 +369,10 @@ pub async fn cp(
         (Location::S3(src), Location::Stdio) => download(ctx, &src, None).await.map(drop)?,
         (Location::S3(src), Location::Local(path)) => {
             let path = if path.is_dir() {
-                path.join(src.file_name().unwrap_or("download"))
+                // The key's last segment names the file: never `..` or `.`.
+                let name = src.file_name().unwrap_or_default();
+                let name = local_path_for_key("", name).map_err(|e| failed(&src, e))?;
+                path.join(name)
             } else {
                 path
             };
@@ -432,8 +507,12 @@ async fn download(ctx: &Context, src: &S3Url, path: Option<&Path>) -> Result<u64
                 .map_err(|e| failed("standard output", e))?;
         }
         Some(path) => {
-            let tmp = path.with_extension("s3mr-partial");
-            let mut file = tokio::fs::File::create(&tmp)
+            let tmp = partial_path(path);
+            // create_new: never open (and so never write through) something already there.
+            let mut file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
                 .await
                 .map_err(|e| failed(tmp.display(), e))?;
             let copied = async {
@@ -463,6 +542,17 @@ async fn download(ctx: &Context, src: &S3Url, path: Option<&Path>) -> Result<u64
     Ok(written)
 }
 
+/// A temporary name beside `path`, unique to this process and call, for a download in progress.
+fn partial_path(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}-{n}.s3mr-partial", std::process::id()))
+}
+
 /// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above.
 async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliError> {
     ctx.prefer_region(src.bucket());
@@ -474,64 +564,104 @@ async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliE
     Ok(())
 }
 
-fn local_files(root: &Path) -> Result<Vec<(String, PathBuf)>, CliError> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| failed(dir.display(), e))? {
-            let path = entry.map_err(|e| failed(dir.display(), e))?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(root).expect("under root");
-                let name: Vec<String> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                files.push((name.join("/"), path));
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-async fn cp_recursive(ctx: &Context, from: Location, to: Location) -> Result<(), CliError> {
+async fn cp_recursive(
+    ctx: &Context,
+    from: Location,
+    to: Location,
+    follow_symlinks: bool,
+) -> Result<(), CliError> {
+    let mut tally = Tally::default();
     match (from, to) {
         (Location::Local(dir), Location::S3(dst)) => {
-            for (name, path) in local_files(&dir)? {
-                let target = dst.join(&name);
-                upload_file(ctx, &path, &target).await?;
-                println!("upload: {} to {target}", path.display());
+            if !dir.is_dir() {
+                return Err(failed(dir.display(), "not a directory"));
+            }
+            let walk = crate::tree::walk(&dir, follow_symlinks);
+            for skipped in walk.skipped {
+                tally.skip(skipped);
+            }
+            for file in walk.files {
+                let target = dst.join(&file.name);
+                match upload_file(ctx, &file.path, &target).await {
+                    Ok(_) => {
+                        println!("upload: {} to {target}", file.path.display());
+                        tally.done();
+                    }
+                    Err(err) => tally.fail(
+                        format_args!("upload: {} to {target}", file.path.display()),
+                        &err,
+                    ),
+                }
             }
         }
         (Location::S3(src), to) => {
+            if matches!(to, Location::Stdio) {
+                return Err(CliError::Usage(
+                    "cannot copy a prefix to standard output".into(),
+                ));
+            }
             let prefix = src.dir_prefix();
             ctx.prefer_region(src.bucket());
             for (key, _) in keys_under(ctx, src.bucket(), &prefix).await? {
+                let shown = object_url(src.bucket(), &key);
+                let Ok(from) = S3Url::new(src.bucket(), &key) else {
+                    tally.skip(format_args!("{shown}: the key holds a line break or NUL"));
+                    continue;
+                };
                 let relative = &key[prefix.len()..];
-                let from =
-                    S3Url::new(src.bucket(), &key).map_err(|e| CliError::Usage(e.to_string()))?;
                 match &to {
                     Location::S3(dst) => {
                         let target = dst.join(relative);
-                        copy_object(ctx, &from, &target).await?;
-                        println!("copy: {from} to {target}");
+                        match copy_object(ctx, &from, &target).await {
+                            Ok(()) => {
+                                println!("copy: {from} to {target}");
+                                tally.done();
+                            }
+                            Err(err) => tally.fail(format_args!("copy: {from} to {target}"), &err),
+                        }
                     }
                     Location::Local(dir) => {
-                        let path = dir.join(relative);
-                        if let Some(parent) = path.parent() {
-                            std::fs::create_dir_all(parent)
-                                .map_err(|e| failed(parent.display(), e))?;
+                        let path = match local_destination(dir, &prefix, &key) {
+                            Ok(path) => path,
+                            // A directory marker (`photos/`, the console's "Create folder")
+                            // becomes an empty directory, under the same rules as a file.
+                            Err(UnsafeKey::Directory) => {
+                                let name = key.trim_end_matches('/');
+                                if name.len() > prefix.len() {
+                                    match local_destination(dir, &prefix, name) {
+                                        Ok(path) => {
+                                            if let Err(e) = std::fs::create_dir_all(&path) {
+                                                tally.fail(&shown, &failed(path.display(), e));
+                                            }
+                                        }
+                                        Err(why) => tally.skip(format_args!("{shown}: {why}")),
+                                    }
+                                }
+                                continue;
+                            }
+                            Err(why) => {
+                                tally.skip(format_args!("{shown}: {why}"));
+                                continue;
+                            }
+                        };
+                        let line = format!("download: {from} to {}", path.display());
+                        let made = match path.parent() {
+                            Some(parent) => std::fs::create_dir_all(parent)
+                                .map_err(|e| failed(parent.display(), e)),
+                            None => Ok(()),
+                        };
+                        match made {
+                            Ok(()) => match download(ctx, &from, Some(&path)).await {
+                                Ok(_) => {
+                                    println!("{line}");
+                                    tally.done();
+                                }
+                                Err(err) => tally.fail(&line, &err),
+                            },
+                            Err(err) => tally.fail(&line, &err),
                         }
-                        download(ctx, &from, Some(&path)).await?;
-                        println!("download: {from} to {}", path.display());
                     }
-                    Location::Stdio => {
-                        return Err(CliError::Usage(
-                            "cannot copy a prefix to standard output".into(),
-                        ));
-                    }
+                    Location::Stdio => unreachable!("refused above"),
                 }
             }
         }
@@ -541,7 +671,7 @@ async fn cp_recursive(ctx: &Context, from: Location, to: Location) -> Result<(),
             ));
         }
     }
-    Ok(())
+    tally.finish("cp")
 }
 
 pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliError> {
@@ -571,7 +701,7 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
         for (key, _) in batch {
-            println!("delete: s3://{}/{key}", url.bucket());
+            println!("delete: {}", object_url(url.bucket(), key));
         }
     }
     Ok(())
@@ -657,41 +787,34 @@ pub async fn presign(ctx: &Context, url: &str, expires: Duration) -> Result<(), 
 pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
     let shared = ctx.client.shared_cache();
     let scope = ctx.client.cache_scope();
+    // A Redis URL may carry a password: never print it.
+    let shown = s3_multi_region::redacted_url(&ctx.options.cache);
     match action {
         CacheAction::Stats => {
             let entries = match shared {
-                Some(cache) => cache
-                    .entries()
-                    .await
-                    .map_err(|e| failed(&ctx.options.cache, e))?,
+                Some(cache) => cache.entries().await.map_err(|e| failed(&shown, e))?,
                 None => Some(ctx.client.memory_cache().len()),
             };
-            let shown = entries.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
+            let count = entries.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
             if ctx.options.json {
-                print_json(json!({"cache": ctx.options.cache, "scope": scope, "entries": entries}));
+                print_json(json!({"cache": shown, "scope": scope, "entries": entries}));
             } else {
-                println!(
-                    "cache:   {}\nscope:   {scope}\nentries: {shown}",
-                    ctx.options.cache
-                );
+                println!("cache:   {shown}\nscope:   {scope}\nentries: {count}");
             }
         }
         CacheAction::Clear => {
             ctx.client.memory_cache().clear();
             if let Some(cache) = shared {
-                cache
-                    .clear()
-                    .await
-                    .map_err(|e| failed(&ctx.options.cache, e))?;
+                cache.clear().await.map_err(|e| failed(&shown, e))?;
             }
-            println!("cleared {}", ctx.options.cache);
+            println!("cleared {shown}");
         }
         CacheAction::Get { bucket } => {
             let region = match shared {
                 Some(cache) => cache
                     .get(scope, &bucket)
                     .await
-                    .map_err(|e| failed(&ctx.options.cache, e))?,
+                    .map_err(|e| failed(&shown, e))?,
                 None => ctx.client.cached_region(&bucket),
             };
             if ctx.options.json {

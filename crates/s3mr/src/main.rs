@@ -3,6 +3,7 @@
 mod commands;
 mod context;
 mod demo;
+mod tree;
 
 use std::time::Duration;
 
@@ -64,6 +65,13 @@ enum Command {
         /// Copy every object under a prefix or every file under a directory.
         #[arg(long)]
         recursive: bool,
+        /// Upload symlinks' targets (the default; a directory already on the path is never
+        /// entered twice).
+        #[arg(long, overrides_with = "no_follow_symlinks")]
+        follow_symlinks: bool,
+        /// Skip symlinks when uploading a directory.
+        #[arg(long, overrides_with = "follow_symlinks")]
+        no_follow_symlinks: bool,
     },
     /// Delete an object, or every object under a prefix with --recursive.
     Rm {
@@ -180,7 +188,9 @@ async fn run(options: Options, command: Command) -> Result<(), commands::CliErro
             source,
             destination,
             recursive,
-        } => commands::cp(&ctx, &source, &destination, recursive).await,
+            no_follow_symlinks,
+            ..
+        } => commands::cp(&ctx, &source, &destination, recursive, !no_follow_symlinks).await,
         Command::Rm { url, recursive } => commands::rm(&ctx, &url, recursive).await,
         Command::Mb { url } => commands::mb(&ctx, &url).await,
         Command::Rb { url, force } => commands::rb(&ctx, &url, force).await,

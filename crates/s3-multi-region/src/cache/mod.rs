@@ -20,7 +20,7 @@ pub use file::FileCache;
 pub use memory::MemoryCache;
 #[cfg(feature = "redis")]
 pub use redis::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
-pub use url::{CacheUrlError, shared_cache_from_url};
+pub use url::{CacheUrlError, redacted_url, shared_cache_from_url};
 
 /// A shared cache tier failed. Routing logs it and carries on: a cache that is down never fails a
 /// request.

@@ -8,10 +8,58 @@ use super::BucketRegionCache;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid cache URL {url:?}: {reason}")]
 pub struct CacheUrlError {
-    /// The URL given.
+    /// The URL given, with any password replaced by `***` ([`redacted_url`]).
     pub url: String,
     /// What is wrong with it.
     pub reason: String,
+}
+
+/// `url` fit to print or log: the password of `scheme://user:password@host` (Redis URLs carry
+/// one) becomes `***`, as the aws CLI never echoes a secret.
+///
+/// ```
+/// use s3_multi_region::redacted_url;
+/// assert_eq!(redacted_url("redis://:hunter2@10.0.0.1:6379/0"), "redis://:***@10.0.0.1:6379/0");
+/// assert_eq!(redacted_url("rediss://app:pw@cache:6380"), "rediss://app:***@cache:6380");
+/// assert_eq!(redacted_url("file:///var/cache/s3mr.db"), "file:///var/cache/s3mr.db");
+/// ```
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    // The last `@` ends the user information (a password may itself hold `@`).
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let (userinfo, host) = authority.split_at(at);
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***{host}{tail}"),
+        // A lone user name is a password for Redis (`redis://secret@host`): hide it too.
+        None if !userinfo.is_empty() => format!("{scheme}://***{host}{tail}"),
+        None => url.to_owned(),
+    }
+}
+
+/// `text` with the password of `url` (if any) replaced, for messages that may quote the URL.
+fn redact_in(text: &str, url: &str) -> String {
+    let redacted = redacted_url(url);
+    if redacted == url {
+        return text.to_owned();
+    }
+    let text = text.replace(url, &redacted);
+    match password_of(url) {
+        Some(password) if !password.is_empty() => text.replace(password, "***"),
+        _ => text,
+    }
+}
+
+fn password_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
+    Some(userinfo.split_once(':').map_or(userinfo, |(_, p)| p))
 }
 
 /// The shared tier a cache URL names: `None` for `memory` (the memory tier alone), a file cache
@@ -26,8 +74,8 @@ pub fn shared_cache_from_url(
     url: &str,
 ) -> Result<Option<Arc<dyn BucketRegionCache>>, CacheUrlError> {
     let error = |reason: &str| CacheUrlError {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
+        url: redacted_url(url),
+        reason: redact_in(reason, url),
     };
     if url == "memory" || url == "memory://" {
         return Ok(None);
@@ -61,4 +109,34 @@ pub fn shared_cache_from_url(
     Err(error(
         "expected memory, file:///path or redis://host:port/db",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_shown() {
+        let table = [
+            (
+                "redis://:hunter2pw@127.0.0.1:6399/0",
+                "redis://:***@127.0.0.1:6399/0",
+            ),
+            (
+                "redis://user:p@ss@host:1/2?x=1",
+                "redis://user:***@host:1/2?x=1",
+            ),
+            ("redis://secret@host", "redis://***@host"),
+            ("redis://host:6379/0", "redis://host:6379/0"),
+            ("memory", "memory"),
+            ("file:///tmp/a@b:c.db", "file:///tmp/a@b:c.db"),
+        ];
+        for (url, shown) in table {
+            assert_eq!(redacted_url(url), shown, "{url}");
+        }
+        let err = shared_cache_from_url("redis://:hunter2pw@[::1/0")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(!err.to_string().contains("hunter2pw"), "{err}");
+    }
 }

@@ -1,0 +1,160 @@
+//! Walking a local tree for a recursive upload: local trees are hostile too.
+//!
+//! Symlinks are followed by default (as the aws CLI does), but a directory already on the path
+//! from the root (same device and inode) is never entered again, so `sub/loop -> ..` cannot make
+//! an upload recurse until keys grow too long. Sockets, FIFOs, devices and entries that cannot be
+//! read are skipped with a warning: opening a FIFO would block the whole transfer.
+
+use std::path::{Path, PathBuf};
+
+/// A file to upload: its key below the destination prefix (`/`-separated) and its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalFile {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// What the walk found: files in name order, and one warning per entry it passed over.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<LocalFile>,
+    pub skipped: Vec<String>,
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// Directories nest at most this deep even where inodes cannot tell a cycle (non-Unix).
+const MAX_DEPTH: usize = 256;
+
+/// Every file below `root`; `follow_symlinks` as the aws CLI's `--[no-]follow-symlinks`.
+pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
+    let mut out = Walk::default();
+    let Ok(root_meta) = std::fs::metadata(root) else {
+        out.skipped
+            .push(format!("{}: cannot read the directory", root.display()));
+        return out;
+    };
+    // (directory, its name below the root, identities of the directories from the root to it)
+    let mut stack = vec![(
+        root.to_path_buf(),
+        String::new(),
+        vec![identity(&root_meta)],
+    )];
+    while let Some((dir, name, ancestors)) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                out.skipped.push(format!("{}: {e}", dir.display()));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let entry_name = entry.file_name().to_string_lossy().into_owned();
+            let name = if name.is_empty() {
+                entry_name
+            } else {
+                format!("{name}/{entry_name}")
+            };
+            let Ok(link_meta) = std::fs::symlink_metadata(&path) else {
+                out.skipped.push(format!("{}: cannot read", path.display()));
+                continue;
+            };
+            let is_link = link_meta.file_type().is_symlink();
+            if is_link && !follow_symlinks {
+                continue;
+            }
+            let meta = match std::fs::metadata(&path) {
+                Ok(meta) => meta,
+                Err(_) => {
+                    out.skipped
+                        .push(format!("{}: broken symlink", path.display()));
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                let id = identity(&meta);
+                if (cfg!(unix) && ancestors.contains(&id)) || ancestors.len() > MAX_DEPTH {
+                    out.skipped.push(format!(
+                        "{}: symlink loop (leads back to a directory on its own path)",
+                        path.display()
+                    ));
+                    continue;
+                }
+                let mut below = ancestors.clone();
+                below.push(id);
+                stack.push((path, name, below));
+            } else if meta.is_file() {
+                if let Err(e) = std::fs::File::open(&path) {
+                    out.skipped.push(format!("{}: {e}", path.display()));
+                    continue;
+                }
+                out.files.push(LocalFile { name, path });
+            } else {
+                out.skipped.push(format!(
+                    "{}: not a regular file (socket, FIFO or device)",
+                    path.display()
+                ));
+            }
+        }
+    }
+    out.files.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn names(walk: &Walk) -> Vec<&str> {
+        walk.files.iter().map(|f| f.name.as_str()).collect()
+    }
+
+    #[test]
+    fn loops_are_entered_once_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("a.txt"), b"a").unwrap();
+        std::fs::write(root.join("sub/b.txt"), b"b").unwrap();
+        symlink("..", root.join("sub/loop")).unwrap();
+        symlink(root.join("a.txt"), root.join("link.txt")).unwrap();
+        symlink(root.join("missing"), root.join("dangling")).unwrap();
+        let walk = walk(root, true);
+        assert_eq!(names(&walk), ["a.txt", "link.txt", "sub/b.txt"]);
+        assert_eq!(walk.skipped.len(), 2, "{:?}", walk.skipped);
+        assert!(walk.skipped.iter().any(|s| s.contains("symlink loop")));
+        assert!(walk.skipped.iter().any(|s| s.contains("broken symlink")));
+
+        let walk = super::walk(root, false);
+        assert_eq!(names(&walk), ["a.txt", "sub/b.txt"]);
+        assert!(walk.skipped.is_empty(), "{:?}", walk.skipped);
+    }
+
+    #[test]
+    fn fifos_and_sockets_are_skipped_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("plain"), b"x").unwrap();
+        let fifo = root.join("pipe");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+        let walk = walk(root, true);
+        assert_eq!(names(&walk), ["plain"]);
+        assert_eq!(walk.skipped.len(), 2, "{:?}", walk.skipped);
+    }
+}
