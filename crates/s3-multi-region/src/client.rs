@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use aws_sdk_s3::config::Region;
 use aws_smithy_runtime_api::client::endpoint::SharedEndpointResolver;
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_types::SdkConfig;
 
@@ -17,14 +16,6 @@ use crate::routing::classifier::RedirectClassifier;
 use crate::routing::interceptor::{ExplicitRegionMarker, RoutingInterceptor};
 use crate::routing::resolver::RoutingResolver;
 use crate::routing::{Router, Stats};
-
-/// The HTTPS client the crate uses when the `SdkConfig` has none: hyper + rustls with *ring*.
-pub fn http_client() -> SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
-}
 
 /// Per-call region override, PHP's `@region`: pass it to `.customize().config_override(..)`.
 ///
@@ -57,7 +48,7 @@ pub fn at_region(region: &str) -> aws_sdk_s3::config::Builder {
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-///     .http_client(s3_multi_region::http_client())
+///     .http_client(s3_multi_region::http_client()?)
 ///     .load()
 ///     .await;
 /// let client = s3_multi_region::MultiRegionClient::new(&sdk)?;
@@ -254,16 +245,34 @@ impl MultiRegionClientBuilder {
             });
         }
 
+        if endpoints.is_none() && has_endpoint_url(&self.sdk) {
+            // Every region's requests would go to that one URL, re-signed for the region:
+            // S3 behind a custom endpoint cannot be routed without an endpoint map.
+            tracing::warn!(
+                "the SDK config sets an endpoint URL (endpoint_url or AWS_ENDPOINT_URL[_S3]) and \
+                 no endpoint map: requests cannot be routed to other regions' endpoints"
+            );
+        }
+
         let mut base = aws_sdk_s3::config::Builder::from(&self.sdk)
             .region(Region::new(default_region.clone()));
         if self.sdk.http_client().is_none() {
-            base = base.http_client(http_client());
+            let http = crate::http::http_client().map_err(|e| Error::HttpClient {
+                message: e.to_string(),
+            })?;
+            base = base.http_client(http);
         }
         if endpoints.is_some() {
             base = base.force_path_style(true);
         }
         if let Some(customize) = self.customize {
+            // Routing installs its own endpoint resolver; one set in `configure_s3` would be
+            // dropped without a word, so a sentinel tells whether it was replaced.
+            base.set_endpoint_resolver(Some(SharedEndpointResolver::new(Sentinel)));
             base = customize(base);
+            if !still_sentinel(&base) {
+                return Err(Error::EndpointResolverReplaced);
+            }
         }
 
         // The probe client: same credentials and HTTP client, no routing, one attempt.
@@ -309,4 +318,54 @@ impl EndpointResolverShared for aws_sdk_s3::config::Builder {
         self.set_endpoint_resolver(Some(resolver));
         self
     }
+}
+
+/// Whether `sdk` sends S3 to a custom endpoint URL (`endpoint_url`, `AWS_ENDPOINT_URL_S3`,
+/// `AWS_ENDPOINT_URL`, or the profile's `endpoint_url`), as `aws_sdk_s3::config::Builder::from`
+/// reads it.
+fn has_endpoint_url(sdk: &SdkConfig) -> bool {
+    let key = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id("S3")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build();
+    sdk.endpoint_url().is_some()
+        || key.is_ok_and(|key| {
+            sdk.service_config()
+                .and_then(|c| c.load_config(key))
+                .is_some()
+        })
+}
+
+/// The endpoint resolver set before `configure_s3` runs: still there afterwards means the
+/// customisation left resolution to routing.
+#[derive(Debug)]
+struct Sentinel;
+
+const SENTINEL_URL: &str = "s3mr-sentinel://unchanged";
+
+impl aws_smithy_runtime_api::client::endpoint::ResolveEndpoint for Sentinel {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _: &'a aws_smithy_runtime_api::client::endpoint::EndpointResolverParams,
+    ) -> aws_smithy_runtime_api::client::endpoint::EndpointFuture<'a> {
+        aws_smithy_runtime_api::client::endpoint::EndpointFuture::ready(Ok(
+            aws_smithy_types::endpoint::Endpoint::builder()
+                .url(SENTINEL_URL)
+                .build(),
+        ))
+    }
+}
+
+fn still_sentinel(builder: &aws_sdk_s3::config::Builder) -> bool {
+    use aws_smithy_runtime_api::client::endpoint::ResolveEndpoint as _;
+    use futures::FutureExt as _;
+    let config = builder.clone().build();
+    let params = aws_smithy_runtime_api::client::endpoint::EndpointResolverParams::new(());
+    let resolver = config.endpoint_resolver();
+    resolver
+        .resolve_endpoint(&params)
+        .now_or_never()
+        .and_then(Result::ok)
+        .is_some_and(|e| e.url() == SENTINEL_URL)
 }

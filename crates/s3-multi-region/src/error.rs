@@ -96,6 +96,18 @@ pub enum Error {
     #[error("invalid endpoint map: {0}")]
     InvalidEndpointMap(String),
     /// The endpoint map has no endpoint for a region routing needs.
+    /// The HTTPS client could not be built (a bad `AWS_CA_BUNDLE`, a bad proxy URL).
+    #[error("HTTPS client: {message}")]
+    HttpClient {
+        /// What is wrong, naming the file or URL.
+        message: String,
+    },
+    /// `configure_s3` set an endpoint resolver, which routing must own.
+    #[error(
+        "configure_s3 replaced the endpoint resolver, which routing needs; \
+         use an endpoint map for non-AWS endpoints"
+    )]
+    EndpointResolverReplaced,
     #[error("no endpoint for region {region} in the endpoint map")]
     NoEndpointForRegion {
         /// The region.

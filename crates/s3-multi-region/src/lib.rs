@@ -13,7 +13,7 @@
 //! use s3_multi_region::MultiRegionClient;
 //!
 //! let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-//!     .http_client(s3_multi_region::http_client())
+//!     .http_client(s3_multi_region::http_client()?)
 //!     .load()
 //!     .await;
 //! let client = MultiRegionClient::new(&sdk)?;
@@ -29,6 +29,7 @@ mod client;
 mod endpoints;
 mod error;
 pub mod fs;
+mod http;
 mod multi;
 pub mod redirect;
 mod region;
@@ -41,10 +42,11 @@ pub use cache::{
 };
 #[cfg(feature = "redis")]
 pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
-pub use client::{MultiRegionClient, MultiRegionClientBuilder, at_region, http_client};
+pub use client::{MultiRegionClient, MultiRegionClientBuilder, at_region};
 pub use endpoints::EndpointMap;
 pub use error::Error;
 pub use fs::{S3Url, S3UrlError, is_valid_bucket_name};
+pub use http::{HttpClientBuilder, HttpClientError, http_client};
 pub use multi::RegionalClients;
 pub use region::{InvalidRegion, partition_of, validate_region};
 pub use routing::Stats;

@@ -25,7 +25,7 @@ type Constructor<C> = Box<dyn Fn(&SdkConfig) -> C + Send + Sync>;
 /// use s3_multi_region::RegionalClients;
 ///
 /// let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-///     .http_client(s3_multi_region::http_client())
+///     .http_client(s3_multi_region::http_client()?)
 ///     .load()
 ///     .await;
 /// // Any service: pass its client constructor. Here SQS.

@@ -22,7 +22,11 @@ fn sdk() -> SdkConfig {
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             "testing", "testing", None, None, "moto",
         )))
-        .http_client(s3_multi_region::http_client())
+        .http_client(
+            s3_multi_region::HttpClientBuilder::new()
+                .build()
+                .expect("an HTTPS client"),
+        )
         .endpoint_url(moto_url())
         .build()
 }

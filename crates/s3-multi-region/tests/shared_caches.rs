@@ -69,7 +69,11 @@ async fn child_process_one_get() {
             None,
             "child",
         )))
-        .http_client(s3_multi_region::http_client())
+        .http_client(
+            s3_multi_region::HttpClientBuilder::new()
+                .build()
+                .expect("an HTTPS client"),
+        )
         .build();
     let mut builder =
         MultiRegionClient::builder(&sdk).endpoint_map(var("S3MR_CHILD_ENDPOINTS").parse().unwrap());

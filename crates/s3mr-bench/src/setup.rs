@@ -23,7 +23,11 @@ pub fn sdk(access_key: &str, secret_key: &str) -> SdkConfig {
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             access_key, secret_key, None, None, "bench",
         )))
-        .http_client(s3_multi_region::http_client())
+        .http_client(
+            s3_multi_region::HttpClientBuilder::new()
+                .build()
+                .expect("an HTTPS client"),
+        )
         .build()
 }
 

@@ -139,6 +139,8 @@ pub(crate) struct RenderContext<'a> {
     pub(crate) bucket: Option<&'a str>,
     /// `path?query` of the request, for the 307 `Location`.
     pub(crate) path_and_query: &'a str,
+    /// `http` or `https`, for the 307 `Location`.
+    pub(crate) scheme: &'a str,
     pub(crate) switches: &'a EffectiveAnswer,
     /// The `host:port` (or S3 host name) that serves a region.
     pub(crate) endpoint_of: &'a dyn Fn(&str) -> String,
@@ -199,7 +201,7 @@ pub(crate) fn render(answer: &WrongRegion, cx: &RenderContext<'_>) -> ErrorAnswe
                     .to_owned(),
                 vec![("Endpoint", Some(endpoint.clone())), ("Bucket", bucket)],
                 header(bucket_region),
-                Some(format!("http://{endpoint}{}", cx.path_and_query)),
+                Some(format!("{}://{endpoint}{}", cx.scheme, cx.path_and_query)),
             )
         }
         WrongRegion::IllegalLocationConstraint { bucket_region } => (
@@ -408,6 +410,7 @@ mod tests {
                 is_head_bucket: false,
                 bucket: Some("bkt"),
                 path_and_query: "/bkt/k?x=1",
+                scheme: "http",
                 switches: sw,
                 endpoint_of: &endpoint_of,
                 request_id: "RID",

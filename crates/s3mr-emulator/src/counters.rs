@@ -18,6 +18,9 @@ pub struct RegionCounters {
     pub by_method: BTreeMap<String, u64>,
     /// Requests by bucket (bucket-less requests such as ListBuckets are not listed).
     pub by_bucket: BTreeMap<String, u64>,
+    /// Requests by `Host` header as sent (`bucket.s3.eu-west-1.amazonaws.com`, `127.0.0.1:PORT`).
+    #[serde(default)]
+    pub by_host: BTreeMap<String, u64>,
     /// Answers by HTTP status code.
     pub by_status: BTreeMap<u16, u64>,
     /// Request body bytes that reached the S3 handler of this region.
@@ -32,6 +35,18 @@ pub struct RegionCounters {
 pub struct CountersSnapshot {
     /// Counters by region name.
     pub regions: BTreeMap<String, RegionCounters>,
+    /// What the CONNECT proxy saw (real-hostnames mode).
+    #[serde(default)]
+    pub proxy: ProxyCounters,
+}
+
+/// CONNECTs the proxy piped to a region listener, and those it refused, by target host.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxyCounters {
+    /// Tunnels opened, by `host:port` as asked.
+    pub connects: BTreeMap<String, u64>,
+    /// CONNECTs refused with 403 (not an S3 hostname of a region served, or not port 443).
+    pub refused: BTreeMap<String, u64>,
 }
 
 impl CountersSnapshot {
@@ -42,6 +57,19 @@ impl CountersSnapshot {
     /// Requests received by `region`.
     pub fn requests(&self, region: &str) -> u64 {
         self.region(region).map_or(0, |r| r.requests)
+    }
+
+    /// Requests with `Host: host` received by any region.
+    pub fn requests_for_host(&self, host: &str) -> u64 {
+        self.regions
+            .values()
+            .filter_map(|r| r.by_host.get(host))
+            .sum()
+    }
+
+    /// CONNECTs the proxy refused, all hosts together.
+    pub fn refused_connects(&self) -> u64 {
+        self.proxy.refused.values().sum()
     }
 
     /// Requests received by all regions together.
@@ -91,6 +119,7 @@ pub(crate) struct ByteCounters {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     requests: Mutex<HashMap<String, RegionCounters>>,
+    proxy: Mutex<ProxyCounters>,
     bytes: HashMap<String, Arc<ByteCounters>>,
 }
 
@@ -102,6 +131,7 @@ impl Counters {
             .collect();
         Self {
             requests: Mutex::default(),
+            proxy: Mutex::default(),
             bytes,
         }
     }
@@ -110,10 +140,29 @@ impl Counters {
         self.bytes.get(region).cloned().unwrap_or_default()
     }
 
-    pub(crate) fn record_request(&self, region: &str, method: &str, bucket: Option<&str>) {
+    pub(crate) fn record_connect(&self, target: &str, refused: bool) {
+        let mut proxy = self.proxy.lock().expect("counters lock");
+        let map = if refused {
+            &mut proxy.refused
+        } else {
+            &mut proxy.connects
+        };
+        *map.entry(target.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn record_request(
+        &self,
+        region: &str,
+        method: &str,
+        bucket: Option<&str>,
+        host: Option<&str>,
+    ) {
         let mut map = self.requests.lock().expect("counters lock");
         let entry = map.entry(region.to_owned()).or_default();
         entry.requests += 1;
+        if let Some(host) = host {
+            *entry.by_host.entry(host.to_owned()).or_default() += 1;
+        }
         *entry.by_method.entry(method.to_owned()).or_default() += 1;
         if let Some(bucket) = bucket {
             *entry.by_bucket.entry(bucket.to_owned()).or_default() += 1;
@@ -144,11 +193,13 @@ impl Counters {
             entry.body_bytes = bytes.body.load(Ordering::Relaxed);
             entry.wire_bytes_in = bytes.wire_in.load(Ordering::Relaxed);
         }
-        CountersSnapshot { regions }
+        let proxy = self.proxy.lock().expect("counters lock").clone();
+        CountersSnapshot { regions, proxy }
     }
 
     pub(crate) fn reset(&self) {
         self.requests.lock().expect("counters lock").clear();
+        *self.proxy.lock().expect("counters lock") = ProxyCounters::default();
         for bytes in self.bytes.values() {
             bytes.body.store(0, Ordering::Relaxed);
             bytes.wire_in.store(0, Ordering::Relaxed);

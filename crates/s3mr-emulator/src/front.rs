@@ -36,13 +36,21 @@ pub(crate) struct Shared {
     pub(crate) services: BTreeMap<String, S3Service>,
     pub(crate) objects_root: std::path::PathBuf,
     pub(crate) request_seq: AtomicU64,
+    /// Real-hostnames mode: TLS on every listener, answers name AWS hosts.
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Shared {
-    fn endpoint_of(&self, region: &str) -> String {
+    /// What a wrong-region answer names as `region`'s endpoint: the listener's address, or in
+    /// real-hostnames mode (and for regions not served) the AWS host, with the bucket in front
+    /// for a virtual-hosted request, as S3 writes it.
+    fn endpoint_of(&self, region: &str, virtual_bucket: Option<&str>) -> String {
         match self.listeners.get(region) {
-            Some(addr) => addr.to_string(),
-            None => format!("s3.{region}.amazonaws.com"),
+            Some(addr) if self.tls.is_none() => addr.to_string(),
+            _ => match virtual_bucket {
+                Some(bucket) => format!("{bucket}.s3.{region}.amazonaws.com"),
+                None => format!("s3.{region}.amazonaws.com"),
+            },
         }
     }
 
@@ -74,19 +82,37 @@ pub(crate) async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(CountingStream {
+        let io = CountingStream {
             inner: stream,
             counters: bytes.clone(),
-        });
-        let (shared, region, mut shutdown) = (shared.clone(), region.clone(), shutdown.clone());
+        };
+        let (shared, region, shutdown) = (shared.clone(), region.clone(), shutdown.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(shared.clone(), region.clone(), req));
-            let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
-            tokio::select! {
-                _ = conn => {}
-                _ = shutdown.changed() => {}
+            match shared.tls.clone() {
+                Some(acceptor) => match acceptor.accept(io).await {
+                    Ok(tls) => serve_connection(tls, shared, region, shutdown).await,
+                    Err(err) => tracing::debug!(%err, "TLS handshake failed"),
+                },
+                None => serve_connection(io, shared, region, shutdown).await,
             }
         });
+    }
+}
+
+async fn serve_connection<I>(
+    io: I,
+    shared: Arc<Shared>,
+    region: Arc<str>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handle(shared.clone(), region.clone(), req));
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
+    tokio::select! {
+        _ = conn => {}
+        _ = shutdown.changed() => {}
     }
 }
 
@@ -138,11 +164,24 @@ async fn handle(
         return Ok(admin(&shared, req).await);
     }
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    // Virtual-hosted (`bucket.s3.<region>.amazonaws.com/key`) reads as path-style `/bucket/key`.
+    let virtual_bucket = host
+        .as_deref()
+        .and_then(crate::hosts::parse)
+        .and_then(|h| h.bucket.map(str::to_owned));
+    let path = match &virtual_bucket {
+        Some(bucket) => format!("/{bucket}{}", req.uri().path()),
+        None => req.uri().path().to_owned(),
+    };
     let bucket = request::bucket_of(&path).map(str::to_owned);
     shared
         .counters
-        .record_request(&region, method.as_str(), bucket.as_deref());
+        .record_request(&region, method.as_str(), bucket.as_deref(), host.as_deref());
 
     let latency = shared
         .switches
@@ -166,7 +205,14 @@ async fn handle(
             ));
         }
         Some(kind) => fault_response(kind, method == Method::HEAD, &shared.next_request_id()),
-        None => route(&shared, &region, req, bucket.as_deref()).await?,
+        None => {
+            let target = Target {
+                bucket: bucket.as_deref(),
+                path: &path,
+                virtual_bucket: virtual_bucket.as_deref(),
+            };
+            route(&shared, &region, req, target).await?
+        }
     };
     shared
         .counters
@@ -174,14 +220,24 @@ async fn handle(
     Ok(response)
 }
 
+/// What a request addresses, read from its path and (virtual-hosted) `Host`.
+struct Target<'a> {
+    bucket: Option<&'a str>,
+    /// The path as path-style would have it: `/bucket/key`.
+    path: &'a str,
+    /// The bucket when it came from the `Host` header.
+    virtual_bucket: Option<&'a str>,
+}
+
 async fn route(
     shared: &Shared,
     region: &str,
     req: Request<Incoming>,
-    bucket: Option<&str>,
+    target: Target<'_>,
 ) -> Result<Response<Body>, HttpError> {
+    let bucket = target.bucket;
     let uri = req.uri().clone();
-    let op = request::op_kind(req.method(), uri.path(), uri.query());
+    let op = request::op_kind(req.method(), target.path, uri.query());
     let entry = bucket.and_then(|b| shared.registry.get(b));
     let signature = request::signature(req.headers(), uri.query());
     let (effective, window) = {
@@ -202,7 +258,7 @@ async fn route(
         Decision::Answer(wrong) => {
             // Like S3, answer without reading the body: a client that waits for `100 Continue`
             // sends none, one that does not finds the connection closed after the answer.
-            let endpoint_of = |r: &str| shared.endpoint_of(r);
+            let endpoint_of = |r: &str| shared.endpoint_of(r, target.virtual_bucket);
             let request_id = shared.next_request_id();
             let answer = answers::render(
                 &wrong,
@@ -211,6 +267,11 @@ async fn route(
                     is_head_bucket: matches!(op, OpKind::HeadBucket),
                     bucket,
                     path_and_query: uri.path_and_query().map_or("/", |p| p.as_str()),
+                    scheme: if shared.tls.is_some() {
+                        "https"
+                    } else {
+                        "http"
+                    },
                     switches: &effective,
                     endpoint_of: &endpoint_of,
                     request_id: &request_id,

@@ -7,7 +7,12 @@
 //! IllegalLocationConstraintException, bodiless HEAD errors), counts requests and bytes per region,
 //! and injects faults on demand.
 //!
-//! Addressing is path-style (`http://127.0.0.1:PORT/bucket/key`).
+//! Addressing is path-style (`http://127.0.0.1:PORT/bucket/key`) by default. In the
+//! real-hostnames mode ([`EmulatorBuilder::tls`] + [`EmulatorBuilder::proxy`]) every listener
+//! serves TLS for the AWS names of its region (`bucket.s3.eu-west-1.amazonaws.com`, dual-stack,
+//! FIPS, the global `s3.amazonaws.com`), virtual-hosted and path-style, and an HTTPS CONNECT proxy
+//! pipes each AWS hostname to its region's listener: a client built exactly as on AWS (no endpoint
+//! map) reaches the emulator through `HTTPS_PROXY` and trusts it through `AWS_CA_BUNDLE`.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), s3mr_emulator::EmulatorError> {
@@ -24,13 +29,16 @@
 mod answers;
 mod counters;
 mod front;
+mod hosts;
 mod io;
 mod keys;
 mod listing;
+mod proxy;
 mod registry;
 mod request;
 mod store;
 mod switches;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -43,11 +51,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use counters::{CountersSnapshot, RegionCounters};
+pub use counters::{CountersSnapshot, ProxyCounters, RegionCounters};
 pub use registry::BucketEntry;
 pub use switches::{
     AnswerSwitches, DEFAULT_OPT_IN_REGIONS, Fault, FaultKind, Reported, Switches, WrongRegionAnswer,
 };
+pub use tls::TlsSource;
 
 use front::Shared;
 use registry::Registry;
@@ -90,6 +99,9 @@ pub enum EmulatorError {
     /// A bucket name S3 would reject.
     #[error("invalid bucket name {0:?}")]
     InvalidBucket(String),
+    /// The TLS certificate could not be made or read.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// Whether `name` looks like an AWS region (`us-east-1`, `us-gov-west-1`, `cn-north-1`): lower
@@ -119,9 +131,26 @@ pub struct EmulatorBuilder {
     access_key: String,
     secret_key: String,
     switches: Switches,
+    tls: Option<TlsSource>,
+    proxy: Option<SocketAddr>,
 }
 
 impl EmulatorBuilder {
+    /// Serves TLS on every listener (the real-hostnames mode): with a test CA and certificate
+    /// made at start for every S3 hostname of the regions served ([`TlsSource::Generated`]; the
+    /// CA is [`Emulator::ca_pem`]), or with the user's PEM files.
+    pub fn tls(mut self, source: TlsSource) -> Self {
+        self.tls = Some(source);
+        self
+    }
+
+    /// Runs an HTTPS CONNECT proxy on `addr` (port 0: any) that pipes `CONNECT <S3 host>:443` to
+    /// the listener of the host's region and refuses (403, counted) every other target.
+    pub fn proxy(mut self, addr: SocketAddr) -> Self {
+        self.proxy = Some(addr);
+        self
+    }
+
     /// Serves `region` on `127.0.0.1` with a port chosen by the OS.
     pub fn region(self, region: &str) -> Self {
         self.listener(region, SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -191,6 +220,13 @@ impl EmulatorBuilder {
         let registry =
             Arc::new(Registry::open(Some(data_dir.join("registry.json"))).map_err(data_error)?);
         let uploads = Arc::new(store::OpenUploads::default());
+        let tls = match &self.tls {
+            Some(source) => Some(tls::setup(
+                source,
+                hosts::certificate_names(self.listeners.iter().map(|(r, _)| r.as_str())),
+            )?),
+            None => None,
+        };
         let fs = Arc::new(
             s3s_fs::FileSystem::new(&root)
                 .map_err(|e| data_error(std::io::Error::other(format!("{e:?}"))))?,
@@ -225,6 +261,7 @@ impl EmulatorBuilder {
                 uploads: uploads.clone(),
             };
             let mut builder = s3s::service::S3ServiceBuilder::new(store);
+            builder.set_host(hosts::AwsHosts);
             builder.set_auth(s3s::auth::SimpleAuth::from_single(
                 self.access_key.as_str(),
                 self.secret_key.as_str(),
@@ -241,9 +278,26 @@ impl EmulatorBuilder {
             services,
             objects_root: root,
             request_seq: AtomicU64::new(1),
+            tls: tls.as_ref().map(|t| t.acceptor.clone()),
         });
         let (shutdown, watch_rx) = watch::channel(false);
-        let tasks = bound
+        let mut proxy_addr = None;
+        let mut proxy_task = None;
+        if let Some(addr) = self.proxy {
+            let bind_error = |source| EmulatorError::Bind {
+                region: "proxy".into(),
+                addr,
+                source,
+            };
+            let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+            proxy_addr = Some(listener.local_addr().map_err(bind_error)?);
+            proxy_task = Some(tokio::spawn(proxy::serve(
+                listener,
+                shared.clone(),
+                watch_rx.clone(),
+            )));
+        }
+        let mut tasks: Vec<JoinHandle<()>> = bound
             .into_iter()
             .map(|(region, _, listener)| {
                 tokio::spawn(front::serve(
@@ -254,10 +308,13 @@ impl EmulatorBuilder {
                 ))
             })
             .collect();
+        tasks.extend(proxy_task);
         Ok(Emulator {
             shared,
             shutdown,
             tasks,
+            ca_pem: tls.and_then(|t| t.ca_pem),
+            proxy_addr,
             access_key: self.access_key,
             secret_key: self.secret_key,
             uploads,
@@ -274,6 +331,8 @@ pub struct Emulator {
     access_key: String,
     secret_key: String,
     uploads: Arc<store::OpenUploads>,
+    ca_pem: Option<String>,
+    proxy_addr: Option<SocketAddr>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -294,7 +353,25 @@ impl Emulator {
             access_key: DEFAULT_ACCESS_KEY.to_owned(),
             secret_key: DEFAULT_SECRET_KEY.to_owned(),
             switches: Switches::default(),
+            tls: None,
+            proxy: None,
         }
+    }
+
+    /// The PEM certificate of the test CA that signed the listeners' certificate (real-hostnames
+    /// mode with [`TlsSource::Generated`]): what a client's `AWS_CA_BUNDLE` names.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The CONNECT proxy's address, when one runs.
+    pub fn proxy_addr(&self) -> Option<SocketAddr> {
+        self.proxy_addr
+    }
+
+    /// `http://127.0.0.1:PORT` of the CONNECT proxy: a client's `HTTPS_PROXY`.
+    pub fn proxy_url(&self) -> Option<String> {
+        self.proxy_addr.map(|addr| format!("http://{addr}"))
     }
 
     /// The regions served, in name order.
@@ -307,7 +384,7 @@ impl Emulator {
         self.shared.listeners.get(region).copied()
     }
 
-    /// `http://host:port` of `region`'s listener.
+    /// `http://host:port` of `region`'s listener (`https://` in real-hostnames mode).
     ///
     /// # Panics
     /// When the emulator does not serve `region`.
@@ -315,7 +392,12 @@ impl Emulator {
         let addr = self
             .addr(region)
             .unwrap_or_else(|| panic!("the emulator does not serve {region}"));
-        format!("http://{addr}")
+        let scheme = if self.shared.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{addr}")
     }
 
     /// `region=http://host:port,...` for every listener: the endpoint-map form clients take.

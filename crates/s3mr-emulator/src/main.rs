@@ -28,6 +28,23 @@ struct Args {
     /// Latency added to every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Real-hostnames mode: serve TLS for every AWS S3 hostname of the regions served, with a
+    /// test CA made now (or --cert/--key). Pair it with --proxy-port.
+    #[arg(long)]
+    tls: bool,
+    /// Server certificate chain (PEM) for --tls instead of the generated one.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "key"])]
+    cert: Option<std::path::PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<std::path::PathBuf>,
+    /// Write the generated CA's PEM here (for AWS_CA_BUNDLE).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    ca_out: Option<std::path::PathBuf>,
+    /// Run an HTTPS CONNECT proxy on 127.0.0.1:PORT (0: any free port) that pipes AWS S3
+    /// hostnames to their region's listener (for HTTPS_PROXY).
+    #[arg(long, value_name = "PORT")]
+    proxy_port: Option<u16>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -100,6 +117,18 @@ async fn main() -> ExitCode {
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
     }
+    if args.tls {
+        builder = builder.tls(match (&args.cert, &args.key) {
+            (Some(cert), Some(key)) => s3mr_emulator::TlsSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            _ => s3mr_emulator::TlsSource::Generated,
+        });
+    }
+    if let Some(port) = args.proxy_port {
+        builder = builder.proxy(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(err) => {
@@ -114,6 +143,20 @@ async fn main() -> ExitCode {
         );
     }
     println!("endpoint map: {}", emulator.endpoint_map());
+    if let Some(proxy) = emulator.proxy_url() {
+        println!("proxy: HTTPS_PROXY={proxy}");
+    }
+    if let Some(pem) = emulator.ca_pem() {
+        if let Some(path) = &args.ca_out {
+            if let Err(err) = std::fs::write(path, pem) {
+                eprintln!("s3mr-emulator: {}: {err}", path.display());
+                return ExitCode::from(2);
+            }
+            println!("ca: AWS_CA_BUNDLE={}", path.display());
+        }
+        print!("{pem}");
+    }
+    println!("ready");
     wait_for_signal().await;
     emulator.shutdown().await;
     println!("stopped");

@@ -24,8 +24,12 @@ impl Context {
             ),
             None => None,
         };
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(s3_multi_region::http_client());
+        let mut http = s3_multi_region::HttpClientBuilder::from_env();
+        if let Some(path) = &options.ca_bundle {
+            http = http.ca_bundle(path);
+        }
+        let http = http.build().map_err(|e| CliError::Usage(e.to_string()))?;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
         if let Some(region) = &options.region {
             loader = loader.region(Region::new(region.clone()));
         }

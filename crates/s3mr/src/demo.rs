@@ -88,7 +88,11 @@ pub async fn run() -> Result<(), DemoError> {
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             ak, sk, None, None, "demo",
         )))
-        .http_client(s3_multi_region::http_client())
+        .http_client(
+            s3_multi_region::HttpClientBuilder::new()
+                .build()
+                .expect("an HTTPS client"),
+        )
         .build();
     let endpoints = emu.endpoint_map().parse()?;
     let client = MultiRegionClient::builder(&sdk)

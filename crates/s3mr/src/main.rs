@@ -31,6 +31,10 @@ pub struct Options {
     /// Region → endpoint map for non-AWS sites: us-east-1=http://127.0.0.1:9101,...
     #[arg(long, global = true, env = "S3MR_ENDPOINTS")]
     pub endpoint_map: Option<String>,
+    /// Trust only the certificates in this PEM file (otherwise the system's). Proxies come from
+    /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY.
+    #[arg(long, global = true, env = "AWS_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
     /// Bucket-region cache: memory, file:///path/cache.db or redis://host:port/db.
     #[arg(long, global = true, env = "S3MR_CACHE", default_value = "memory")]
     pub cache: String,

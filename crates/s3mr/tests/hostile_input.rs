@@ -50,7 +50,11 @@ fn plain_client(emu: &Emulator, region: &str) -> aws_sdk_s3::Client {
         .endpoint_url(emu.endpoint(region))
         .force_path_style(true)
         .credentials_provider(Credentials::new(ak, sk, None, None, "test"))
-        .http_client(s3_multi_region::http_client())
+        .http_client(
+            s3_multi_region::HttpClientBuilder::new()
+                .build()
+                .expect("an HTTPS client"),
+        )
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }

@@ -157,7 +157,11 @@ pub fn sdk_for(access_key: &str, secret_key: &str) -> SdkConfig {
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             access_key, secret_key, None, None, "test",
         )))
-        .http_client(s3_multi_region::http_client())
+        .http_client(
+            s3_multi_region::HttpClientBuilder::new()
+                .build()
+                .expect("an HTTPS client"),
+        )
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
         .build()
 }
