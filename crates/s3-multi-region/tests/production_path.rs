@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use aws_sdk_s3::client::Waiters;
 use aws_sdk_s3::primitives::ByteStream;
 use s3_multi_region::{Error, MultiRegionClient};
 use s3mr_emulator::{Emulator, Reported, TlsSource, WrongRegionAnswer};
@@ -195,8 +196,339 @@ async fn permanent_redirect_on_real_hostnames() {
         .unwrap();
     assert_eq!(counts(emu, "pp-301"), (1, 2, 0));
     assert_eq!(emu.counters().refused_connects(), 0);
-    let _ = Error::NoSuchBucket {
-        bucket: String::new(),
-    };
-    let _ = (Reported::Omit, WrongRegionAnswer::Auto);
+}
+
+/// Sets `answer` (and what the region header says) for `bucket` only.
+fn answer(emu: &Emulator, bucket: &str, answer: WrongRegionAnswer, header: Reported) {
+    emu.configure(|s| {
+        let b = s.bucket(bucket);
+        b.answer = Some(answer);
+        b.region_header = Some(header);
+    });
+}
+
+#[tokio::test]
+async fn every_wrong_region_answer_on_real_hostnames() {
+    let (_turn, emu) = turn().await;
+    // (bucket, answer, header, requests per region for one cold GET)
+    let cases: &[(&str, WrongRegionAnswer, Reported, (u64, u64, u64))] = &[
+        // Header-less 301: one HeadBucket probe at R0 learns the region.
+        (
+            "pp-nohdr",
+            WrongRegionAnswer::PermanentRedirect,
+            Reported::Omit,
+            (2, 1, 0),
+        ),
+        (
+            "pp-307",
+            WrongRegionAnswer::TemporaryRedirect,
+            Reported::Actual,
+            (1, 1, 0),
+        ),
+        // The global endpoint's 400 AuthorizationHeaderMalformed, `<Region>` only.
+        (
+            "pp-ahm",
+            WrongRegionAnswer::GlobalEndpoint,
+            Reported::Omit,
+            (1, 1, 0),
+        ),
+        (
+            "pp-ilce",
+            WrongRegionAnswer::IllegalLocationConstraint,
+            Reported::Actual,
+            (1, 1, 0),
+        ),
+    ];
+    for (bucket, kind, header, _) in cases {
+        emu.seed_bucket(bucket, R1).unwrap();
+        plant(emu, bucket, R1, &["k"]).await;
+        answer(emu, bucket, *kind, header.clone());
+    }
+    emu.reset_counters();
+    let client = client().await;
+    for (bucket, kind, _, want) in cases {
+        let out = client.get_object().bucket(*bucket).key("k").send().await;
+        let out = out.unwrap_or_else(|e| panic!("{bucket} ({kind:?}): {e:?}"));
+        assert_eq!(out.body.collect().await.unwrap().to_vec(), b"planted");
+        assert_eq!(counts(emu, bucket), *want, "{bucket} ({kind:?})");
+        assert_eq!(
+            client.cached_region(bucket).as_deref(),
+            Some(R1),
+            "{bucket}"
+        );
+        // Warm: straight to R1.
+        client
+            .get_object()
+            .bucket(*bucket)
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(counts(emu, bucket).1, want.1 + 1, "{bucket} warm");
+    }
+    // 307: resent to the regional host once; the cache holds the region, never the Location.
+    assert_eq!(hosts(emu).get(&vhost("pp-307", R1)), Some(&2));
+    assert_eq!(emu.counters().refused_connects(), 0);
+}
+
+#[tokio::test]
+async fn bodiless_head_answers_on_real_hostnames() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-head301", R1).unwrap();
+    plant(emu, "pp-head301", R1, &["k"]).await;
+    emu.seed_bucket("pp-head400", R1).unwrap();
+    answer(
+        emu,
+        "pp-head400",
+        WrongRegionAnswer::GlobalEndpoint,
+        Reported::Actual,
+    );
+    let client = client().await;
+    let head = client
+        .head_object()
+        .bucket("pp-head301")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(7));
+    assert_eq!(counts(emu, "pp-head301"), (1, 1, 0));
+    let bucket = client
+        .head_bucket()
+        .bucket("pp-head400")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bucket.bucket_region(), Some(R1));
+    assert_eq!(counts(emu, "pp-head400"), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn list_buckets_paginators_and_waiters_on_real_hostnames() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-warm", R2).unwrap();
+    emu.seed_bucket("pp-pages", R1).unwrap();
+    plant(emu, "pp-pages", R1, &["a", "b", "c", "d", "e"]).await;
+
+    // ListBuckets is never routed, and teaches every bucket's region.
+    let client = client().await;
+    client.list_buckets().send().await.unwrap();
+    assert_eq!(
+        hosts(emu).get("s3.us-east-1.amazonaws.com"),
+        Some(&1),
+        "{:?}",
+        hosts(emu)
+    );
+    client.head_bucket().bucket("pp-warm").send().await.unwrap();
+    assert_eq!(counts(emu, "pp-warm"), (0, 0, 1));
+
+    // A paginator over a cold bucket: only the first page pays the redirect.
+    let client = self::client().await;
+    let mut pages = client
+        .list_objects_v2()
+        .bucket("pp-pages")
+        .max_keys(2)
+        .into_paginator()
+        .send();
+    let mut keys = 0;
+    while let Some(page) = pages.next().await {
+        keys += page.unwrap().contents().len();
+    }
+    assert_eq!(keys, 5);
+    assert_eq!(counts(emu, "pp-pages"), (1, 3, 0));
+
+    // A waiter on a cold bucket.
+    emu.reset_counters();
+    let client = self::client().await;
+    client
+        .wait_until_object_exists()
+        .bucket("pp-pages")
+        .key("c")
+        .wait(std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(counts(emu, "pp-pages"), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn presigned_url_of_an_unknown_bucket_names_its_region_and_works() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-presign", R1).unwrap();
+    plant(emu, "pp-presign", R1, &["report.csv"]).await;
+    let client = client().await;
+    let url = client
+        .presigned_get_object(
+            "pp-presign",
+            "report.csv",
+            std::time::Duration::from_secs(600),
+        )
+        .await
+        .unwrap();
+    let uri: http::Uri = url.uri().parse().unwrap();
+    assert_eq!(uri.host(), Some("pp-presign.s3.eu-west-1.amazonaws.com"));
+    assert!(
+        url.uri().contains("%2Feu-west-1%2Fs3%2Faws4_request"),
+        "{}",
+        url.uri()
+    );
+    // One probe, nothing else sent.
+    assert_eq!(counts(emu, "pp-presign"), (1, 0, 0));
+    // Fetched by another client (curl) through the same proxy and CA: 200, the object.
+    let out = std::process::Command::new("curl")
+        .args(["--silent", "--show-error", "--fail", "--proxy"])
+        .arg(emu.proxy_url().unwrap())
+        .arg("--cacert")
+        .arg(&world().ca_file)
+        .arg(url.uri())
+        .output()
+        .expect("curl (scripts/install-tools.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"planted");
+    assert_eq!(counts(emu, "pp-presign"), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_large_put_to_an_unknown_region_sends_no_body_bytes_there() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-big", R1).unwrap();
+    let client = client().await;
+    let body: Vec<u8> = (0..16 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    client
+        .put_object()
+        .bucket("pp-big")
+        .key("big.bin")
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .unwrap();
+    let c = emu.counters();
+    assert_eq!(c.body_bytes(R0), 0);
+    assert!(c.body_bytes(R1) >= body.len() as u64);
+    let got = client
+        .get_object()
+        .bucket("pp-big")
+        .key("big.bin")
+        .send()
+        .await
+        .unwrap();
+    assert!(got.body.collect().await.unwrap().to_vec() == body);
+}
+
+#[tokio::test]
+async fn a_bucket_with_dots_goes_path_style_on_the_regional_host() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp.dotted.bucket", R1).unwrap();
+    plant(emu, "pp.dotted.bucket", R1, &["k"]).await;
+    let client = client().await;
+    client
+        .get_object()
+        .bucket("pp.dotted.bucket")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(counts(emu, "pp.dotted.bucket"), (1, 1, 0));
+    let seen = hosts(emu);
+    assert_eq!(seen.get("s3.us-east-1.amazonaws.com"), Some(&1), "{seen:?}");
+    assert_eq!(seen.get("s3.eu-west-1.amazonaws.com"), Some(&1), "{seen:?}");
+}
+
+#[tokio::test]
+async fn dual_stack_and_fips_hosts_survive_reroutes() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-dual", R1).unwrap();
+    emu.seed_bucket("pp-fips", R1).unwrap();
+    plant(emu, "pp-dual", R1, &["k"]).await;
+    plant(emu, "pp-fips", R1, &["k"]).await;
+    for (bucket, dual, fips, form) in [
+        ("pp-dual", true, false, "s3.dualstack"),
+        ("pp-fips", false, true, "s3-fips"),
+    ] {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(s3_multi_region::http_client().unwrap())
+            .use_dual_stack(dual)
+            .use_fips(fips)
+            .load()
+            .await;
+        let client = MultiRegionClient::new(&sdk).unwrap();
+        emu.reset_counters();
+        client
+            .get_object()
+            .bucket(bucket)
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        client
+            .get_object()
+            .bucket(bucket)
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(counts(emu, bucket), (1, 2, 0), "{bucket}");
+        let seen = hosts(emu);
+        let want: std::collections::BTreeMap<String, u64> = [
+            (format!("{bucket}.{form}.{R0}.amazonaws.com"), 1),
+            (format!("{bucket}.{form}.{R1}.amazonaws.com"), 2),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(seen, want, "{bucket}");
+    }
+}
+
+#[tokio::test]
+async fn hostile_and_foreign_regions_never_reach_the_network() {
+    let (_turn, emu) = turn().await;
+    let hostile = [
+        "evil.example.com/x",
+        "evil.example.com",
+        "EU-WEST-1",
+        "eu-west-1:443",
+        "cn-north-1",
+        "us-gov-west-1",
+    ];
+    for (i, value) in hostile.iter().enumerate() {
+        let bucket = format!("pp-hostile-{i}");
+        emu.seed_bucket(&bucket, R1).unwrap();
+        answer(
+            emu,
+            &bucket,
+            WrongRegionAnswer::PermanentRedirect,
+            Reported::Value((*value).into()),
+        );
+    }
+    emu.reset_counters();
+    let client = client().await;
+    for (i, value) in hostile.iter().enumerate() {
+        let bucket = format!("pp-hostile-{i}");
+        let err = client
+            .get_object()
+            .bucket(&bucket)
+            .key("k")
+            .send()
+            .await
+            .unwrap_err();
+        let routing = Error::find(&err).unwrap_or_else(|| panic!("{value}: {err:?}"));
+        assert!(
+            matches!(
+                routing,
+                Error::InvalidRegion { .. } | Error::RegionNotAllowed { .. }
+            ),
+            "{value}: {routing:?}"
+        );
+        assert_eq!(counts(emu, &bucket), (1, 0, 0), "{value}");
+        assert_eq!(client.cached_region(&bucket), None, "{value}");
+    }
+    // Not one CONNECT to a host outside the emulator's (the proxy refuses and counts those).
+    let c = emu.counters();
+    assert_eq!(c.refused_connects(), 0, "{:?}", c.proxy.refused);
+    for host in c.proxy.connects.keys() {
+        assert!(host.ends_with(".s3.us-east-1.amazonaws.com:443"), "{host}");
+    }
 }
