@@ -532,3 +532,85 @@ async fn hostile_and_foreign_regions_never_reach_the_network() {
         assert!(host.ends_with(".s3.us-east-1.amazonaws.com:443"), "{host}");
     }
 }
+
+/// Host, path and credential scope of a presigned GET (the signature and date vary).
+fn shape(url: &str) -> (String, String, String) {
+    let uri: http::Uri = url.parse().unwrap();
+    let scope = url
+        .split('&')
+        .find_map(|p| p.split_once("X-Amz-Credential=").map(|(_, v)| v))
+        .map(|c| c.split("%2F").skip(2).collect::<Vec<_>>().join("/"))
+        .unwrap_or_default();
+    (
+        uri.host().unwrap_or_default().to_owned(),
+        uri.path().to_owned(),
+        scope,
+    )
+}
+
+#[tokio::test]
+async fn access_point_and_object_lambda_arns_are_left_alone() {
+    let (_turn, emu) = turn().await;
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(s3_multi_region::http_client().unwrap())
+        .load()
+        .await;
+    let raw = aws_sdk_s3::Client::new(&sdk);
+    let routed = MultiRegionClient::new(&sdk).unwrap();
+    let config =
+        aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(60))
+            .unwrap();
+    let arns = [
+        "arn:aws:s3:us-east-1:123456789012:accesspoint/home-ap",
+        "arn:aws:s3:eu-west-1:123456789012:accesspoint/euro-ap",
+        "arn:aws:s3-object-lambda:eu-west-1:123456789012:accesspoint/euro-lambda",
+    ];
+    for arn in arns {
+        let presign = |client: aws_sdk_s3::Client| {
+            let config = config.clone();
+            async move {
+                client
+                    .get_object()
+                    .bucket(arn)
+                    .key("k")
+                    .presigned(config)
+                    .await
+                    .map(|p| shape(p.uri()))
+                    .map_err(|e| format!("{e:?}"))
+            }
+        };
+        let want = presign(raw.clone()).await;
+        let got = presign(routed.s3().clone()).await;
+        let (host, _, scope) = want.clone().unwrap_or_else(|e| panic!("{arn}: {e}"));
+        assert!(host.contains("123456789012"), "{arn}: {host}");
+        let arn_region = arn.split(':').nth(3).unwrap();
+        assert!(scope.starts_with(arn_region), "{arn}: {scope}");
+        assert_eq!(got, want, "{arn}");
+        assert_eq!(routed.cached_region(arn), None);
+    }
+    // Presigning sends nothing, and routing probed nothing for them.
+    assert_eq!(emu.counters().total_requests(), 0);
+    assert_eq!(emu.counters().proxy.connects.len(), 0);
+    assert_eq!(routed.stats().probes, 0, "{:?}", routed.stats());
+}
+
+#[tokio::test]
+async fn directory_buckets_are_left_alone() {
+    let (_turn, emu) = turn().await;
+    let client = client().await;
+    // S3 Express: its own hosts and session auth. Routing neither probes nor caches; the request
+    // goes where the SDK sends it (the proxy refuses that host, as it is not an S3 regional one).
+    let bucket = "pp-express--use1-az4--x-s3";
+    let err = client.get_object().bucket(bucket).key("k").send().await;
+    assert!(err.is_err());
+    assert_eq!(client.cached_region(bucket), None);
+    assert_eq!(client.stats().probes, 0, "{:?}", client.stats());
+    let c = emu.counters();
+    assert_eq!(c.total_requests(), 0);
+    assert!(!c.proxy.refused.is_empty());
+    assert!(
+        c.proxy.refused.keys().all(|h| h.contains("s3express")),
+        "{:?}",
+        c.proxy.refused
+    );
+}

@@ -1,0 +1,199 @@
+//! The CLI on the path users run: no endpoint map, real AWS hostnames over TLS, reaching the
+//! emulator only through `HTTPS_PROXY` and trusting it only through `AWS_CA_BUNDLE` (or
+//! `--ca-bundle`), with exact counts per region.
+
+use s3mr_emulator::{Emulator, TlsSource};
+
+const BIN: &str = env!("CARGO_BIN_EXE_s3mr");
+const R0: &str = "us-east-1";
+const R1: &str = "eu-west-1";
+const R2: &str = "ap-southeast-2";
+
+struct Site {
+    emu: Emulator,
+    ca: std::path::PathBuf,
+    dir: tempfile::TempDir,
+}
+
+async fn site() -> Site {
+    let emu = Emulator::builder()
+        .region(R0)
+        .region(R1)
+        .region(R2)
+        .tls(TlsSource::Generated)
+        .proxy("127.0.0.1:0".parse().unwrap())
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, emu.ca_pem().unwrap()).unwrap();
+    Site { emu, ca, dir }
+}
+
+impl Site {
+    /// `s3mr --region us-east-1 args...` with only a proxy, a CA bundle and credentials.
+    async fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let (ak, sk) = self.emu.credentials();
+        let out = tokio::process::Command::new(BIN)
+            .args(["--region", R0])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("HTTPS_PROXY", self.emu.proxy_url().unwrap())
+            .env("AWS_CA_BUNDLE", &self.ca)
+            .env("AWS_ACCESS_KEY_ID", ak)
+            .env("AWS_SECRET_ACCESS_KEY", sk)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .await
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    async fn ok(&self, args: &[&str]) -> String {
+        let (ok, stdout, stderr) = self.run(args).await;
+        assert!(ok, "s3mr {args:?}: {stderr}");
+        stdout
+    }
+
+    fn counts(&self, bucket: &str) -> (u64, u64, u64) {
+        let c = self.emu.counters();
+        (
+            c.requests_for_bucket(R0, bucket),
+            c.requests_for_bucket(R1, bucket),
+            c.requests_for_bucket(R2, bucket),
+        )
+    }
+}
+
+#[tokio::test]
+async fn every_command_across_regions_through_a_proxy_and_a_ca_bundle() {
+    let site = site().await;
+    site.emu.seed_bucket("cli-pp-euro", R1).unwrap();
+    site.emu.seed_bucket("cli-pp-sydney", R2).unwrap();
+    let local = site.dir.path().join("hello.txt");
+    std::fs::write(&local, b"hello over TLS\n").unwrap();
+
+    // Each command is its own process with its own (memory) cache: every one pays its redirect.
+    let cases: &[(&[&str], &str, (u64, u64, u64))] = &[
+        (&["region", "cli-pp-euro"], "cli-pp-euro", (1, 0, 0)),
+        // Upload of a small file: probe-first for bodies, then the PUT in the right region.
+        (
+            &["cp", "LOCAL", "s3://cli-pp-euro/hello.txt"],
+            "cli-pp-euro",
+            (1, 1, 0),
+        ),
+        (
+            &["stat", "s3://cli-pp-euro/hello.txt"],
+            "cli-pp-euro",
+            (1, 1, 0),
+        ),
+        (
+            &["cat", "s3://cli-pp-euro/hello.txt"],
+            "cli-pp-euro",
+            (1, 1, 0),
+        ),
+        (&["ls", "s3://cli-pp-euro/"], "cli-pp-euro", (1, 1, 0)),
+        (
+            &[
+                "cp",
+                "s3://cli-pp-euro/hello.txt",
+                "s3://cli-pp-sydney/copy.txt",
+            ],
+            "cli-pp-sydney",
+            (1, 0, 1),
+        ),
+        (
+            &["presign", "s3://cli-pp-sydney/copy.txt"],
+            "cli-pp-sydney",
+            (1, 0, 0),
+        ),
+    ];
+    for (args, bucket, want) in cases {
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| {
+                if *a == "LOCAL" {
+                    local.to_str().unwrap()
+                } else {
+                    a
+                }
+            })
+            .collect();
+        site.emu.reset_counters();
+        let stdout = site.ok(&args).await;
+        assert_eq!(site.counts(bucket), *want, "s3mr {args:?}: {stdout}");
+        match args[0] {
+            "region" => assert_eq!(stdout.trim(), "cli-pp-euro\teu-west-1"),
+            "cat" => assert_eq!(stdout, "hello over TLS\n"),
+            "stat" => assert!(stdout.contains("region:        eu-west-1"), "{stdout}"),
+            "ls" => assert!(stdout.contains("hello.txt"), "{stdout}"),
+            "presign" => assert!(
+                stdout
+                    .starts_with("https://cli-pp-sydney.s3.ap-southeast-2.amazonaws.com/copy.txt?")
+                    && stdout.contains("%2Fap-southeast-2%2Fs3%2Faws4_request"),
+                "{stdout}"
+            ),
+            _ => {}
+        }
+        assert_eq!(site.emu.counters().refused_connects(), 0, "{args:?}");
+    }
+    // The copy arrived, server-side, in Sydney.
+    site.emu.reset_counters();
+    assert_eq!(
+        site.ok(&["cat", "s3://cli-pp-sydney/copy.txt"]).await,
+        "hello over TLS\n"
+    );
+
+    // Without the CA bundle the TLS handshake fails: the tool really trusts only what it is told.
+    let (ak, sk) = site.emu.credentials();
+    let out = tokio::process::Command::new(BIN)
+        .args(["--region", R0, "region", "cli-pp-euro"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", site.dir.path())
+        .env("HTTPS_PROXY", site.emu.proxy_url().unwrap())
+        .env("AWS_ACCESS_KEY_ID", ak)
+        .env("AWS_SECRET_ACCESS_KEY", sk)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+
+    // --ca-bundle does what AWS_CA_BUNDLE does; a missing bundle is a clear usage error.
+    let mut with_flag = tokio::process::Command::new(BIN);
+    with_flag
+        .args(["--region", R0, "--ca-bundle"])
+        .arg(&site.ca)
+        .args(["region", "cli-pp-sydney"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", site.dir.path())
+        .env("HTTPS_PROXY", site.emu.proxy_url().unwrap())
+        .env("AWS_ACCESS_KEY_ID", ak)
+        .env("AWS_SECRET_ACCESS_KEY", sk)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let out = with_flag.output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "cli-pp-sydney\tap-southeast-2"
+    );
+    let (ok, _, stderr) = site
+        .run(&["--ca-bundle", "/nonexistent/ca.pem", "ls"])
+        .await;
+    assert!(!ok);
+    assert!(stderr.contains("CA bundle /nonexistent/ca.pem"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
