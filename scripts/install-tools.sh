@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tests and benchmarks need when missing: boto3 (botocore's redirector, the
-# cross-check), moto[server] (a second AWS service) and redis-server (the fleet cache).
+# cross-check), moto[server] (a second AWS service), redis-server (the fleet cache) and curl (a
+# second client fetching presigned URLs through the emulator's CONNECT proxy).
 # Sourced by scripts/test.sh and scripts/bench.sh; safe to run again on a set-up machine.
 if ! python3 -c 'import boto3' 2>/dev/null; then
   python3 -m pip install --quiet boto3
@@ -8,7 +9,10 @@ fi
 if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import flask, flask_cors' 2>/dev/null; then
   python3 -m pip install --quiet 'moto[server]'
 fi
-if ! command -v redis-server >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq "${missing[@]}" >/dev/null; fi
 fi

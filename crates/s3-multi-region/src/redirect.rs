@@ -1,6 +1,6 @@
 //! Pure reading of S3's answers: is this a wrong-region answer, and what region does it name?
 //!
-//! The evidence, in order of trust (DESIGN.md §3): the `x-amz-bucket-region` header, then the
+//! The evidence, in order of trust (docs/ARCHITECTURE.md §3): the `x-amz-bucket-region` header, then the
 //! `<Region>` element of `AuthorizationHeaderMalformed`, then — when neither is there — a
 //! HeadBucket probe.
 
@@ -110,7 +110,7 @@ fn is_head(operation: &str) -> bool {
     matches!(operation, "HeadObject" | "HeadBucket")
 }
 
-/// Classifies one answer (DESIGN.md §3).
+/// Classifies one answer (docs/ARCHITECTURE.md §3).
 pub fn classify(answer: &Answer<'_>) -> Verdict {
     if (200..300).contains(&answer.status) {
         return Verdict::Confirmed;

@@ -211,7 +211,8 @@ fn answer(emu: &Emulator, bucket: &str, answer: WrongRegionAnswer, header: Repor
 async fn every_wrong_region_answer_on_real_hostnames() {
     let (_turn, emu) = turn().await;
     // (bucket, answer, header, requests per region for one cold GET)
-    let cases: &[(&str, WrongRegionAnswer, Reported, (u64, u64, u64))] = &[
+    type Case = (&'static str, WrongRegionAnswer, Reported, (u64, u64, u64));
+    let cases: &[Case] = &[
         // Header-less 301: one HeadBucket probe at R0 learns the region.
         (
             "pp-nohdr",

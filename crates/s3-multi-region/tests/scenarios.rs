@@ -1,4 +1,4 @@
-//! DESIGN.md §5 scenarios 1–16 against the emulator, asserting exact request counts per region.
+//! The scenarios (one per routing case, numbered as in docs/ARCHITECTURE.md §3) against the emulator, asserting exact request counts per region.
 //! R0 = us-east-1 (the client's default), R1 = eu-west-1, R2 = ap-southeast-2.
 
 mod common;

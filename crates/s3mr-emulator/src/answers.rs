@@ -1,4 +1,4 @@
-//! Pure decisions and bodies of S3's wrong-region answers (DESIGN.md §3).
+//! Pure decisions and bodies of S3's wrong-region answers (docs/ARCHITECTURE.md §3).
 //!
 //! Each answer is written here from our own reading of S3: status, code, the elements S3 puts in
 //! its XML error, `x-amz-bucket-region`, and for HEAD no body at all (S3 cannot send one).

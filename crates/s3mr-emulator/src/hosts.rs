@@ -92,7 +92,8 @@ mod tests {
 
     #[test]
     fn hosts_as_s3_names_them() {
-        let table: &[(&str, Option<(Option<&str>, &str, &str, bool)>)] = &[
+        type Parsed = Option<(Option<&'static str>, &'static str, &'static str, bool)>;
+        let table: &[(&str, Parsed)] = &[
             (
                 "s3.eu-west-1.amazonaws.com",
                 Some((None, "eu-west-1", "s3.eu-west-1.amazonaws.com", false)),

@@ -405,8 +405,8 @@ impl Emulator {
         let pairs: Vec<String> = self
             .shared
             .listeners
-            .iter()
-            .map(|(region, addr)| format!("{region}=http://{addr}"))
+            .keys()
+            .map(|region| format!("{region}={}", self.endpoint(region)))
             .collect();
         pairs.join(",")
     }

@@ -1,5 +1,5 @@
 //! The emulator driven by aws-sdk-s3 itself (a plain client, no routing): every wrong-region
-//! answer of DESIGN.md §3, object semantics, SigV4, switches, faults and counters.
+//! answer of docs/ARCHITECTURE.md §3, object semantics, SigV4, switches, faults and counters.
 
 mod common;
 

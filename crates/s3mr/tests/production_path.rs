@@ -81,7 +81,8 @@ async fn every_command_across_regions_through_a_proxy_and_a_ca_bundle() {
     std::fs::write(&local, b"hello over TLS\n").unwrap();
 
     // Each command is its own process with its own (memory) cache: every one pays its redirect.
-    let cases: &[(&[&str], &str, (u64, u64, u64))] = &[
+    type Case = (&'static [&'static str], &'static str, (u64, u64, u64));
+    let cases: &[Case] = &[
         (&["region", "cli-pp-euro"], "cli-pp-euro", (1, 0, 0)),
         // Upload of a small file: probe-first for bodies, then the PUT in the right region.
         (

@@ -1,5 +1,5 @@
 //! The routing seam: one interceptor, one retry classifier and one endpoint resolver on a real
-//! `aws_sdk_s3::Client` (DESIGN.md §2). Nothing above this module special-cases regions.
+//! `aws_sdk_s3::Client` (docs/ARCHITECTURE.md §2). Nothing above this module special-cases regions.
 //!
 //! - [`interceptor::RoutingInterceptor`] picks each attempt's region (learned in this call >
 //!   explicit override > cached > default), rewrites the endpoint params, and judges each answer.
