@@ -32,20 +32,30 @@ async fn site() -> Site {
 }
 
 impl Site {
-    /// `s3mr --region us-east-1 args...` with only a proxy, a CA bundle and credentials.
-    async fn run(&self, args: &[&str]) -> (bool, String, String) {
+    /// `s3mr --region us-east-1` with only a proxy, credentials and (when given) a CA bundle in
+    /// the environment.
+    fn command(&self, ca_bundle: Option<&std::path::Path>) -> tokio::process::Command {
         let (ak, sk) = self.emu.credentials();
-        let out = tokio::process::Command::new(BIN)
-            .args(["--region", R0])
-            .args(args)
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(["--region", R0])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
             .env("HTTPS_PROXY", self.emu.proxy_url().unwrap())
-            .env("AWS_CA_BUNDLE", &self.ca)
             .env("AWS_ACCESS_KEY_ID", ak)
             .env("AWS_SECRET_ACCESS_KEY", sk)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        if let Some(path) = ca_bundle {
+            cmd.env("AWS_CA_BUNDLE", path);
+        }
+        cmd
+    }
+
+    /// `s3mr --region us-east-1 args...` with `AWS_CA_BUNDLE` naming the emulator's CA.
+    async fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = self
+            .command(Some(&self.ca))
+            .args(args)
             .output()
             .await
             .unwrap();
@@ -153,35 +163,23 @@ async fn every_command_across_regions_through_a_proxy_and_a_ca_bundle() {
     );
 
     // Without the CA bundle the TLS handshake fails: the tool really trusts only what it is told.
-    let (ak, sk) = site.emu.credentials();
-    let out = tokio::process::Command::new(BIN)
-        .args(["--region", R0, "region", "cli-pp-euro"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", site.dir.path())
-        .env("HTTPS_PROXY", site.emu.proxy_url().unwrap())
-        .env("AWS_ACCESS_KEY_ID", ak)
-        .env("AWS_SECRET_ACCESS_KEY", sk)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let out = site
+        .command(None)
+        .args(["region", "cli-pp-euro"])
         .output()
         .await
         .unwrap();
     assert!(!out.status.success());
 
     // --ca-bundle does what AWS_CA_BUNDLE does; a missing bundle is a clear usage error.
-    let mut with_flag = tokio::process::Command::new(BIN);
-    with_flag
-        .args(["--region", R0, "--ca-bundle"])
+    let out = site
+        .command(None)
+        .arg("--ca-bundle")
         .arg(&site.ca)
         .args(["region", "cli-pp-sydney"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", site.dir.path())
-        .env("HTTPS_PROXY", site.emu.proxy_url().unwrap())
-        .env("AWS_ACCESS_KEY_ID", ak)
-        .env("AWS_SECRET_ACCESS_KEY", sk)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    let out = with_flag.output().await.unwrap();
+        .output()
+        .await
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
