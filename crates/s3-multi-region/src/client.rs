@@ -369,3 +369,32 @@ fn still_sentinel(builder: &aws_sdk_s3::config::Builder) -> bool {
         .and_then(Result::ok)
         .is_some_and(|e| e.url() == SENTINEL_URL)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sdk() -> SdkConfig {
+        SdkConfig::builder()
+            .region(Region::new("us-east-1"))
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .build()
+    }
+
+    #[test]
+    fn a_replaced_endpoint_resolver_is_an_error_not_silently_dropped() {
+        let replaced = MultiRegionClient::builder(&sdk())
+            .configure_s3(|b| {
+                b.endpoint_resolver(aws_sdk_s3::config::endpoint::DefaultResolver::new())
+            })
+            .build();
+        assert!(
+            matches!(replaced, Err(Error::EndpointResolverReplaced)),
+            "{replaced:?}"
+        );
+        let tuned = MultiRegionClient::builder(&sdk())
+            .configure_s3(|b| b.retry_config(RetryConfig::standard().with_max_attempts(5)))
+            .build();
+        assert!(tuned.is_ok(), "{tuned:?}");
+    }
+}
