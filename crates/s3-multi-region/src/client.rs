@@ -397,4 +397,29 @@ mod tests {
             .build();
         assert!(tuned.is_ok(), "{tuned:?}");
     }
+
+    #[test]
+    fn custom_endpoint_urls_are_noticed() {
+        assert!(!has_endpoint_url(&sdk()));
+        let custom = sdk()
+            .to_builder()
+            .endpoint_url("https://minio.internal:9000")
+            .build();
+        assert!(has_endpoint_url(&custom));
+        // AWS_ENDPOINT_URL_S3 (or the profile's endpoint_url) reaches the S3 client through
+        // the service config, as aws-config loads it.
+        #[derive(Debug)]
+        struct S3EndpointFromEnv;
+        impl aws_types::service_config::LoadServiceConfig for S3EndpointFromEnv {
+            fn load_config(
+                &self,
+                key: aws_types::service_config::ServiceConfigKey<'_>,
+            ) -> Option<String> {
+                (key.service_id() == "S3" && key.env() == "AWS_ENDPOINT_URL")
+                    .then(|| "https://s3.internal".to_owned())
+            }
+        }
+        let from_env = sdk().to_builder().service_config(S3EndpointFromEnv).build();
+        assert!(has_endpoint_url(&from_env));
+    }
 }

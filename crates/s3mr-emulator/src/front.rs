@@ -14,7 +14,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use s3s::service::S3Service;
 use s3s::{Body, HttpError};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::answers::{self, Decision, ErrorAnswer, RenderContext};
@@ -62,14 +62,17 @@ impl Shared {
     }
 }
 
-/// Accepts connections on `listener` for `region` until `shutdown` changes.
-pub(crate) async fn serve(
+/// Accepts connections on `listener` until `shutdown` changes, and runs `serve` on each (Nagle
+/// off) in its own task, which also ends when `shutdown` changes. Shared by the region
+/// listeners and the CONNECT proxy.
+pub(crate) async fn accept_until_shutdown<F, Fut>(
     listener: TcpListener,
-    region: Arc<str>,
-    shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
-) {
-    let bytes = shared.counters.bytes(&region);
+    mut serve: F,
+) where
+    F: FnMut(TcpStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     loop {
         let stream = tokio::select! {
             _ = shutdown.changed() => break,
@@ -82,38 +85,52 @@ pub(crate) async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let io = CountingStream {
-            inner: stream,
-            counters: bytes.clone(),
-        };
-        let (shared, region, shutdown) = (shared.clone(), region.clone(), shutdown.clone());
+        let connection = serve(stream);
+        let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
-            match shared.tls.clone() {
-                Some(acceptor) => match acceptor.accept(io).await {
-                    Ok(tls) => serve_connection(tls, shared, region, shutdown).await,
-                    Err(err) => tracing::debug!(%err, "TLS handshake failed"),
-                },
-                None => serve_connection(io, shared, region, shutdown).await,
+            tokio::select! {
+                _ = connection => {}
+                _ = shutdown.changed() => {}
             }
         });
     }
 }
 
-async fn serve_connection<I>(
-    io: I,
-    shared: Arc<Shared>,
+/// Serves `region`'s listener (TLS first in real-hostnames mode) until `shutdown` changes.
+pub(crate) async fn serve(
+    listener: TcpListener,
     region: Arc<str>,
-    mut shutdown: watch::Receiver<bool>,
-) where
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let bytes = shared.counters.bytes(&region);
+    accept_until_shutdown(listener, shutdown, move |stream| {
+        let io = CountingStream {
+            inner: stream,
+            counters: bytes.clone(),
+        };
+        let (shared, region) = (shared.clone(), region.clone());
+        async move {
+            match shared.tls.clone() {
+                Some(acceptor) => match acceptor.accept(io).await {
+                    Ok(tls) => serve_connection(tls, shared, region).await,
+                    Err(err) => tracing::debug!(%err, "TLS handshake failed"),
+                },
+                None => serve_connection(io, shared, region).await,
+            }
+        }
+    })
+    .await;
+}
+
+async fn serve_connection<I>(io: I, shared: Arc<Shared>, region: Arc<str>)
+where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |req| handle(shared.clone(), region.clone(), req));
-    let conn =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
-    tokio::select! {
-        _ = conn => {}
-        _ = shutdown.changed() => {}
-    }
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .await;
 }
 
 fn to_response(answer: ErrorAnswer) -> Response<Body> {

@@ -89,28 +89,17 @@ async fn tunnel(shared: Arc<Shared>, mut client: TcpStream) -> std::io::Result<(
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    loop {
-        let stream = tokio::select! {
-            _ = shutdown.changed() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(err) => {
-                    tracing::warn!(%err, "proxy accept failed");
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let (shared, mut shutdown) = (shared.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = tunnel(shared, stream) => {}
-                _ = shutdown.changed() => {}
+    crate::front::accept_until_shutdown(listener, shutdown, move |stream| {
+        let shared = shared.clone();
+        async move {
+            if let Err(err) = tunnel(shared, stream).await {
+                tracing::debug!(%err, "proxy tunnel ended");
             }
-        });
-    }
+        }
+    })
+    .await;
 }
 
 #[cfg(test)]

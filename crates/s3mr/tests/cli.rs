@@ -4,9 +4,9 @@
 use std::process::Output;
 
 use s3mr_emulator::Emulator;
-use tokio::io::AsyncWriteExt;
 
-const BIN: &str = env!("CARGO_BIN_EXE_s3mr");
+mod common;
+use tokio::io::AsyncWriteExt;
 
 struct Cli {
     emu: Emulator,
@@ -25,18 +25,7 @@ impl Cli {
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let (ak, sk) = self.emu.credentials();
-        let mut cmd = tokio::process::Command::new(BIN);
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", std::env::temp_dir())
-            .env("AWS_ACCESS_KEY_ID", ak)
-            .env("AWS_SECRET_ACCESS_KEY", sk)
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("S3MR_ENDPOINTS", self.emu.endpoint_map());
-        cmd
+        common::command(&self.emu, args)
     }
 
     /// Runs `s3mr args...` (awaited, so the in-process emulator keeps serving).

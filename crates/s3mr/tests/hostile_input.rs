@@ -8,7 +8,8 @@ use aws_credential_types::Credentials;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use s3mr_emulator::Emulator;
 
-const BIN: &str = env!("CARGO_BIN_EXE_s3mr");
+mod common;
+use common::command;
 
 async fn emulator() -> Emulator {
     Emulator::builder()
@@ -17,21 +18,6 @@ async fn emulator() -> Emulator {
         .start()
         .await
         .unwrap()
-}
-
-fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
-    let (ak, sk) = emu.credentials();
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("AWS_ACCESS_KEY_ID", ak)
-        .env("AWS_SECRET_ACCESS_KEY", sk)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("S3MR_ENDPOINTS", emu.endpoint_map());
-    cmd
 }
 
 async fn run(emu: &Emulator, args: &[&str]) -> (Output, String, String) {

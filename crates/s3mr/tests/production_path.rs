@@ -4,7 +4,9 @@
 
 use s3mr_emulator::{Emulator, TlsSource};
 
-const BIN: &str = env!("CARGO_BIN_EXE_s3mr");
+mod common;
+use common::BIN;
+
 const R0: &str = "us-east-1";
 const R1: &str = "eu-west-1";
 const R2: &str = "ap-southeast-2";
