@@ -17,6 +17,9 @@ use crate::routing::interceptor::{ExplicitRegionMarker, RoutingInterceptor};
 use crate::routing::resolver::RoutingResolver;
 use crate::routing::{Router, Stats};
 
+/// The default of [`MultiRegionClientBuilder::direct_body_limit`]: 1 MiB.
+pub const DEFAULT_DIRECT_BODY_LIMIT: u64 = 1024 * 1024;
+
 /// Per-call region override, PHP's `@region`: pass it to `.customize().config_override(..)`.
 ///
 /// It wins over the cache and the client's default region; a wrong explicit region is still
@@ -85,6 +88,7 @@ impl MultiRegionClient {
             shared: None,
             endpoints: None,
             routing: true,
+            direct_body_limit: DEFAULT_DIRECT_BODY_LIMIT,
             customize: None,
         }
     }
@@ -180,6 +184,7 @@ pub struct MultiRegionClientBuilder {
     shared: Option<Arc<dyn BucketRegionCache>>,
     endpoints: Option<EndpointMap>,
     routing: bool,
+    direct_body_limit: u64,
     customize: Option<Customize>,
 }
 
@@ -214,6 +219,17 @@ impl MultiRegionClientBuilder {
     /// Turns routing off (`false`): the client then behaves exactly like the plain SDK client.
     pub fn routing(mut self, enabled: bool) -> Self {
         self.routing = enabled;
+        self
+    }
+
+    /// Bodies up to `bytes` (replayable, known length) are sent straight away to a bucket whose
+    /// region is not known yet, and sent once more if S3 answers that the region is wrong — as
+    /// botocore and Java v2 do. Larger bodies, bodies of unknown length and one-shot streams first
+    /// learn the region (one HeadBucket, shared by concurrent calls), so they never reach a wrong
+    /// region. Default [`DEFAULT_DIRECT_BODY_LIMIT`] (1 MiB, where Java v2 starts to use
+    /// `Expect: 100-continue`); `0` makes every body wait for the region.
+    pub fn direct_body_limit(mut self, bytes: u64) -> Self {
+        self.direct_body_limit = bytes;
         self
     }
 
@@ -290,6 +306,7 @@ impl MultiRegionClientBuilder {
             self.memory.unwrap_or_default(),
             self.shared,
             self.routing,
+            self.direct_body_limit,
             aws_sdk_s3::Client::from_conf(probe_config),
         ));
         let config = base

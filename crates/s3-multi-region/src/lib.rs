@@ -42,7 +42,9 @@ pub use cache::{
 };
 #[cfg(feature = "redis")]
 pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
-pub use client::{MultiRegionClient, MultiRegionClientBuilder, at_region};
+pub use client::{
+    DEFAULT_DIRECT_BODY_LIMIT, MultiRegionClient, MultiRegionClientBuilder, at_region,
+};
 pub use endpoints::EndpointMap;
 pub use error::Error;
 pub use fs::{S3Url, S3UrlError, is_valid_bucket_name};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_s3::client::Waiters;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use common::{R0, R1, R2, body_of, routing_error, world};
+use common::{R0, R1, R2, body_of, one_shot, routing_error, world};
 use s3_multi_region::{Error, MultiRegionClient, at_region};
 use s3mr_emulator::{Fault, FaultKind, Reported, WrongRegionAnswer};
 
@@ -451,31 +451,6 @@ async fn s11_uploads_to_a_cold_bucket_send_no_body_to_the_wrong_region() {
     }
 }
 
-/// A body that can be read once and not cloned, of known length.
-fn one_shot(data: Vec<u8>) -> ByteStream {
-    let chunks: Vec<Result<http_body::Frame<bytes::Bytes>, std::io::Error>> = data
-        .chunks(64 * 1024)
-        .map(|c| Ok(http_body::Frame::data(bytes::Bytes::copy_from_slice(c))))
-        .collect();
-    let len = data.len() as u64;
-    let body = http_body_util::StreamBody::new(futures::stream::iter(chunks));
-    struct Sized<B>(B, u64);
-    impl<B: http_body::Body + Unpin> http_body::Body for Sized<B> {
-        type Data = B::Data;
-        type Error = B::Error;
-        fn poll_frame(
-            mut self: std::pin::Pin<&mut Self>,
-            cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
-            std::pin::Pin::new(&mut self.0).poll_frame(cx)
-        }
-        fn size_hint(&self) -> http_body::SizeHint {
-            http_body::SizeHint::with_exact(self.1)
-        }
-    }
-    ByteStream::from_body_1_x(Sized(body, len))
-}
-
 #[tokio::test]
 async fn s12_one_shot_stream_to_a_cold_bucket() {
     let w = world().await;
@@ -825,7 +800,7 @@ async fn s18_concurrent_first_calls_share_one_discovery() {
     );
     assert_eq!(client.stats().redirects, 1);
 
-    // Uploads: one probe for all of them.
+    // Small uploads: the pioneer's PUT meets the 301, the others wait for what it learned.
     w.emu.seed_bucket("s18-up", R2).unwrap();
     w.emu.reset_counters();
     let uploader = w.client();
@@ -849,8 +824,9 @@ async fn s18_concurrent_first_calls_share_one_discovery() {
     assert_eq!(
         w.requests(),
         (1, 0, 16),
-        "one HeadBucket probe, sixteen PUTs in R2"
+        "one wrong-region PUT, sixteen PUTs in R2"
     );
+    assert_eq!(w.emu.counters().requests_by_method(R0, "PUT"), 1);
     assert_eq!(w.emu.counters().body_bytes(R0), 0);
 }
 

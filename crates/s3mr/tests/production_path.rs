@@ -96,7 +96,7 @@ async fn every_command_across_regions_through_a_proxy_and_a_ca_bundle() {
     type Case = (&'static [&'static str], &'static str, (u64, u64, u64));
     let cases: &[Case] = &[
         (&["region", "cli-pp-euro"], "cli-pp-euro", (1, 0, 0)),
-        // Upload of a small file: probe-first for bodies, then the PUT in the right region.
+        // Upload of a small file: the PUT meets the 301 at us-east-1, then goes to eu-west-1.
         (
             &["cp", "LOCAL", "s3://cli-pp-euro/hello.txt"],
             "cli-pp-euro",

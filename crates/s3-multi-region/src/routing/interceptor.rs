@@ -155,7 +155,7 @@ impl RoutingInterceptor {
         &self,
         state: &mut CallState,
         bucket: &str,
-        has_body: bool,
+        content_length: Option<u64>,
     ) -> (String, Option<Arc<RouteTicket>>) {
         state.from_cache = false;
         if state.probe_next {
@@ -183,7 +183,11 @@ impl RoutingInterceptor {
             return (region.to_string(), None);
         }
         let region = state.original_region.clone();
-        let probe_first = has_body;
+        let probe_first = probes_first(
+            content_length,
+            state.body_replayable,
+            self.router.direct_body_limit,
+        );
         let ticket = RouteTicket::new(bucket, &region, Discovery::Lookup { probe_first });
         (region, Some(ticket))
     }
@@ -336,8 +340,8 @@ impl Intercept for RoutingInterceptor {
         let Some(bucket) = state.bucket.take() else {
             return Ok(());
         };
-        let has_body = ctx.request().body().content_length() != Some(0);
-        let (region, ticket) = self.choose(&mut state, &bucket, has_body);
+        let content_length = ctx.request().body().content_length();
+        let (region, ticket) = self.choose(&mut state, &bucket, content_length);
         state.bucket = Some(bucket);
         let resolver_params = cfg
             .get_mut_from_interceptor_state::<EndpointResolverParams>()
@@ -403,6 +407,60 @@ impl Intercept for RoutingInterceptor {
                 tracing::warn!(%err, "routing stopped");
                 Err(err.into())
             }
+        }
+    }
+}
+
+/// Whether a request to a bucket of unknown region must learn the region (one HeadBucket, shared
+/// by concurrent callers) before it is sent, rather than go to the best-known region and follow a
+/// wrong-region answer as any other operation does.
+///
+/// hyper does not wait for `100 Continue`, so a body sent to a wrong region is sent whole before
+/// S3's 301 arrives. A small replayable body costs little to send twice, and sending it at once
+/// makes the common cold write (a small object to a bucket in the client's own region) one
+/// request, as in botocore and Java v2. Larger bodies, bodies of unknown length and one-shot
+/// streams (which could not be sent a second time) wait, so they never reach a wrong region.
+/// A request without a body (CreateMultipartUpload, UploadPartCopy, GET) never waits: its own
+/// wrong-region answer teaches the region before any body is sent.
+pub(crate) fn probes_first(
+    content_length: Option<u64>,
+    replayable: bool,
+    direct_limit: u64,
+) -> bool {
+    match content_length {
+        Some(0) => false,
+        Some(len) => !replayable || len > direct_limit,
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probes_first;
+
+    #[test]
+    fn which_cold_requests_wait_for_the_region() {
+        const MIB: u64 = 1024 * 1024;
+        // (content length, replayable, limit) -> probes first
+        let table = [
+            ((Some(0), true, MIB), false),
+            ((Some(0), false, MIB), false),
+            ((Some(1024), true, MIB), false),
+            ((Some(MIB), true, MIB), false),
+            ((Some(MIB + 1), true, MIB), true),
+            ((Some(1024), false, MIB), true),
+            ((None, true, MIB), true),
+            ((None, false, MIB), true),
+            // 0 = always probe first for a body
+            ((Some(1), true, 0), true),
+            ((Some(0), true, 0), false),
+        ];
+        for ((len, replayable, limit), want) in table {
+            assert_eq!(
+                probes_first(len, replayable, limit),
+                want,
+                "{len:?} {replayable} {limit}"
+            );
         }
     }
 }

@@ -86,6 +86,9 @@ pub(crate) struct Router {
     pub(crate) memory: Arc<MemoryCache>,
     pub(crate) shared: Option<Arc<dyn BucketRegionCache>>,
     pub(crate) enabled: bool,
+    /// Bodies up to this many bytes (replayable, known length) go straight to the best-known
+    /// region of a cold bucket; larger ones wait for the region (see `probes_first`).
+    pub(crate) direct_body_limit: u64,
     pub(crate) probe_client: aws_sdk_s3::Client,
     probes_in_flight: Mutex<HashMap<String, ProbeCell>>,
     flights: Flights,
@@ -113,6 +116,7 @@ impl Router {
         memory: Arc<MemoryCache>,
         shared: Option<Arc<dyn BucketRegionCache>>,
         enabled: bool,
+        direct_body_limit: u64,
         probe_client: aws_sdk_s3::Client,
     ) -> Self {
         let scope = match &endpoints {
@@ -126,6 +130,7 @@ impl Router {
             memory,
             shared,
             enabled,
+            direct_body_limit,
             probe_client,
             probes_in_flight: Mutex::default(),
             flights: Flights::default(),

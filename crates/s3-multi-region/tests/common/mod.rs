@@ -165,3 +165,28 @@ pub fn sdk_for(access_key: &str, secret_key: &str) -> SdkConfig {
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
         .build()
 }
+
+/// A body that can be read once and not cloned, of known length.
+pub fn one_shot(data: Vec<u8>) -> ByteStream {
+    let chunks: Vec<Result<http_body::Frame<bytes::Bytes>, std::io::Error>> = data
+        .chunks(64 * 1024)
+        .map(|c| Ok(http_body::Frame::data(bytes::Bytes::copy_from_slice(c))))
+        .collect();
+    let len = data.len() as u64;
+    let body = http_body_util::StreamBody::new(futures::stream::iter(chunks));
+    struct Sized<B>(B, u64);
+    impl<B: http_body::Body + Unpin> http_body::Body for Sized<B> {
+        type Data = B::Data;
+        type Error = B::Error;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+            std::pin::Pin::new(&mut self.0).poll_frame(cx)
+        }
+        fn size_hint(&self) -> http_body::SizeHint {
+            http_body::SizeHint::with_exact(self.1)
+        }
+    }
+    ByteStream::from_body_1_x(Sized(body, len))
+}
