@@ -15,7 +15,7 @@ use crate::region::validate_region;
 use crate::routing::classifier::RedirectClassifier;
 use crate::routing::interceptor::{ExplicitRegionMarker, RoutingInterceptor};
 use crate::routing::resolver::RoutingResolver;
-use crate::routing::{Router, Stats};
+use crate::routing::{Policy, Router, Stats};
 
 /// The default of [`MultiRegionClientBuilder::direct_body_limit`]: 1 MiB.
 pub const DEFAULT_DIRECT_BODY_LIMIT: u64 = 1024 * 1024;
@@ -89,6 +89,7 @@ impl MultiRegionClient {
             endpoints: None,
             routing: true,
             direct_body_limit: DEFAULT_DIRECT_BODY_LIMIT,
+            copied_params: crate::routing::params::COPIED_FIELDS,
             customize: None,
         }
     }
@@ -185,6 +186,7 @@ pub struct MultiRegionClientBuilder {
     endpoints: Option<EndpointMap>,
     routing: bool,
     direct_body_limit: u64,
+    copied_params: &'static [&'static str],
     customize: Option<Customize>,
 }
 
@@ -230,6 +232,14 @@ impl MultiRegionClientBuilder {
     /// `Expect: 100-continue`); `0` makes every body wait for the region.
     pub fn direct_body_limit(mut self, bytes: u64) -> Self {
         self.direct_body_limit = bytes;
+        self
+    }
+
+    /// For tests of the SDK-drift guard only: pretend routing copies just these endpoint
+    /// parameters, as if the linked aws-sdk-s3 had added the others.
+    #[doc(hidden)]
+    pub fn assume_copied_endpoint_params(mut self, fields: &'static [&'static str]) -> Self {
+        self.copied_params = fields;
         self
     }
 
@@ -305,8 +315,11 @@ impl MultiRegionClientBuilder {
             endpoints.clone(),
             self.memory.unwrap_or_default(),
             self.shared,
-            self.routing,
-            self.direct_body_limit,
+            Policy {
+                enabled: self.routing,
+                direct_body_limit: self.direct_body_limit,
+                uncopied_params: uncopied_params(self.copied_params),
+            },
             aws_sdk_s3::Client::from_conf(probe_config),
         ));
         let config = base
@@ -335,6 +348,28 @@ impl EndpointResolverShared for aws_sdk_s3::config::Builder {
         self.set_endpoint_resolver(Some(resolver));
         self
     }
+}
+
+/// The endpoint parameters of the linked aws-sdk-s3 that routing does not copy. A user's
+/// `cargo update` can link a newer SDK than we tested: then say so once, at `warn`.
+fn uncopied_params(copied: &[&str]) -> Vec<String> {
+    use crate::routing::params;
+    static SDK_FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let uncopied = params::uncopied(SDK_FIELDS.get_or_init(params::sdk_fields), copied);
+    if !uncopied.is_empty() {
+        WARNED.call_once(|| {
+            tracing::warn!(
+                fields = ?uncopied,
+                linked = aws_sdk_s3::meta::PKG_VERSION,
+                tested = params::TESTED_AWS_SDK_S3,
+                "aws-sdk-s3 has endpoint parameters s3-multi-region does not copy: calls that set \
+                 them are not rerouted (their wrong-region answers become errors). Upgrade \
+                 s3-multi-region, or use the aws-sdk-s3 release it was tested with"
+            );
+        });
+    }
+    uncopied
 }
 
 /// Whether `sdk` sends S3 to a custom endpoint URL (`endpoint_url`, `AWS_ENDPOINT_URL_S3`,

@@ -96,6 +96,28 @@ pub enum Error {
     #[error("invalid endpoint map: {0}")]
     InvalidEndpointMap(String),
     /// The endpoint map has no endpoint for a region routing needs.
+    /// The bucket is in another region, but the call sets endpoint parameters that this version
+    /// of s3-multi-region cannot copy into a rerouted request (a newer aws-sdk-s3 added them), so
+    /// it was not rerouted: S3's wrong-region answer stands.
+    #[error(
+        "bucket {bucket}: {tried} answered that the bucket is elsewhere, but the call sets endpoint \
+         parameters s3-multi-region does not copy ({}; linked aws-sdk-s3 {linked}, tested with \
+         {tested}), so it was not rerouted rather than sent without them. Upgrade s3-multi-region \
+         or pin aws-sdk-s3 to the tested release",
+        fields.join(", ")
+    )]
+    EndpointParamsNotCopied {
+        /// The bucket.
+        bucket: String,
+        /// The region tried.
+        tried: String,
+        /// The parameters set on the call that a copy would drop.
+        fields: Vec<String>,
+        /// The aws-sdk-s3 version linked.
+        linked: String,
+        /// The aws-sdk-s3 version routing was written against.
+        tested: String,
+    },
     /// The HTTPS client could not be built (a bad `AWS_CA_BUNDLE`, a bad proxy URL).
     #[error("HTTPS client: {message}")]
     HttpClient {

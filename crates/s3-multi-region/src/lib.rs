@@ -24,6 +24,14 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! # Supported SDK versions
+//!
+//! Tested with aws-sdk-s3 1.157 (aws-config 1.13, aws-smithy-runtime 1.16) on Rust 1.95. A newer
+//! aws-sdk-s3 whose endpoint `Params` gained a field routing does not copy is detected when the
+//! first client is built (one `warn`); calls that set such a field are not rerouted and their
+//! wrong-region answers become [`Error::EndpointParamsNotCopied`].
+
 mod cache;
 mod client;
 mod endpoints;

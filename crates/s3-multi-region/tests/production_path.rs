@@ -615,3 +615,97 @@ async fn directory_buckets_are_left_alone() {
         c.proxy.refused
     );
 }
+
+/// Collects what a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_newer_sdk_parameter_is_never_dropped_by_a_reroute() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-drift", R1).unwrap();
+    plant(emu, "pp-drift", R1, &["k"]).await;
+    // Every field of aws-sdk-s3's Params but `key`: how routing sees an SDK that added one.
+    const ALL_BUT_KEY: &[&str] = &[
+        "bucket",
+        "region",
+        "use_fips",
+        "use_dual_stack",
+        "endpoint",
+        "force_path_style",
+        "accelerate",
+        "use_global_endpoint",
+        "use_object_lambda_endpoint",
+        "prefix",
+        "copy_source",
+        "disable_access_points",
+        "disable_multi_region_access_points",
+        "use_arn_region",
+        "use_s3_express_control_endpoint",
+        "disable_s3_express_session_auth",
+    ];
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(s3_multi_region::http_client().unwrap())
+        .load()
+        .await;
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let client = tracing::subscriber::with_default(subscriber, || {
+        MultiRegionClient::builder(&sdk)
+            .assume_copied_endpoint_params(ALL_BUT_KEY)
+            .build()
+            .unwrap()
+    });
+    let warning = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        warning.contains("WARN")
+            && warning.contains("does not copy")
+            && warning.contains("\"key\""),
+        "{warning}"
+    );
+    println!("the guard's warning: {warning}");
+
+    // GetObject sets `key`: not rerouted, S3's 301 becomes a typed error that says why.
+    let err = client
+        .get_object()
+        .bucket("pp-drift")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    match Error::find(&err) {
+        Some(Error::EndpointParamsNotCopied { fields, tried, .. }) => {
+            assert_eq!(
+                (fields.as_slice(), tried.as_str()),
+                (&["key".to_owned()][..], R0)
+            );
+        }
+        other => panic!("{other:?}: {err:?}"),
+    }
+    println!("the error: {}", Error::find(&err).unwrap());
+    assert_eq!(counts(emu, "pp-drift"), (1, 0, 0));
+    assert_eq!(client.cached_region("pp-drift"), None);
+    // A call that does not set it is routed as ever.
+    let listed = client
+        .list_objects_v2()
+        .bucket("pp-drift")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.key_count(), Some(1));
+    assert_eq!(counts(emu, "pp-drift"), (2, 1, 0));
+}

@@ -43,6 +43,9 @@ struct CallState {
     from_cache: bool,
     tried: String,
     ticket: Option<Arc<RouteTicket>>,
+    /// Endpoint parameters this call sets that a rerouted copy would drop (a newer SDK than we
+    /// tested): the call keeps the SDK's own endpoint, and a wrong-region answer is an error.
+    not_copied: Vec<String>,
 }
 
 /// The call's state, stored once per call and changed in place by every hook (cloning it and
@@ -139,8 +142,15 @@ impl RoutingInterceptor {
             "CreateBucket" => body.bytes().and_then(redirect::location_constraint),
             _ => None,
         };
+        let not_copied = match (params, &bucket) {
+            (Some(p), Some(_)) => {
+                crate::routing::params::dropped_by_copy(p, &self.router.uncopied_params)
+            }
+            _ => Vec::new(),
+        };
         Ok(CallState {
             bucket,
+            not_copied,
             operation,
             original_region,
             explicit_region,
@@ -227,6 +237,7 @@ impl RoutingInterceptor {
         }
         let tried = state.tried.clone();
         let header = response.headers().get("x-amz-bucket-region");
+        let not_copied = state.not_copied.clone();
         let answer = Answer {
             status: response.status().as_u16(),
             bucket_region: header,
@@ -261,6 +272,15 @@ impl RoutingInterceptor {
                     self.router.forget(&bucket);
                 }
                 Ok(false)
+            }
+            Verdict::Redirect { .. } | Verdict::NeedsProbe if !not_copied.is_empty() => {
+                Err(Error::EndpointParamsNotCopied {
+                    bucket,
+                    tried,
+                    fields: not_copied,
+                    linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
+                    tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
+                })
             }
             Verdict::Redirect { region, evidence } => {
                 let region = self.router.check_region(&bucket, &tried, &region)?;
@@ -340,6 +360,12 @@ impl Intercept for RoutingInterceptor {
         let Some(bucket) = state.bucket.take() else {
             return Ok(());
         };
+        if !state.not_copied.is_empty() {
+            // Sent where the SDK sends it, untouched; `judge` explains a wrong-region answer.
+            state.tried = state.original_region.clone();
+            state.bucket = Some(bucket);
+            return Ok(());
+        }
         let content_length = ctx.request().body().content_length();
         let (region, ticket) = self.choose(&mut state, &bucket, content_length);
         state.bucket = Some(bucket);

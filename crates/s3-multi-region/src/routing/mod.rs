@@ -13,8 +13,8 @@ pub(crate) mod params;
 pub(crate) mod resolver;
 mod router;
 
-pub(crate) use router::Router;
 pub use router::Stats;
+pub(crate) use router::{Policy, Router};
 
 use std::sync::Arc;
 

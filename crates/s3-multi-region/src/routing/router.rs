@@ -79,6 +79,14 @@ pub(crate) const CLAIM_TTL: Duration = Duration::from_secs(2);
 /// How often a process waiting on another's discovery reads the shared tier.
 const CLAIM_POLL: Duration = Duration::from_millis(20);
 
+/// What a client's builder decides about routing (see [`Router`]'s fields of the same names).
+#[derive(Debug)]
+pub(crate) struct Policy {
+    pub(crate) enabled: bool,
+    pub(crate) direct_body_limit: u64,
+    pub(crate) uncopied_params: Vec<String>,
+}
+
 pub(crate) struct Router {
     pub(crate) default_region: String,
     pub(crate) scope: Arc<str>,
@@ -89,6 +97,9 @@ pub(crate) struct Router {
     /// Bodies up to this many bytes (replayable, known length) go straight to the best-known
     /// region of a cold bucket; larger ones wait for the region (see `probes_first`).
     pub(crate) direct_body_limit: u64,
+    /// Endpoint parameters of the linked SDK that `params::with_region` does not copy (empty
+    /// with the SDK we test); a call that sets one is never rerouted.
+    pub(crate) uncopied_params: Vec<String>,
     pub(crate) probe_client: aws_sdk_s3::Client,
     probes_in_flight: Mutex<HashMap<String, ProbeCell>>,
     flights: Flights,
@@ -115,8 +126,7 @@ impl Router {
         endpoints: Option<Arc<EndpointMap>>,
         memory: Arc<MemoryCache>,
         shared: Option<Arc<dyn BucketRegionCache>>,
-        enabled: bool,
-        direct_body_limit: u64,
+        policy: Policy,
         probe_client: aws_sdk_s3::Client,
     ) -> Self {
         let scope = match &endpoints {
@@ -129,8 +139,9 @@ impl Router {
             endpoints,
             memory,
             shared,
-            enabled,
-            direct_body_limit,
+            enabled: policy.enabled,
+            direct_body_limit: policy.direct_body_limit,
+            uncopied_params: policy.uncopied_params,
             probe_client,
             probes_in_flight: Mutex::default(),
             flights: Flights::default(),
