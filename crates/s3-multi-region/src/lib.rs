@@ -32,6 +32,12 @@
 //! first client is built (one `warn`); calls that set such a field are not rerouted and their
 //! wrong-region answers become [`Error::EndpointParamsNotCopied`].
 
+/// The AWS config loader this crate is built against (lean features), re-exported so a user's
+/// version always matches.
+pub use aws_config;
+/// The S3 SDK this crate is built against, re-exported so a user's version always matches.
+pub use aws_sdk_s3;
+
 mod cache;
 mod client;
 mod endpoints;
@@ -41,6 +47,7 @@ mod http;
 mod multi;
 pub mod redirect;
 mod region;
+mod report;
 mod routing;
 
 #[cfg(feature = "file-cache")]
@@ -59,6 +66,7 @@ pub use fs::{S3Url, S3UrlError, is_valid_bucket_name};
 pub use http::{HttpClientBuilder, HttpClientError, http_client};
 pub use multi::RegionalClients;
 pub use region::{InvalidRegion, partition_of, validate_region};
+pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report};
 pub use routing::Stats;
 
 /// The README's examples, compiled as doctests so they cannot rot.

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
-use s3_multi_region::fs::{
-    S3Fs, S3Writer, UnsafeKey, local_destination, local_path_for_key, printable_key,
-};
+use s3_multi_region::fs::{S3Fs, UnsafeKey, local_destination, local_path_for_key, printable_key};
+use s3_multi_region::{ErrorKind, Report};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
@@ -22,13 +22,18 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once; an upload holds at most this many parts plus one in memory.
 const UPLOAD_PARALLELISM: usize = 2;
 
-/// What went wrong, as one line; usage errors exit 2, the rest 1.
+/// What went wrong, as one line (and a hint where one exists); usage errors exit 2, the rest 1.
+/// `main` prints it as `s3mr: <verb> <object>: <cause>`.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error("{object}: {cause}")]
-    Object { object: String, cause: String },
+    Object {
+        object: String,
+        cause: String,
+        hint: Option<&'static str>,
+    },
     #[error("{0}")]
     Other(String),
     /// A recursive transfer that skipped or failed some objects (each already reported).
@@ -42,6 +47,25 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// What to try, where there is one thing to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Object { hint, .. } => *hint,
+            _ => None,
+        }
+    }
+
+    fn with_hint(self, hint: &'static str) -> Self {
+        match self {
+            Self::Object { object, cause, .. } => Self::Object {
+                object,
+                cause,
+                hint: Some(hint),
+            },
+            other => other,
+        }
+    }
+
     /// What went wrong without naming the object: the same cause on two objects is one kind.
     fn cause(&self) -> String {
         match self {
@@ -62,37 +86,26 @@ fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliE
     CliError::Object {
         object: object.to_string(),
         cause: cause.to_string(),
+        hint: None,
     }
 }
 
-/// One readable cause for an SDK error: routing's own error, S3's code and message, or why no
-/// answer came.
-fn s3_failed<E>(object: impl std::fmt::Display, err: SdkError<E>) -> CliError
+/// A library error about `object`, in the library's words ([`Report`]), with its hint.
+fn reported(object: impl std::fmt::Display, err: &impl Report) -> CliError {
+    let report = err.report();
+    CliError::Object {
+        object: object.to_string(),
+        cause: report.to_string(),
+        hint: report.hint(),
+    }
+}
+
+/// An SDK error about `object`, in the library's words.
+fn s3_failed<E>(object: impl std::fmt::Display, err: SdkError<E, HttpResponse>) -> CliError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    if let Some(routing) = s3_multi_region::Error::find(&err) {
-        return failed(object, routing);
-    }
-    let cause = match &err {
-        SdkError::ServiceError(service) => {
-            let status = service.raw().status().as_u16();
-            match (service.err().code(), service.err().message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                // HEAD answers have no body: the SDK names them after the status alone.
-                (Some(code), None) if code != "NotFound" => code.to_owned(),
-                _ if status == 404 => "not found (404)".to_owned(),
-                _ if status == 403 => "access denied (403)".to_owned(),
-                _ => format!("S3 answered {status}"),
-            }
-        }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
-            "no answer from the endpoint: {}",
-            aws_smithy_types::error::display::DisplayErrorContext(&err)
-        ),
-        _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
-    };
-    failed(object, cause)
+    reported(object, &err)
 }
 
 /// The objects of a recursive transfer: one object's failure never stops the others. A skipped
@@ -209,7 +222,7 @@ pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(),
         let mut pages = ctx.client.list_buckets().into_paginator().send();
         let mut rows = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| s3_failed("ListBuckets", e))?;
+            let page = page.map_err(|e| s3_failed("s3://", e))?;
             for bucket in page.buckets() {
                 let name = bucket.name().unwrap_or_default().to_owned();
                 let region = bucket.bucket_region().unwrap_or("?").to_owned();
@@ -380,9 +393,14 @@ pub async fn cp(
             println!("download: {src} to {}", path.display());
         }
         (Location::Stdio, Location::S3(dst)) => {
-            upload(ctx, tokio::io::stdin(), None, &dst).await?;
+            let content_type = ctx.content_type_for(None);
+            upload(ctx, tokio::io::stdin(), None, &dst, &content_type).await?;
         }
         (Location::Local(path), Location::S3(dst)) => {
+            if path.is_dir() {
+                return Err(failed(path.display(), "is a directory")
+                    .with_hint("use --recursive to copy a directory"));
+            }
             let dst = if dst.is_directory() {
                 dst.join(
                     &path
@@ -414,7 +432,8 @@ async fn upload_file(ctx: &Context, path: &Path, dst: &S3Url) -> Result<u64, Cli
         .await
         .map_err(|e| failed(path.display(), e))?
         .len();
-    upload(ctx, file, Some(len), dst).await
+    let content_type = ctx.content_type_for(Some(path));
+    upload(ctx, file, Some(len), dst, &content_type).await
 }
 
 /// Streams `reader` to `dst` through the library's `S3Writer`: one PutObject when it fits in one
@@ -425,15 +444,15 @@ async fn upload(
     mut reader: impl AsyncRead + Unpin,
     len: Option<u64>,
     dst: &S3Url,
+    content_type: &str,
 ) -> Result<u64, CliError> {
     ctx.prefer_region(dst.bucket());
     let bar = progress(ctx, len, &format!("upload {dst}"));
-    let mut writer = S3Writer::new(
-        ctx.client.clone(),
-        dst.clone(),
-        PART_SIZE,
-        UPLOAD_PARALLELISM,
-    );
+    let mut writer = S3Fs::new(ctx.client.clone())
+        .with_part_size(PART_SIZE)
+        .with_parallel_parts(UPLOAD_PARALLELISM)
+        .create_with_content_type(dst, content_type)
+        .map_err(|e| reported(dst, &e))?;
     let copied = async {
         let mut chunk = vec![0u8; 256 * 1024];
         let mut total = 0u64;
@@ -448,16 +467,13 @@ async fn upload(
             writer
                 .write_all(&chunk[..n])
                 .await
-                .map_err(|e| CliError::Other(e.to_string()))?;
+                .map_err(|e| reported(dst, &e))?;
             total += n as u64;
             if let Some(bar) = &bar {
                 bar.set_position(total);
             }
         }
-        writer
-            .shutdown()
-            .await
-            .map_err(|e| CliError::Other(e.to_string()))?;
+        writer.shutdown().await.map_err(|e| reported(dst, &e))?;
         Ok(total)
     };
     let outcome = tokio::select! {
@@ -560,7 +576,7 @@ async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliE
     S3Fs::new(ctx.client.clone())
         .copy(src, dst)
         .await
-        .map_err(|e| CliError::Other(e.to_string()))?;
+        .map_err(|e| reported(dst, &e))?;
     Ok(())
 }
 
@@ -699,7 +715,7 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
         let names = batch.iter().map(|(k, _)| k.clone()).collect();
         fs.remove_keys(&url, names)
             .await
-            .map_err(|e| CliError::Other(e.to_string()))?;
+            .map_err(|e| reported(&url, &e))?;
         for (key, _) in batch {
             println!("delete: {}", object_url(url.bucket(), key));
         }
@@ -740,7 +756,15 @@ pub async fn rb(ctx: &Context, url: &str, force: bool) -> Result<(), CliError> {
         .bucket(url.bucket())
         .send()
         .await
-        .map_err(|e| s3_failed(&url, e))?;
+        .map_err(|e| {
+            let not_empty = e.report().kind() == ErrorKind::NotEmpty;
+            let err = s3_failed(&url, e);
+            if not_empty {
+                err.with_hint("use --force to delete its objects first")
+            } else {
+                err
+            }
+        })?;
     println!("remove_bucket: {}", url.bucket());
     Ok(())
 }
@@ -756,7 +780,7 @@ pub async fn region(ctx: &Context, buckets: &[String]) -> Result<(), CliError> {
             .client
             .bucket_region(name)
             .await
-            .map_err(|e| failed(format!("s3://{name}"), e))?;
+            .map_err(|e| reported(format!("s3://{name}"), &e))?;
         if !ctx.options.json {
             println!("{name}\t{region}");
         }
@@ -784,6 +808,10 @@ pub async fn presign(ctx: &Context, url: &str, expires: Duration) -> Result<(), 
     Ok(())
 }
 
+/// What `cache stats` says of the default cache, which would otherwise always read 0 entries.
+const MEMORY_CACHE_NOTE: &str = "the memory cache lives for one command, so it is empty here; \
+     share what commands learn with --cache file:///path/regions.db or --cache redis://host:6379/0";
+
 pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
     let shared = ctx.client.shared_cache();
     let scope = ctx.client.cache_scope();
@@ -796,10 +824,16 @@ pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
                 None => Some(ctx.client.memory_cache().len()),
             };
             let count = entries.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
+            let note = shared.is_none().then_some(MEMORY_CACHE_NOTE);
             if ctx.options.json {
-                print_json(json!({"cache": shown, "scope": scope, "entries": entries}));
+                print_json(
+                    json!({"cache": shown, "scope": scope, "entries": entries, "note": note}),
+                );
             } else {
                 println!("cache:   {shown}\nscope:   {scope}\nentries: {count}");
+                if let Some(note) = note {
+                    println!("note:    {note}");
+                }
             }
         }
         CacheAction::Clear => {

@@ -10,6 +10,8 @@ use crate::commands::CliError;
 pub struct Context {
     pub client: MultiRegionClient,
     pub options: Options,
+    /// `cp --content-type`: wins over the guess from the file name.
+    pub content_type: Option<String>,
 }
 
 impl Context {
@@ -34,16 +36,21 @@ impl Context {
             loader = loader.region(Region::new(region.clone()));
         }
         let mut sdk = loader.load().await;
-        if sdk.region().is_none() {
-            let fallback = endpoints
-                .as_ref()
-                .and_then(|m| m.regions().next())
-                .unwrap_or("us-east-1");
-            sdk = sdk
-                .to_builder()
-                .region(Region::new(fallback.to_owned()))
-                .build();
-        }
+        // As `--help` says: --region, then the AWS config chain, then us-east-1 (an endpoint
+        // map does not choose the default region).
+        let source = if options.region.is_some() {
+            "--region / AWS_REGION"
+        } else if sdk.region().is_some() {
+            "the AWS config chain"
+        } else {
+            sdk = sdk.to_builder().region(Region::new("us-east-1")).build();
+            "the default"
+        };
+        tracing::debug!(
+            region = sdk.region().map(|r| r.as_ref()).unwrap_or_default(),
+            from = source,
+            "default region"
+        );
         let mut builder = MultiRegionClient::builder(&sdk).routing(!options.no_redirects);
         if let Some(map) = endpoints {
             builder = builder.endpoint_map(map);
@@ -59,7 +66,19 @@ impl Context {
         Ok(Self {
             client,
             options: options.clone(),
+            content_type: None,
         })
+    }
+
+    /// The `Content-Type` of an upload: `--content-type`, else guessed from the file name as the
+    /// aws CLI does, else `application/octet-stream` — never empty.
+    pub fn content_type_for(&self, path: Option<&std::path::Path>) -> String {
+        if let Some(explicit) = &self.content_type {
+            return explicit.clone();
+        }
+        path.and_then(|p| mime_guess::from_path(p).first_raw())
+            .unwrap_or("application/octet-stream")
+            .to_owned()
     }
 
     /// `--at-region`: the first request for `bucket` goes there. In a one-command process this

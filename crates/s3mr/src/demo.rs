@@ -66,7 +66,7 @@ impl<'a> Step<'a> {
     }
 }
 
-pub async fn run() -> Result<(), DemoError> {
+pub async fn run(keep: bool) -> Result<(), DemoError> {
     let started = std::time::Instant::now();
     let mut builder = Emulator::builder();
     for region in REGIONS {
@@ -227,34 +227,51 @@ pub async fn run() -> Result<(), DemoError> {
         "presign s3://demo-sydney/hello.txt (cached: nothing sent)",
         0,
     )?;
-    println!("  {}", url.uri());
+    if keep {
+        println!("  {}", url.uri());
+    } else {
+        println!(
+            "  (the URL is valid while the emulator runs, which ends with the demo: `s3mr demo --keep` keeps it up to try)"
+        );
+    }
     if !url.uri().contains("%2Fap-southeast-2%2Fs3%2Faws4_request") {
         return Err("the presigned URL does not name ap-southeast-2".into());
     }
 
-    println!("\nRouting stats:");
+    println!("\nRouting stats, per client:");
     for (name, c) in [
-        ("first client", &client),
-        ("cold client", &cold),
-        ("redirected client", &third),
-        ("warmed client", &warm),
+        // CreateBucket goes where its LocationConstraint says: nothing to learn or look up.
+        ("first (mb only)", &client),
+        ("cold (put, get)", &cold),
+        ("redirected", &third),
+        ("warmed by ls", &warm),
     ] {
         let s = c.stats();
         println!(
-            "  {name:<18} redirects={} probes={} cache_hits={} cache_misses={}",
+            "  {name:<16} redirects={} probes={} cache_hits={} cache_misses={}",
             s.redirects, s.probes, s.cache_hits, s.cache_misses
         );
     }
     let counters = emu.counters();
-    println!("\nRequests per region, whole demo:");
+    println!(
+        "\nRequests per region, whole demo (body bytes: upload bytes the region's S3 handler read; \
+         a wrong-region answer reads none):"
+    );
     for region in REGIONS {
         println!(
-            "  {region:<15} {:>3} requests, {:>3} body bytes received",
+            "  {region:<15} {:>3} requests, {:>3} body bytes",
             counters.requests(region),
             counters.body_bytes(region)
         );
     }
     println!("\nNo call above surfaced a PermanentRedirect.");
+    if keep {
+        println!(
+            "\nThe emulator keeps running (endpoint map: {}); Ctrl-C stops it.",
+            emu.endpoint_map()
+        );
+        let _ = tokio::signal::ctrl_c().await;
+    }
     emu.shutdown().await;
     Ok(())
 }

@@ -53,19 +53,33 @@ pub struct Options {
 enum Command {
     /// List buckets (with their regions), or objects under s3://bucket[/prefix].
     Ls {
+        /// s3://bucket[/prefix] to list; without it, every bucket.
         url: Option<String>,
         /// List every key under the prefix, not one level.
         #[arg(long)]
         recursive: bool,
     },
     /// Write an object to standard output.
-    Cat { url: String },
+    Cat {
+        /// s3://bucket/key of the object.
+        url: String,
+    },
     /// Show an object's size, ETag, last modification and region.
-    Stat { url: String },
+    Stat {
+        /// s3://bucket/key of the object.
+        url: String,
+    },
     /// Copy local ↔ S3 or S3 → S3 (across regions). `-` is standard input or output.
     Cp {
+        /// A local path, s3://bucket/key (or prefix with --recursive), or `-` for standard input.
         source: String,
+        /// A local path, s3://bucket/key (a trailing `/` keeps the source's name), or `-` for
+        /// standard output.
         destination: String,
+        /// Content-Type of uploaded objects (otherwise guessed from each file name, as the aws
+        /// CLI does; `application/octet-stream` when nothing fits).
+        #[arg(long, value_name = "TYPE")]
+        content_type: Option<String>,
         /// Copy every object under a prefix or every file under a directory.
         #[arg(long)]
         recursive: bool,
@@ -79,25 +93,34 @@ enum Command {
     },
     /// Delete an object, or every object under a prefix with --recursive.
     Rm {
+        /// s3://bucket/key, or s3://bucket/prefix with --recursive.
         url: String,
+        /// Delete every object under the prefix.
         #[arg(long)]
         recursive: bool,
     },
     /// Make a bucket in --region (or the default region).
-    Mb { url: String },
+    Mb {
+        /// s3://bucket to make.
+        url: String,
+    },
     /// Remove a bucket; --force deletes its objects first.
     Rb {
+        /// s3://bucket to remove.
         url: String,
+        /// Delete every object in the bucket first.
         #[arg(long)]
         force: bool,
     },
     /// Print the region of each bucket (discovering it).
     Region {
+        /// Bucket names (or s3://bucket URLs).
         #[arg(required = true)]
         buckets: Vec<String>,
     },
     /// Print a presigned GET URL.
     Presign {
+        /// s3://bucket/key of the object.
         url: String,
         /// Validity: 90s, 15m, 1h, 7d (at most 7 days).
         #[arg(long, default_value = "1h", value_parser = parse_duration)]
@@ -110,7 +133,11 @@ enum Command {
     },
     /// Start an embedded three-region emulator and walk one client across it, printing what
     /// routing did and how many requests each region received. Needs no AWS account.
-    Demo,
+    Demo {
+        /// Keep the emulator running after the walk (until Ctrl-C), to try the presigned URL.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,7 +147,10 @@ pub enum CacheAction {
     /// Forget every entry.
     Clear,
     /// The cached region of a bucket.
-    Get { bucket: String },
+    Get {
+        /// The bucket name.
+        bucket: String,
+    },
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -154,9 +184,9 @@ fn main() {
 async fn run_cli() -> i32 {
     let cli = Cli::parse();
     let filter = if cli.options.verbose {
-        "s3_multi_region=debug"
+        "s3_multi_region=debug,s3mr=debug"
     } else {
-        "s3_multi_region=warn"
+        "s3_multi_region=warn,s3mr=warn"
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -164,11 +194,14 @@ async fn run_cli() -> i32 {
                 .unwrap_or_else(|_| filter.into()),
         )
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal, never into a pipe or a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .with_target(false)
         .init();
+    let verb = cli.command.verb();
     let result = match cli.command {
-        Command::Demo => demo::run()
+        Command::Demo { keep } => demo::run(keep)
             .await
             .map_err(|e| commands::CliError::Other(e.to_string())),
         command => run(cli.options, command).await,
@@ -176,14 +209,46 @@ async fn run_cli() -> i32 {
     match result {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("s3mr: {err}");
+            eprintln!("{}", error_line(verb, &err));
+            if let Some(hint) = err.hint() {
+                eprintln!("hint: {hint}");
+            }
             i32::from(err.exit_code())
         }
     }
 }
 
+/// `s3mr: <verb> <object>: <cause>`, the same shape for every command.
+fn error_line(verb: &str, err: &commands::CliError) -> String {
+    use commands::CliError;
+    match err {
+        CliError::Object { .. } => format!("s3mr: {verb} {err}"),
+        CliError::Other(_) => format!("s3mr: {verb}: {err}"),
+        CliError::Usage(_) | CliError::Incomplete { .. } => format!("s3mr: {err}"),
+    }
+}
+
+impl Command {
+    /// The command's name, as errors start with it.
+    fn verb(&self) -> &'static str {
+        match self {
+            Self::Ls { .. } => "ls",
+            Self::Cat { .. } => "cat",
+            Self::Stat { .. } => "stat",
+            Self::Cp { .. } => "cp",
+            Self::Rm { .. } => "rm",
+            Self::Mb { .. } => "mb",
+            Self::Rb { .. } => "rb",
+            Self::Region { .. } => "region",
+            Self::Presign { .. } => "presign",
+            Self::Cache { .. } => "cache",
+            Self::Demo { .. } => "demo",
+        }
+    }
+}
+
 async fn run(options: Options, command: Command) -> Result<(), commands::CliError> {
-    let ctx = context::Context::new(&options).await?;
+    let mut ctx = context::Context::new(&options).await?;
     let result = match command {
         Command::Ls { url, recursive } => commands::ls(&ctx, url.as_deref(), recursive).await,
         Command::Cat { url } => commands::cat(&ctx, &url).await,
@@ -193,15 +258,19 @@ async fn run(options: Options, command: Command) -> Result<(), commands::CliErro
             destination,
             recursive,
             no_follow_symlinks,
+            content_type,
             ..
-        } => commands::cp(&ctx, &source, &destination, recursive, !no_follow_symlinks).await,
+        } => {
+            ctx.content_type = content_type;
+            commands::cp(&ctx, &source, &destination, recursive, !no_follow_symlinks).await
+        }
         Command::Rm { url, recursive } => commands::rm(&ctx, &url, recursive).await,
         Command::Mb { url } => commands::mb(&ctx, &url).await,
         Command::Rb { url, force } => commands::rb(&ctx, &url, force).await,
         Command::Region { buckets } => commands::region(&ctx, &buckets).await,
         Command::Presign { url, expires } => commands::presign(&ctx, &url, expires).await,
         Command::Cache { action } => commands::cache(&ctx, action).await,
-        Command::Demo => unreachable!("handled above"),
+        Command::Demo { .. } => unreachable!("handled above"),
     };
     ctx.client.flush_cache_writes().await;
     result

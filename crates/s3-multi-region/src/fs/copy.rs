@@ -99,7 +99,7 @@ pub(crate) async fn copy_object(
         .map_err(|e| s3_error(dst, e))?;
     let id = created.upload_id().ok_or_else(|| FsError::S3 {
         url: dst.clone(),
-        message: "S3 returned no upload id".into(),
+        report: crate::ErrorReport::new(crate::ErrorKind::Service, "S3 returned no upload id"),
     })?;
     let copied = async {
         let mut parts = Vec::new();

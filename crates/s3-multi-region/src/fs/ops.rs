@@ -32,13 +32,14 @@ pub enum FsError {
     /// A region argument that is not a region name.
     #[error(transparent)]
     InvalidRegion(#[from] crate::InvalidRegion),
-    /// S3 or routing refused the call.
-    #[error("{url}: {message}")]
+    /// S3 or routing refused the call, or it could not be made.
+    #[error("{url}: {report}")]
     S3 {
         /// The URL.
         url: S3Url,
-        /// S3's code and message, or routing's error.
-        message: String,
+        /// What went wrong: S3's code and message, routing's error, or the network's; its
+        /// [`kind`](crate::ErrorReport::kind) is what to decide on.
+        report: crate::ErrorReport,
     },
 }
 
@@ -46,17 +47,10 @@ pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync
     url: &S3Url,
     err: SdkError<E>,
 ) -> FsError {
-    let message = match crate::Error::find(&err) {
-        Some(routing) => routing.to_string(),
-        None => match (err.code(), err.message()) {
-            (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code.to_owned(),
-            _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
-        },
-    };
+    use crate::Report as _;
     FsError::S3 {
         url: url.clone(),
-        message,
+        report: err.report(),
     }
 }
 
@@ -65,7 +59,7 @@ pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync
 fn other_error(url: &S3Url, err: impl std::fmt::Display) -> FsError {
     FsError::S3 {
         url: url.clone(),
-        message: err.to_string(),
+        report: crate::ErrorReport::new(crate::ErrorKind::Other, err.to_string()),
     }
 }
 
@@ -187,6 +181,7 @@ impl S3Fs {
             parallel: self.parallel_parts,
             start,
             stat_cache: Some(self.stat_cache.clone()),
+            content_type: None,
         }
     }
 
@@ -212,6 +207,23 @@ impl S3Fs {
             self.client.clone(),
             url.clone(),
             self.plan(Start::Empty),
+        ))
+    }
+
+    /// [`create`](Self::create) with the object's `Content-Type` (for uploads of one part and of
+    /// many alike).
+    pub fn create_with_content_type(
+        &self,
+        url: &S3Url,
+        content_type: &str,
+    ) -> Result<crate::fs::S3Writer, FsError> {
+        Self::object_url(url)?;
+        let mut plan = self.plan(Start::Empty);
+        plan.content_type = Some(content_type.to_owned());
+        Ok(crate::fs::S3Writer::with_plan(
+            self.client.clone(),
+            url.clone(),
+            plan,
         ))
     }
 
@@ -530,10 +542,13 @@ impl S3Fs {
             if let Some(error) = out.errors().first() {
                 return Err(FsError::S3 {
                     url: url.clone(),
-                    message: format!(
-                        "{}: {}",
-                        error.key().unwrap_or_default(),
-                        error.message().unwrap_or("not deleted")
+                    report: crate::ErrorReport::new(
+                        crate::ErrorKind::Service,
+                        format!(
+                            "{}: {}",
+                            crate::fs::printable_key(error.key().unwrap_or_default()),
+                            error.message().unwrap_or("not deleted")
+                        ),
                     ),
                 });
             }

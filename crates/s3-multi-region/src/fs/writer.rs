@@ -1,5 +1,8 @@
 //! `S3Writer`: an `AsyncWrite` that streams a multipart upload with bounded memory.
 //!
+//! **Call `shutdown()` (`AsyncWriteExt::shutdown`) to write the object.** A writer dropped without
+//! it writes nothing: the upload is aborted and a `warn` names the object.
+//!
 //! Full parts go through a bounded channel to a background task that starts the multipart upload
 //! on the first part and uploads up to `parallel` parts at once; at most `parallel + 1` parts are
 //! ever in memory. `shutdown` sends the last bytes and waits: an object that fits in one part is
@@ -89,9 +92,14 @@ pub(crate) struct Plan {
     pub(crate) parallel: usize,
     pub(crate) start: Start,
     pub(crate) stat_cache: Option<Arc<StatCache>>,
+    /// `Content-Type` of the object; S3's default (`binary/octet-stream`) when `None`.
+    pub(crate) content_type: Option<String>,
 }
 
 /// Streams bytes to `s3://bucket/key` (see the module docs).
+///
+/// **Call `shutdown()` to write the object**: a writer dropped without it aborts the upload
+/// (logged at `warn`, naming the object), and nothing is written.
 pub struct S3Writer {
     part_size: usize,
     parts_sent: usize,
@@ -124,6 +132,7 @@ impl S3Writer {
             parallel,
             start: Start::Empty,
             stat_cache: None,
+            content_type: None,
         };
         Self::with_plan(client, url, plan)
     }
@@ -150,6 +159,7 @@ impl S3Writer {
             copy_existing,
             if_match,
             stat_cache: plan.stat_cache,
+            content_type: plan.content_type,
         };
         let (tx, rx) = mpsc::channel(1);
         let failure = Failure::default();
@@ -241,11 +251,13 @@ impl AsyncWrite for S3Writer {
 
 use std::future::Future;
 
-fn sdk_error(url: &S3Url, err: impl std::error::Error) -> io::Error {
-    io_error(
-        url,
-        aws_smithy_types::error::display::DisplayErrorContext(err),
-    )
+/// An SDK error as an `io::Error` that carries the [`FsError`](crate::fs::FsError) (and so a
+/// readable [`Report`](crate::Report)), never the SDK's nested `Debug`.
+fn sdk_error<E>(url: &S3Url, err: aws_sdk_s3::error::SdkError<E>) -> io::Error
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    io::Error::other(crate::fs::ops::s3_error(url, err))
 }
 
 /// The state of one upload in the background task.
@@ -262,6 +274,7 @@ struct Upload {
     /// The ETag the object must still have when the upload completes (appends).
     if_match: Option<String>,
     stat_cache: Option<Arc<StatCache>>,
+    content_type: Option<String>,
 }
 
 impl Upload {
@@ -275,6 +288,7 @@ impl Upload {
             .create_multipart_upload()
             .bucket(self.url.bucket())
             .key(self.url.key())
+            .set_content_type(self.content_type.clone())
             .send()
             .await
             .map_err(|e| sdk_error(&self.url, e))?;
@@ -300,8 +314,8 @@ impl Upload {
                     copy_part(&client, &url, Some(&etag), &url, &id, number, range)
                         .await
                         .map_err(|e| match e {
-                            crate::fs::FsError::S3 { message, .. }
-                                if message.starts_with("PreconditionFailed") =>
+                            crate::fs::FsError::S3 { report, .. }
+                                if report.kind() == crate::ErrorKind::PreconditionFailed =>
                             {
                                 io_error(&url, APPEND_CONFLICT)
                             }
@@ -354,6 +368,7 @@ impl Upload {
                     .put_object()
                     .bucket(self.url.bucket())
                     .key(self.url.key())
+                    .set_content_type(self.content_type.clone())
                     .set_if_match(self.if_match.clone())
                     .body(ByteStream::from(last))
                     .send()
@@ -405,7 +420,9 @@ const APPEND_CONFLICT: &str =
     "the object changed while it was appended to (ETag no longer matches); nothing was written";
 
 /// A 412 on an append's final request means someone else wrote the object meanwhile.
-fn precondition_or_sdk_error<E: std::error::Error + Send + Sync + 'static>(
+fn precondition_or_sdk_error<
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+>(
     url: &S3Url,
     err: aws_sdk_s3::error::SdkError<E>,
 ) -> io::Error {
@@ -434,7 +451,13 @@ async fn upload(mut state: Upload, mut rx: mpsc::Receiver<Message>, failure: Fai
                 reply = Some(to);
                 break Err(io_error(&url, "upload aborted"));
             }
-            None => break Err(io_error(&url, "writer dropped before shutdown")),
+            None => {
+                tracing::warn!(
+                    %url,
+                    "S3Writer dropped before shutdown(): the upload is aborted, nothing is written"
+                );
+                break Err(io_error(&url, "writer dropped before shutdown"));
+            }
         }
     };
     if let Err(err) = &result {

@@ -430,7 +430,8 @@ impl Intercept for RoutingInterceptor {
             }
             Ok(false) => Ok(()),
             Err(err) => {
-                tracing::warn!(%err, "routing stopped");
+                // Returned to the caller, who reports it: logging it at warn would say it twice.
+                tracing::debug!(%err, "routing stopped");
                 Err(err.into())
             }
         }

@@ -1,0 +1,345 @@
+//! One readable line, and a kind to decide on, for any error the client or `S3Fs` returns.
+//!
+//! The SDK's own `Display` of a service error is often just "service error", and its `Debug` is
+//! kilobytes of nested structs. [`Report`] walks the error and its sources for what a user can act
+//! on: missing credentials (which the SDK reports as a dispatch failure blaming the endpoint),
+//! S3's error code and message, a routing error, or the innermost cause of a network failure.
+
+use std::fmt;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+/// What kind of failure an [`ErrorReport`] describes. The same cause gets the same kind (and the
+/// same words) whatever the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No credentials could be loaded from any source of the AWS config chain.
+    NoCredentials,
+    /// The bucket does not exist.
+    NoSuchBucket,
+    /// The object does not exist (or, for a HEAD answer without a body, nothing by that name).
+    NoSuchKey,
+    /// S3 refused the credentials or the policy denies the call.
+    AccessDenied,
+    /// A condition (`If-Match`, `If-None-Match`) did not hold: the object changed.
+    PreconditionFailed,
+    /// The bucket or directory still holds objects.
+    NotEmpty,
+    /// The call needs an object and the name is a bucket or directory.
+    IsADirectory,
+    /// Routing refused a region (invalid, outside the partition or endpoint map) or could not
+    /// learn one.
+    Region,
+    /// No answer came: connection refused, DNS, TLS, timeout.
+    Unreachable,
+    /// Any other error answer from S3.
+    Service,
+    /// Anything else (a local I/O error, a request that could not be built).
+    Other,
+}
+
+/// A readable, complete, one-line account of an error, with its [`ErrorKind`].
+///
+/// ```
+/// use s3_multi_region::{ErrorKind, Report};
+/// let err = std::io::Error::new(std::io::ErrorKind::NotFound, "./missing.txt");
+/// assert_eq!(err.report().kind(), ErrorKind::Other);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorReport {
+    kind: ErrorKind,
+    text: String,
+}
+
+/// Where the AWS config chain looks for credentials, as the no-credentials report names them.
+pub const CREDENTIAL_SOURCES: &str = "environment variables (AWS_ACCESS_KEY_ID), the shared config \
+     and credentials files (AWS_PROFILE), SSO, web identity, container and EC2 instance metadata";
+
+impl ErrorReport {
+    pub(crate) fn new(kind: ErrorKind, text: impl Into<String>) -> Self {
+        Self {
+            kind,
+            text: text.into(),
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// What a user can do about it, where there is one thing to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self.kind {
+            ErrorKind::NoCredentials => Some(
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run `aws configure`",
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ErrorReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Turns an error into an [`ErrorReport`]: implemented for the client's `SdkError`s, `S3Fs`'s
+/// [`FsError`](crate::fs::FsError), routing's [`Error`](crate::Error) and the `std::io::Error`s
+/// of readers and writers.
+///
+/// ```no_run
+/// # async fn run(client: s3_multi_region::MultiRegionClient) {
+/// use s3_multi_region::Report;
+/// if let Err(err) = client.get_object().bucket("logs").key("today").send().await {
+///     // e.g. "bucket does not exist (NoSuchBucket)", not "service error"
+///     eprintln!("{}", err.report());
+/// }
+/// # }
+/// ```
+pub trait Report {
+    /// The report.
+    fn report(&self) -> ErrorReport;
+}
+
+/// The words for S3's error codes that users meet most, so every command says the same.
+fn from_code(code: &str, message: Option<&str>, status: Option<u16>) -> ErrorReport {
+    let (kind, words) = match (code, status) {
+        ("NoSuchBucket", _) => (ErrorKind::NoSuchBucket, "bucket does not exist"),
+        ("NoSuchKey", _) => (ErrorKind::NoSuchKey, "no such key"),
+        // HEAD answers have no body: the SDK names a 404 `NotFound`.
+        ("NotFound", _) | ("", Some(404)) => {
+            (ErrorKind::NoSuchKey, "not found (no such bucket or key)")
+        }
+        ("AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch", _) | ("", Some(403)) => {
+            (ErrorKind::AccessDenied, "access denied")
+        }
+        ("PreconditionFailed", _) | ("", Some(412)) => (
+            ErrorKind::PreconditionFailed,
+            "the object changed (precondition failed)",
+        ),
+        ("BucketNotEmpty", _) => (ErrorKind::NotEmpty, "bucket is not empty"),
+        _ => {
+            let text = match (code, message, status) {
+                ("", _, Some(status)) => format!("S3 answered {status}"),
+                ("", _, None) => "S3 answered with an error".to_owned(),
+                (code, Some(message), _) => format!("{code}: {message}"),
+                (code, None, _) => code.to_owned(),
+            };
+            return ErrorReport::new(ErrorKind::Service, text);
+        }
+    };
+    // S3's code stays in the line, for searching and support.
+    let shown = if code.is_empty() {
+        String::new()
+    } else {
+        format!(" ({code})")
+    };
+    ErrorReport::new(kind, format!("{words}{shown}"))
+}
+
+/// The innermost source of `err`: for network failures, the part that says what happened.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
+}
+
+/// Missing credentials, a routing error or a network failure anywhere in the chain of `err`.
+fn from_chain(err: &(dyn std::error::Error + 'static)) -> Option<ErrorReport> {
+    let mut cursor: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cursor {
+        if current.downcast_ref::<CredentialsError>().is_some() {
+            return Some(ErrorReport::new(
+                ErrorKind::NoCredentials,
+                format!("no AWS credentials found (looked in: {CREDENTIAL_SOURCES})"),
+            ));
+        }
+        if let Some(routing) = current.downcast_ref::<crate::Error>() {
+            return Some(routing.report());
+        }
+        if let Some(fs) = current.downcast_ref::<crate::fs::FsError>() {
+            return Some(fs.report());
+        }
+        cursor = current.source();
+    }
+    None
+}
+
+impl<E> Report for SdkError<E, aws_smithy_runtime_api::http::Response>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn report(&self) -> ErrorReport {
+        if let Some(found) = from_chain(self) {
+            return found;
+        }
+        match self {
+            SdkError::ServiceError(service) => from_code(
+                service.err().code().unwrap_or_default(),
+                service.err().message(),
+                Some(service.raw().status().as_u16()),
+            ),
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ErrorReport::new(
+                ErrorKind::Unreachable,
+                format!("no answer from the endpoint: {}", innermost(self)),
+            ),
+            SdkError::ResponseError(_) => ErrorReport::new(
+                ErrorKind::Service,
+                format!("unreadable answer: {}", innermost(self)),
+            ),
+            _ => ErrorReport::new(ErrorKind::Other, innermost(self)),
+        }
+    }
+}
+
+impl Report for crate::Error {
+    fn report(&self) -> ErrorReport {
+        use crate::Error as E;
+        let kind = match self {
+            E::NoSuchBucket { .. } => ErrorKind::NoSuchBucket,
+            E::HttpClient { .. } | E::EndpointResolverReplaced => ErrorKind::Other,
+            _ => ErrorKind::Region,
+        };
+        ErrorReport::new(kind, self.to_string())
+    }
+}
+
+impl Report for crate::fs::FsError {
+    fn report(&self) -> ErrorReport {
+        use crate::fs::FsError as F;
+        match self {
+            F::NotFound(_) => ErrorReport::new(ErrorKind::NoSuchKey, "no such key"),
+            F::IsADirectory(_) => ErrorReport::new(ErrorKind::IsADirectory, "is a directory"),
+            F::DirectoryNotEmpty(_) => ErrorReport::new(ErrorKind::NotEmpty, "directory not empty"),
+            F::InvalidRegion(e) => ErrorReport::new(ErrorKind::Region, e.to_string()),
+            F::S3 { report, .. } => report.clone(),
+        }
+    }
+}
+
+impl Report for std::io::Error {
+    fn report(&self) -> ErrorReport {
+        match self.get_ref().and_then(|inner| from_chain(inner)) {
+            Some(found) => found,
+            None => ErrorReport::new(ErrorKind::Other, self.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_cause_gets_the_same_words() {
+        // (code, message, status) -> (kind, words)
+        type Row = (
+            &'static str,
+            Option<&'static str>,
+            Option<u16>,
+            ErrorKind,
+            &'static str,
+        );
+        let table: &[Row] = &[
+            (
+                "NoSuchBucket",
+                Some("The specified bucket does not exist"),
+                Some(404),
+                ErrorKind::NoSuchBucket,
+                "bucket does not exist (NoSuchBucket)",
+            ),
+            (
+                "NoSuchKey",
+                None,
+                Some(404),
+                ErrorKind::NoSuchKey,
+                "no such key (NoSuchKey)",
+            ),
+            (
+                "NotFound",
+                None,
+                Some(404),
+                ErrorKind::NoSuchKey,
+                "not found (no such bucket or key) (NotFound)",
+            ),
+            (
+                "",
+                None,
+                Some(404),
+                ErrorKind::NoSuchKey,
+                "not found (no such bucket or key)",
+            ),
+            (
+                "AccessDenied",
+                Some("Access Denied"),
+                Some(403),
+                ErrorKind::AccessDenied,
+                "access denied (AccessDenied)",
+            ),
+            (
+                "",
+                None,
+                Some(403),
+                ErrorKind::AccessDenied,
+                "access denied",
+            ),
+            (
+                "PreconditionFailed",
+                Some("x"),
+                Some(412),
+                ErrorKind::PreconditionFailed,
+                "the object changed (precondition failed) (PreconditionFailed)",
+            ),
+            (
+                "BucketNotEmpty",
+                Some("x"),
+                Some(409),
+                ErrorKind::NotEmpty,
+                "bucket is not empty (BucketNotEmpty)",
+            ),
+            (
+                "SlowDown",
+                Some("Please reduce your request rate."),
+                Some(503),
+                ErrorKind::Service,
+                "SlowDown: Please reduce your request rate.",
+            ),
+            ("", None, Some(500), ErrorKind::Service, "S3 answered 500"),
+        ];
+        for (code, message, status, kind, text) in table {
+            let report = from_code(code, *message, *status);
+            assert_eq!(
+                (report.kind(), report.to_string().as_str()),
+                (*kind, *text),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_credentials_are_found_in_the_chain() {
+        #[derive(Debug)]
+        struct Wrapper(CredentialsError);
+        impl fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("dispatch failure")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Wrapper(CredentialsError::not_loaded("no providers in chain"));
+        let report = from_chain(&err).unwrap();
+        assert_eq!(report.kind(), ErrorKind::NoCredentials);
+        assert!(report.to_string().starts_with("no AWS credentials found"));
+        assert!(report.hint().is_some());
+    }
+}
