@@ -49,7 +49,8 @@ impl Cli {
         serde_json::from_str(&self.ok(&with_json).await).unwrap()
     }
 
-    /// Asserts `s3mr args...` fails with `code` and one line on stderr containing `needle`.
+    /// Asserts `s3mr args...` fails with `code` and one line on stderr containing `needle` (and,
+    /// where one exists, a second line with a hint).
     async fn fails(&self, args: &[&str], code: i32, needle: &str) {
         let out = self.run(args).await;
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -63,7 +64,11 @@ impl Cli {
             "{stderr}"
         );
         if code == 1 {
-            assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+            let lines: Vec<&str> = stderr.trim_end().lines().collect();
+            assert!(
+                lines.len() == 1 || (lines.len() == 2 && lines[1].starts_with("hint: ")),
+                "one line (and a hint): {stderr}"
+            );
         }
     }
 }
@@ -243,8 +248,12 @@ async fn buckets_objects_and_cross_region_copies() {
     cli.ok(&["rm", "--recursive", "s3://cli-euro/docs/"]).await;
     cli.ok(&["rb", "--force", "s3://cli-euro"]).await;
     assert_eq!(cli.emu.bucket_region("cli-euro"), None);
-    cli.fails(&["rb", "s3://cli-sydney"], 1, "BucketNotEmpty")
-        .await;
+    cli.fails(
+        &["rb", "s3://cli-sydney"],
+        1,
+        "bucket is not empty (BucketNotEmpty)",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -312,17 +321,21 @@ async fn bad_input_gets_one_clear_line() {
     cli.fails(
         &["cat", "s3://present/missing"],
         1,
-        "s3://present/missing: NoSuchKey",
+        "s3mr: cat s3://present/missing: no such key (NoSuchKey)",
     )
     .await;
     cli.fails(
         &["stat", "s3://present/missing"],
         1,
-        "s3://present/missing: not found",
+        "s3mr: stat s3://present/missing: not found",
     )
     .await;
-    cli.fails(&["cat", "s3://absent-bucket/k"], 1, "NoSuchBucket")
-        .await;
+    cli.fails(
+        &["cat", "s3://absent-bucket/k"],
+        1,
+        "bucket does not exist (NoSuchBucket)",
+    )
+    .await;
     cli.fails(
         &["ls", "s3://present", "--cache", "ftp://x"],
         2,
