@@ -303,3 +303,59 @@ fn the_readme_emulator_commands_agree() {
         "README: emulator regions vs S3MR_ENDPOINTS"
     );
 }
+
+#[tokio::test]
+async fn the_demo_explains_its_numbers_and_keeps_its_url_working_on_request() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let emu = emulator().await;
+    // Without --keep the emulator ends with the demo: no URL is offered to try.
+    let (code, stdout, stderr) = run(command(&emu, &["demo"])).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Routing stats, per client:"), "{stdout}");
+    assert!(stdout.contains("first (mb only)"), "{stdout}");
+    assert!(
+        stdout.contains("body bytes: upload bytes the region's S3 handler read"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("X-Amz-Signature"),
+        "a URL that dies with the demo: {stdout}"
+    );
+    assert!(stdout.contains("`s3mr demo --keep`"), "{stdout}");
+
+    // With --keep: the URL works until Ctrl-C.
+    let mut cmd = command(&emu, &["demo", "--keep"]);
+    cmd.stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut url = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.contains("X-Amz-Signature") {
+            url = Some(line.trim().to_owned());
+        }
+        if line.contains("keeps running") {
+            break;
+        }
+    }
+    let url = url.expect("the presigned URL is printed with --keep");
+    let out = tokio::process::Command::new("curl")
+        .args(["--silent", "--fail", &url])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"hello from ap-southeast-2\n");
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(child.wait().await.unwrap().code(), Some(0));
+}
