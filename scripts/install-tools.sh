@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what tests and benchmarks need when missing: boto3 (botocore's redirector, the
-# cross-check), moto[server] (a second AWS service), redis-server (the fleet cache) and curl (a
+# cross-check), moto[server,dynamodb] (a second AWS service and the DynamoDB tier), redis-server (the fleet cache) and curl (a
 # second client fetching presigned URLs through the emulator's CONNECT proxy).
 # Sourced by scripts/test.sh and scripts/bench.sh; safe to run again on a set-up machine.
 if ! python3 -c 'import boto3' 2>/dev/null; then
   python3 -m pip install --quiet boto3
 fi
-if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import flask, flask_cors' 2>/dev/null; then
-  python3 -m pip install --quiet 'moto[server]'
+# The DynamoDB extra brings moto's expression parser (conditional writes of the DynamoDB tier).
+if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import flask, flask_cors, py_partiql_parser, docker' 2>/dev/null; then
+  python3 -m pip install --quiet 'moto[server,dynamodb]'
 fi
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

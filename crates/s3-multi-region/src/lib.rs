@@ -53,8 +53,11 @@ mod routing;
 #[cfg(feature = "file-cache")]
 pub use cache::FileCache;
 pub use cache::{
-    BucketRegionCache, CacheError, CacheUrlError, MemoryCache, redacted_url, shared_cache_from_url,
+    BucketRegionCache, CacheError, CacheUrlError, MemoryCache, redacted_url, shared_cache_for,
+    shared_cache_from_url,
 };
+#[cfg(feature = "dynamodb")]
+pub use cache::{DEFAULT_DYNAMODB_TIMEOUT, DynamoDbCache};
 #[cfg(feature = "redis")]
 pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
 pub use client::{

@@ -3,7 +3,7 @@
 //! across both processes (the emulator counts every wrong-region answer). Bounded: the child is
 //! killed and the test fails if either half takes more than two minutes.
 
-#![cfg(feature = "redis")]
+#![cfg(all(feature = "redis", feature = "dynamodb"))]
 
 mod common;
 
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::primitives::ByteStream;
 use common::{PrivateRedis, R0, R1, R2, world};
 use futures::StreamExt;
-use s3_multi_region::{MultiRegionClient, RedisCache};
+use s3_multi_region::{BucketRegionCache, DynamoDbCache, MultiRegionClient, RedisCache};
 
 const BUCKETS_PER_REGION: usize = 100;
 const OPS_PER_PROCESS: u64 = 5000;
@@ -100,18 +100,26 @@ async fn work(client: MultiRegionClient, seed: u64) -> (u64, u64) {
     (OPS_PER_PROCESS, errors.load(Ordering::Relaxed))
 }
 
-/// A client sharing the Redis tier. Its command bound is 1 s instead of the default 100 ms: two
-/// debug-build processes at 32-way concurrency saturate both cores, and a command that waits
-/// more than 100 ms for a worker thread counts as a cache miss (by design), which costs a second
-/// discovery of that bucket (14–42 of 200 in our runs). Bounded misses are what keep a slow Redis
-/// from slowing requests; this test is about coordination, so it gives Redis room.
-fn client(sdk: &aws_types::SdkConfig, endpoints: &str, redis_url: &str) -> MultiRegionClient {
+/// A client sharing the tier at `cache_url` (Redis or DynamoDB). Its call bound is 1 s (Redis) or
+/// 2 s (DynamoDB on moto, a Python server) instead of the default 100 ms: two debug-build
+/// processes at 32-way concurrency saturate both cores, and a call that waits longer than the
+/// bound for a worker thread counts as a cache miss (by design), which costs a second discovery of
+/// that bucket (14–42 of 200 in our Redis runs). Bounded misses are what keep a slow tier from
+/// slowing requests; this test is about coordination, so it gives the tier room.
+fn client(sdk: &aws_types::SdkConfig, endpoints: &str, cache_url: &str) -> MultiRegionClient {
+    let hour = Duration::from_secs(3600);
+    let shared: Arc<dyn BucketRegionCache> = if cache_url.starts_with("dynamodb://") {
+        Arc::new(
+            DynamoDbCache::from_url(cache_url, sdk)
+                .unwrap()
+                .with_settings(Duration::from_secs(2), hour),
+        )
+    } else {
+        Arc::new(RedisCache::with_settings(cache_url, Duration::from_secs(1), hour).unwrap())
+    };
     MultiRegionClient::builder(sdk)
         .endpoint_map(endpoints.parse().unwrap())
-        .shared_cache(Arc::new(
-            RedisCache::with_settings(redis_url, Duration::from_secs(1), Duration::from_secs(3600))
-                .unwrap(),
-        ))
+        .shared_cache(shared)
         .build()
         .unwrap()
 }
@@ -122,15 +130,38 @@ fn client(sdk: &aws_types::SdkConfig, endpoints: &str, redis_url: &str) -> Multi
 async fn load_child() {
     let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
     let sdk = common::sdk_for(&var("S3MR_CHILD_ACCESS_KEY"), &var("S3MR_CHILD_SECRET_KEY"));
-    let client = client(&sdk, &var("S3MR_CHILD_ENDPOINTS"), &var("S3MR_CHILD_REDIS"));
+    let client = client(&sdk, &var("S3MR_CHILD_ENDPOINTS"), &var("S3MR_CHILD_CACHE"));
     let (ops, errors) = work(client, 2).await;
     println!("load child: {ops} operations, {errors} errors");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_operations_two_processes_one_discovery_per_bucket() {
-    let w = world().await;
     let redis = PrivateRedis::start();
+    load_run(&redis.url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_operations_two_processes_one_discovery_per_bucket_in_dynamodb() {
+    let moto = common::PrivateMoto::start();
+    let url = format!(
+        "dynamodb://s3mr-load?region=us-east-1&endpoint={}",
+        moto.url()
+    );
+    let w = world().await;
+    DynamoDbCache::from_url(&url, &w.sdk)
+        .unwrap()
+        .with_settings(Duration::from_secs(10), Duration::from_secs(3600))
+        .create_table()
+        .await
+        .unwrap();
+    load_run(&url).await;
+}
+
+/// 10 000 operations over 300 buckets, 32 at a time in each of two OS processes sharing the
+/// tier at `cache_url`: zero errors and exactly one discovery per bucket.
+async fn load_run(cache_url: &str) {
+    let w = world().await;
     for name in buckets() {
         let region = match &name[5..7] {
             "r0" => R0,
@@ -169,10 +200,10 @@ async fn ten_thousand_operations_two_processes_one_discovery_per_bucket() {
         .env("S3MR_CHILD_ENDPOINTS", w.emu.endpoint_map())
         .env("S3MR_CHILD_ACCESS_KEY", ak)
         .env("S3MR_CHILD_SECRET_KEY", sk)
-        .env("S3MR_CHILD_REDIS", redis.url())
+        .env("S3MR_CHILD_CACHE", cache_url)
         .kill_on_drop(true)
         .output();
-    let parent = work(client(&w.sdk, &w.emu.endpoint_map(), &redis.url()), 1);
+    let parent = work(client(&w.sdk, &w.emu.endpoint_map(), cache_url), 1);
     let (child, (ops, errors)) = tokio::time::timeout(BOUND, futures::future::join(child, parent))
         .await
         .expect("the load run stops by itself within its bound");
@@ -195,7 +226,7 @@ async fn ten_thousand_operations_two_processes_one_discovery_per_bucket() {
         .map(|r| c.answers_with_status(r, 301))
         .sum();
     println!(
-        "load: 10000 operations in {:.1} s, {} requests, {discoveries} wrong-region answers",
+        "load ({cache_url}): 10000 operations in {:.1} s, {} requests, {discoveries} wrong-region answers",
         started.elapsed().as_secs_f64(),
         c.total_requests()
     );

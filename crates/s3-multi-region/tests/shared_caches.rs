@@ -2,7 +2,7 @@
 //! redis-server (started by scripts/test.sh, plus private ones for fault tests), poisoned entries,
 //! a corrupt file, Redis stopped and restarted mid-run, TTLs.
 
-#![cfg(all(feature = "file-cache", feature = "redis"))]
+#![cfg(all(feature = "file-cache", feature = "redis", feature = "dynamodb"))]
 
 mod common;
 
@@ -15,7 +15,8 @@ use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_types::SdkConfig;
 use common::{PrivateRedis, R0, R1, world};
 use s3_multi_region::{
-    BucketRegionCache, FileCache, MultiRegionClient, RedisCache, shared_cache_from_url,
+    BucketRegionCache, DynamoDbCache, FileCache, MultiRegionClient, RedisCache, shared_cache_for,
+    shared_cache_from_url,
 };
 
 /// The Redis that scripts/test.sh starts for the suite.
@@ -27,6 +28,17 @@ fn suite_redis_url() -> String {
 /// Runs `child_process_one_get` in a new OS process of this test binary (awaited, so the
 /// emulator on this test's runtime keeps serving).
 async fn run_child(endpoints: &str, keys: (&str, &str), cache_url: &str, bucket: &str) {
+    run_child_with(endpoints, keys, cache_url, bucket, 1).await;
+}
+
+/// `run_child` whose child sends `concurrent` GETs at once.
+async fn run_child_with(
+    endpoints: &str,
+    keys: (&str, &str),
+    cache_url: &str,
+    bucket: &str,
+    concurrent: usize,
+) {
     let out = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--ignored",
@@ -40,6 +52,7 @@ async fn run_child(endpoints: &str, keys: (&str, &str), cache_url: &str, bucket:
         .env("S3MR_CHILD_SECRET_KEY", keys.1)
         .env("S3MR_CHILD_CACHE", cache_url)
         .env("S3MR_CHILD_BUCKET", bucket)
+        .env("S3MR_CHILD_CONCURRENT", concurrent.to_string())
         .output()
         .await
         .unwrap();
@@ -77,20 +90,27 @@ async fn child_process_one_get() {
         .build();
     let mut builder =
         MultiRegionClient::builder(&sdk).endpoint_map(var("S3MR_CHILD_ENDPOINTS").parse().unwrap());
-    if let Some(shared) = shared_cache_from_url(&var("S3MR_CHILD_CACHE")).unwrap() {
+    if let Some(shared) = shared_cache_for(&var("S3MR_CHILD_CACHE"), &sdk).unwrap() {
         builder = builder.shared_cache(shared);
     }
     let client = builder.build().unwrap();
-    let got = client
-        .get_object()
-        .bucket(var("S3MR_CHILD_BUCKET"))
-        .key("k")
-        .send()
-        .await
-        .unwrap();
-    let body = got.body.collect().await.unwrap().into_bytes();
+    let concurrent: usize = var("S3MR_CHILD_CONCURRENT").parse().unwrap();
+    let gets = (0..concurrent).map(|_| {
+        let (client, bucket) = (client.clone(), var("S3MR_CHILD_BUCKET"));
+        async move {
+            let got = client
+                .get_object()
+                .bucket(bucket)
+                .key("k")
+                .send()
+                .await
+                .unwrap();
+            got.body.collect().await.unwrap().into_bytes().len()
+        }
+    });
+    let sizes = futures::future::join_all(gets).await;
     client.flush_cache_writes().await;
-    println!("child: got {} bytes", body.len());
+    println!("child: got {} bytes", sizes[0]);
 }
 
 async fn two_processes_share(cache_url: &str) {
@@ -332,4 +352,253 @@ async fn one_process_at_a_time_claims_a_discovery_in_redis() {
         Some(0),
         "claims are not entries"
     );
+}
+
+/// A table of its own on the suite's moto (`S3MR_TEST_MOTO_URL`, started by scripts/test.sh),
+/// with a call bound that leaves moto (a Python server) room; the table is created first.
+async fn dynamodb_url(table: &str, sdk: &SdkConfig) -> String {
+    let moto = std::env::var("S3MR_TEST_MOTO_URL")
+        .expect("S3MR_TEST_MOTO_URL is not set: run ./scripts/test.sh, which starts moto_server");
+    // A table per test process: the suite's moto outlives one `cargo test`.
+    let table = format!("{table}-{}", std::process::id());
+    let url = format!("dynamodb://{table}?region=us-east-1&timeout_ms=3000&endpoint={moto}");
+    DynamoDbCache::from_url(&url, sdk)
+        .unwrap()
+        .create_table()
+        .await
+        .unwrap();
+    url
+}
+
+#[tokio::test]
+async fn two_processes_share_the_dynamodb_cache() {
+    let w = world().await;
+    let url = dynamodb_url("s3mr-two-procs", &w.sdk).await;
+    two_processes_share(&url).await;
+}
+
+#[tokio::test]
+async fn sixteen_cold_gets_in_each_of_two_processes_discover_once_through_dynamodb() {
+    let w = world().await;
+    w.bucket_with_object("ddb-herd", R1, "k", b"hello").await;
+    let url = dynamodb_url("s3mr-herd", &w.sdk).await;
+    let endpoints = w.emu.endpoint_map();
+    let keys = w.emu.credentials();
+    futures::future::join(
+        run_child_with(&endpoints, keys, &url, "ddb-herd", 16),
+        run_child_with(&endpoints, keys, &url, "ddb-herd", 16),
+    )
+    .await;
+    let c = w.emu.counters();
+    assert_eq!(
+        c.answers_with_status(R0, 301),
+        1,
+        "one discovery in total across 32 cold GETs in two processes"
+    );
+    assert_eq!(c.requests(R1), 32);
+}
+
+#[tokio::test]
+async fn dynamodb_items_expire_are_poisoned_and_get_replaced() {
+    let w = world().await;
+    for bucket in ["ddb-expired", "ddb-host", "ddb-long"] {
+        w.bucket_with_object(bucket, R1, "k", b"hello").await;
+    }
+    let url = dynamodb_url("s3mr-items", &w.sdk).await;
+    let short = DynamoDbCache::from_url(&url, &w.sdk)
+        .unwrap()
+        .with_settings(Duration::from_secs(3), Duration::from_secs(1));
+    let client = w
+        .builder()
+        .shared_cache(Arc::new(DynamoDbCache::from_url(&url, &w.sdk).unwrap()))
+        .build()
+        .unwrap();
+    let scope = client.cache_scope().to_owned();
+
+    // Expired: a miss (moto, like DynamoDB for a while, still holds the item), then replaced.
+    short
+        .put(&scope, "ddb-expired", "ap-southeast-2")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(short.get(&scope, "ddb-expired").await.unwrap(), None);
+    // Poisoned: a host name, and 300 characters.
+    short
+        .put_raw(&scope, "ddb-host", "evil.example.com/x")
+        .await
+        .unwrap();
+    short
+        .put_raw(&scope, "ddb-long", &"a".repeat(300))
+        .await
+        .unwrap();
+    w.emu.reset_counters();
+    for bucket in ["ddb-expired", "ddb-host", "ddb-long"] {
+        client
+            .get_object()
+            .bucket(bucket)
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+    }
+    client.flush_cache_writes().await;
+    assert_eq!(
+        w.requests(),
+        (3, 3, 0),
+        "each one redirect, no request to a poisoned host"
+    );
+    for bucket in ["ddb-expired", "ddb-host", "ddb-long"] {
+        assert_eq!(
+            short.get(&scope, bucket).await.unwrap().as_deref(),
+            Some(R1),
+            "{bucket}"
+        );
+    }
+    // An older writer never overwrites a newer region (conditional on written_at): a value
+    // written "a minute from now" (another host's clock) stays when this host writes now.
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        + Duration::from_secs(60);
+    short
+        .put_written_at(&scope, "ddb-host", "ap-southeast-2", later)
+        .await
+        .unwrap();
+    short.put(&scope, "ddb-host", R1).await.unwrap();
+    assert_eq!(
+        short.get(&scope, "ddb-host").await.unwrap().as_deref(),
+        Some("ap-southeast-2"),
+        "the older write was refused"
+    );
+}
+
+#[tokio::test]
+async fn dynamodb_claims_let_one_process_discover() {
+    let w = world().await;
+    let url = dynamodb_url("s3mr-claims", &w.sdk).await;
+    let first = DynamoDbCache::from_url(&url, &w.sdk).unwrap();
+    let second = DynamoDbCache::from_url(&url, &w.sdk).unwrap();
+    let ttl = Duration::from_millis(500);
+    assert!(first.claim_discovery("aws", "b", ttl).await.unwrap());
+    assert!(!second.claim_discovery("aws", "b", ttl).await.unwrap());
+    assert!(second.claim_discovery("aws", "c", ttl).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        second.claim_discovery("aws", "b", ttl).await.unwrap(),
+        "claims lapse"
+    );
+    first.put("aws", "b", R1).await.unwrap();
+    assert_eq!(
+        first.entries().await.unwrap(),
+        Some(1),
+        "claims are not entries"
+    );
+    first.clear().await.unwrap();
+    assert_eq!(first.entries().await.unwrap(), Some(0));
+}
+
+#[tokio::test]
+async fn dynamodb_down_or_missing_never_fails_a_request() {
+    let w = world().await;
+    for i in 0..6 {
+        w.bucket_with_object(&format!("ddb-fleet-{i}"), R1, "k", b"hello")
+            .await;
+    }
+    let mut moto = common::PrivateMoto::start();
+    let url = format!(
+        "dynamodb://s3mr-fleet?region=us-east-1&timeout_ms=3000&endpoint={}",
+        moto.url()
+    );
+    let cache = Arc::new(DynamoDbCache::from_url(&url, &w.sdk).unwrap());
+    cache.create_table().await.unwrap();
+    let client = w.builder().shared_cache(cache.clone()).build().unwrap();
+    let scope = client.cache_scope().to_owned();
+    client
+        .get_object()
+        .bucket("ddb-fleet-0")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    client.flush_cache_writes().await;
+    assert_eq!(
+        cache.get(&scope, "ddb-fleet-0").await.unwrap().as_deref(),
+        Some(R1)
+    );
+
+    moto.stop();
+    for i in 1..4 {
+        client
+            .get_object()
+            .bucket(format!("ddb-fleet-{i}"))
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        client
+            .get_object()
+            .bucket(format!("ddb-fleet-{i}"))
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+    }
+    client.flush_cache_writes().await;
+    assert_eq!(
+        client.stats().redirects,
+        4,
+        "learned in memory while DynamoDB was down"
+    );
+
+    // Back (a new moto holds nothing: the table is made again, as an operator would).
+    let moto = common::PrivateMoto::start_on(moto.port);
+    cache.create_table().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        client
+            .get_object()
+            .bucket("ddb-fleet-5")
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        client.flush_cache_writes().await;
+        if cache
+            .get(&scope, "ddb-fleet-5")
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some(R1)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tier is used again once DynamoDB is back"
+        );
+        client.memory_cache().invalidate(&scope, "ddb-fleet-5");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(moto);
+
+    // A table that does not exist: a warning, and requests succeed.
+    let missing = format!(
+        "dynamodb://s3mr-no-such-table?region=us-east-1&timeout_ms=3000&endpoint={}",
+        std::env::var("S3MR_TEST_MOTO_URL").unwrap()
+    );
+    let client = w
+        .builder()
+        .shared_cache(Arc::new(DynamoDbCache::from_url(&missing, &w.sdk).unwrap()))
+        .build()
+        .unwrap();
+    w.emu.reset_counters();
+    client
+        .get_object()
+        .bucket("ddb-fleet-4")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(w.requests(), (1, 1, 0));
 }

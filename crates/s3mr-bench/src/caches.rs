@@ -52,7 +52,9 @@ async fn shared_lookup(name: &str, cache: &dyn BucketRegionCache) {
     );
 }
 
-pub async fn lookups(redis_url: Option<&str>) {
+/// `moto`: (SDK config, moto's URL) for the DynamoDB tier, measured on moto — a Python server,
+/// so the figure is moto's speed, not DynamoDB's.
+pub async fn lookups(redis_url: Option<&str>, moto: Option<(&SdkConfig, &str)>) {
     memory_lookup();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = FileCache::open(dir.path().join("bench.db")).expect("file cache");
@@ -60,6 +62,24 @@ pub async fn lookups(redis_url: Option<&str>) {
     match redis_url {
         Some(url) => shared_lookup("redis", &RedisCache::open(url).expect("redis")).await,
         None => figure("cache_lookup_hit_redis", "skipped", "(no redis-server)"),
+    }
+    match moto {
+        Some((sdk, endpoint)) => {
+            let url = format!("dynamodb://s3mr-bench?region=us-east-1&endpoint={endpoint}");
+            let cache = s3_multi_region::DynamoDbCache::from_url(&url, sdk)
+                .expect("dynamodb url")
+                .with_settings(
+                    std::time::Duration::from_secs(5),
+                    std::time::Duration::from_secs(3600),
+                );
+            cache.create_table().await.expect("table");
+            shared_lookup("dynamodb_on_moto", &cache).await;
+        }
+        None => figure(
+            "cache_lookup_hit_dynamodb_on_moto",
+            "skipped",
+            "(no moto_server)",
+        ),
     }
 }
 

@@ -69,7 +69,16 @@ async fn main() {
     cold::concurrent_first_calls(&emu, &sdk).await;
     caches::second_process(&emu, &sdk, redis_url).await;
     transfer::wrong_region_put(&emu, &sdk).await;
-    caches::lookups(redis_url).await;
+    let moto = setup::start_moto();
+    caches::lookups(
+        redis_url,
+        moto.as_ref().map(|(_, url)| (&sdk, url.as_str())),
+    )
+    .await;
+    if let Some((mut child, _)) = moto {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     transfer::fs_sequential_256m().await;
     warm::emulator_max_gets(&emu, &sdk).await;
     if let Some((mut child, _)) = redis {

@@ -843,6 +843,25 @@ pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
             }
             println!("cleared {shown}");
         }
+        CacheAction::Init { url } => {
+            let Some(_) = url.strip_prefix("dynamodb://") else {
+                return Err(CliError::Usage(format!(
+                    "{}: only dynamodb:// caches need creating (file and Redis caches make themselves)",
+                    s3_multi_region::redacted_url(&url)
+                )));
+            };
+            let cache = s3_multi_region::DynamoDbCache::from_url(&url, &ctx.sdk)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let created = cache.create_table().await.map_err(|e| failed(&url, e))?;
+            println!(
+                "{} {url}",
+                if created {
+                    "created"
+                } else {
+                    "already exists:"
+                }
+            );
+        }
         CacheAction::Get { bucket } => {
             let region = match shared {
                 Some(cache) => cache

@@ -2,13 +2,16 @@
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::Region;
-use s3_multi_region::{EndpointMap, MultiRegionClient, shared_cache_from_url, validate_region};
+use s3_multi_region::{EndpointMap, MultiRegionClient, shared_cache_for, validate_region};
 
 use crate::Options;
 use crate::commands::CliError;
 
 pub struct Context {
     pub client: MultiRegionClient,
+    /// The SDK config the client was built from (credentials, HTTP client): `cache init` builds
+    /// its DynamoDB client from it.
+    pub sdk: aws_types::SdkConfig,
     pub options: Options,
     /// `cp --content-type`: wins over the guess from the file name.
     pub content_type: Option<String>,
@@ -56,7 +59,7 @@ impl Context {
             builder = builder.endpoint_map(map);
         }
         let shared =
-            shared_cache_from_url(&options.cache).map_err(|e| CliError::Usage(e.to_string()))?;
+            shared_cache_for(&options.cache, &sdk).map_err(|e| CliError::Usage(e.to_string()))?;
         if let Some(shared) = shared {
             builder = builder.shared_cache(shared);
         }
@@ -65,6 +68,7 @@ impl Context {
             .map_err(|e| CliError::Usage(e.to_string()))?;
         Ok(Self {
             client,
+            sdk,
             options: options.clone(),
             content_type: None,
         })

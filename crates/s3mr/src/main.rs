@@ -35,7 +35,8 @@ pub struct Options {
     /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY.
     #[arg(long, global = true, env = "AWS_CA_BUNDLE", value_name = "FILE")]
     pub ca_bundle: Option<std::path::PathBuf>,
-    /// Bucket-region cache: memory, file:///path/cache.db or redis://host:port/db.
+    /// Bucket-region cache: memory, file:///path/cache.db, redis://host:port/db or
+    /// dynamodb://table[?region=R&ttl=SECS].
     #[arg(long, global = true, env = "S3MR_CACHE", default_value = "memory")]
     pub cache: String,
     /// Do not follow S3's wrong-region answers (behave like the plain SDK).
@@ -146,6 +147,12 @@ pub enum CacheAction {
     Stats,
     /// Forget every entry.
     Clear,
+    /// Create a shared cache's storage: for dynamodb://table, the table (on-demand billing, TTL
+    /// on `expires_at`). Safe to run again.
+    Init {
+        /// The cache URL, e.g. dynamodb://s3mr-regions?region=eu-west-1.
+        url: String,
+    },
     /// The cached region of a bucket.
     Get {
         /// The bucket name.

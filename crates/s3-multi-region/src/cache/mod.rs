@@ -6,6 +6,8 @@
 //! endpoint map) so that partitions and endpoint maps never share entries. Caches hold regions,
 //! never hosts; every value read back is validated before use.
 
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
 #[cfg(feature = "file-cache")]
 mod file;
 pub(crate) mod memory;
@@ -15,12 +17,14 @@ mod url;
 
 use futures::future::BoxFuture;
 
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::{DEFAULT_DYNAMODB_TIMEOUT, DynamoDbCache};
 #[cfg(feature = "file-cache")]
 pub use file::FileCache;
 pub use memory::MemoryCache;
 #[cfg(feature = "redis")]
 pub use redis::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
-pub use url::{CacheUrlError, redacted_url, shared_cache_from_url};
+pub use url::{CacheUrlError, redacted_url, shared_cache_for, shared_cache_from_url};
 
 /// A shared cache tier failed. Routing logs it and carries on: a cache that is down never fails a
 /// request.

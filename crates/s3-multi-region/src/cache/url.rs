@@ -97,6 +97,11 @@ pub fn shared_cache_from_url(
             return Err(error("this build has no file cache (feature `file-cache`)"));
         }
     }
+    if url.starts_with("dynamodb://") {
+        return Err(error(
+            "a DynamoDB cache is built from the SDK config (credentials, HTTP client): use shared_cache_for(url, &sdk_config)",
+        ));
+    }
     if url.starts_with("redis://") || url.starts_with("rediss://") {
         #[cfg(feature = "redis")]
         {
@@ -107,8 +112,32 @@ pub fn shared_cache_from_url(
         return Err(error("this build has no Redis cache (feature `redis`)"));
     }
     Err(error(
-        "expected memory, file:///path or redis://host:port/db",
+        "expected memory, file:///path, redis://host:port/db or dynamodb://table",
     ))
+}
+
+/// [`shared_cache_from_url`], and `dynamodb://<table>[?region=&ttl=&endpoint=]` (with the
+/// `dynamodb` feature), whose client is built from `sdk` (credentials, HTTP client, proxies).
+pub fn shared_cache_for(
+    url: &str,
+    sdk: &aws_types::SdkConfig,
+) -> Result<Option<Arc<dyn BucketRegionCache>>, CacheUrlError> {
+    if url.starts_with("dynamodb://") {
+        #[cfg(feature = "dynamodb")]
+        {
+            let cache = super::DynamoDbCache::from_url(url, sdk)?;
+            return Ok(Some(Arc::new(cache)));
+        }
+        #[cfg(not(feature = "dynamodb"))]
+        {
+            let _ = sdk;
+            return Err(CacheUrlError {
+                url: url.to_owned(),
+                reason: "this build has no DynamoDB cache (feature `dynamodb`)".to_owned(),
+            });
+        }
+    }
+    shared_cache_from_url(url)
 }
 
 #[cfg(test)]
