@@ -1,7 +1,6 @@
 //! Region → endpoint maps for sites that are not AWS (the emulator, other S3-compatible sites).
 
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::str::FromStr;
 
 use crate::error::Error;
@@ -34,10 +33,17 @@ impl EndpointMap {
 
     /// A short stable name for the map, used as the cache scope so that entries learned against
     /// one site never route requests to another.
+    ///
+    /// It keys the shared file, Redis and DynamoDB tiers, so it must not change between builds:
+    /// SHA-256 (specified, unlike std's `DefaultHasher`) of `region=url` lines in region order,
+    /// first 8 bytes in hex.
     pub fn fingerprint(&self) -> String {
-        let mut hasher = DefaultHasher::new();
-        self.hash(&mut hasher);
-        format!("endpoints-{:016x}", hasher.finish())
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        for (region, url) in &self.endpoints {
+            hasher.update(format!("{region}={url}\n").as_bytes());
+        }
+        format!("endpoints-{}", hex::encode(&hasher.finalize()[..8]))
     }
 }
 
@@ -110,5 +116,13 @@ mod tests {
         let b: EndpointMap = "us-east-1=http://h:2".parse().unwrap();
         assert_ne!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.fingerprint(), a.clone().fingerprint());
+    }
+
+    /// The fingerprint keys shared caches across builds and releases: pinned to a fixed value
+    /// (SHA-256 of "us-east-1=http://127.0.0.1:9101\n", first 8 bytes).
+    #[test]
+    fn fingerprints_are_stable_across_builds() {
+        let map: EndpointMap = "us-east-1=http://127.0.0.1:9101".parse().unwrap();
+        assert_eq!(map.fingerprint(), "endpoints-fdd13fb23265ba6f");
     }
 }

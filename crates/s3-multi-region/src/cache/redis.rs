@@ -1,6 +1,7 @@
 //! The fleet tier: Redis, shared by every host.
 //!
-//! Keys are namespaced and versioned (`s3mr:v1:{scope}:{bucket}`), entries expire with `SET .. EX`,
+//! Keys are namespaced and versioned (`s3mr:v2:{scope}:{bucket}`; v2 since endpoint-map scopes
+//! are SHA-256 fingerprints instead of `DefaultHasher`'s, which std does not keep stable), entries expire with `SET .. EX`,
 //! and every command is bounded by a short timeout so a slow Redis slows a request by at most that
 //! much. The connection is made on first use and re-made by redis' `ConnectionManager` after a
 //! failure, so a Redis that is down at start or restarts later is picked up again.
@@ -47,13 +48,13 @@ fn cache_error(err: impl std::error::Error + Send + Sync + 'static) -> CacheErro
 
 /// The key of `bucket` in `scope`.
 pub fn redis_key(scope: &str, bucket: &str) -> String {
-    format!("s3mr:v1:{scope}:{bucket}")
+    format!("s3mr:v2:{scope}:{bucket}")
 }
 
-/// The key a process sets (`SET NX PX`) while it discovers `bucket`; outside `s3mr:v1:*`, so
+/// The key a process sets (`SET NX PX`) while it discovers `bucket`; outside `s3mr:v2:*`, so
 /// `entries` and `clear` never see claims.
 fn claim_key(scope: &str, bucket: &str) -> String {
-    format!("s3mr:v1-claim:{scope}:{bucket}")
+    format!("s3mr:v2-claim:{scope}:{bucket}")
 }
 
 impl RedisCache {
@@ -111,11 +112,11 @@ impl RedisCache {
             .map_err(cache_error)?
     }
 
-    /// Every key of this crate (`s3mr:v1:*`), by SCAN (never KEYS, which blocks the server).
+    /// Every key of this crate (`s3mr:v2:*`), by SCAN (never KEYS, which blocks the server).
     async fn keys(&self) -> Result<Vec<String>, CacheError> {
         self.bounded(async move |mut c| {
             let mut keys = Vec::new();
-            let mut iter: redis::AsyncIter<'_, String> = c.scan_match("s3mr:v1:*").await?;
+            let mut iter: redis::AsyncIter<'_, String> = c.scan_match("s3mr:v2:*").await?;
             while let Some(key) = futures::StreamExt::next(&mut iter).await {
                 keys.push(key?);
             }
