@@ -72,6 +72,14 @@ pub use region::{InvalidRegion, partition_of, validate_region};
 pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report};
 pub use routing::Stats;
 
+/// Locks `mutex`, recovering it if a panic elsewhere poisoned it: the one policy for the crate's
+/// locks, which guard maps and caches that stay usable (at worst an entry is stale or missing).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The README's examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -89,7 +89,9 @@ impl<C: Clone> RegionalClients<C> {
         self
     }
 
-    /// The client of the `SdkConfig`'s own region (us-east-1 when it has none).
+    /// The client of the `SdkConfig`'s own region (us-east-1 when it has none). Never panics: a
+    /// region the pool refuses (not a valid name, missing from the endpoint map) gets a client
+    /// built from the `SdkConfig` as it is, not pooled.
     pub fn default_client(&self) -> C {
         let region = self
             .base
@@ -97,7 +99,7 @@ impl<C: Clone> RegionalClients<C> {
             .map_or("us-east-1", |r| r.as_ref())
             .to_owned();
         self.client(&region)
-            .expect("the SdkConfig's own region is usable")
+            .unwrap_or_else(|_| (self.construct)(&self.base))
     }
 
     /// The client of `region`, built on first use. Concurrent first uses build it once.
@@ -114,7 +116,7 @@ impl<C: Clone> RegionalClients<C> {
             None => None,
         };
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
-        let mut clients = self.clients.lock().expect("regional clients lock");
+        let mut clients = crate::lock(&self.clients);
         if let Some((client, last_used)) = clients.get_mut(region) {
             *last_used = now;
             return Ok(client.clone());
@@ -143,13 +145,7 @@ impl<C: Clone> RegionalClients<C> {
 
     /// The regions whose clients are held now, sorted.
     pub fn regions(&self) -> Vec<String> {
-        let mut regions: Vec<String> = self
-            .clients
-            .lock()
-            .expect("regional clients lock")
-            .keys()
-            .cloned()
-            .collect();
+        let mut regions: Vec<String> = crate::lock(&self.clients).keys().cloned().collect();
         regions.sort();
         regions
     }
@@ -157,5 +153,31 @@ impl<C: Clone> RegionalClients<C> {
     /// How many clients the pool has built so far (rebuilds after eviction included).
     pub fn clients_built(&self) -> u64 {
         self.built.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod default_client_tests {
+    use super::*;
+
+    /// No hidden panic: the SdkConfig's own region is not validated by the user's code, so a bad
+    /// one (or one missing from the endpoint map) still gets a client, built as configured.
+    #[test]
+    fn default_client_never_panics() {
+        for (region, map) in [
+            ("Not_A_Region", None),
+            ("eu-west-1", Some("us-east-1=http://h:1")),
+        ] {
+            let sdk = SdkConfig::builder()
+                .region(Region::new(region))
+                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+                .build();
+            let mut pool =
+                RegionalClients::new(&sdk, |c: &SdkConfig| c.region().map(|r| r.to_string()));
+            if let Some(map) = map {
+                pool = pool.with_endpoint_map(map.parse().unwrap());
+            }
+            assert_eq!(pool.default_client().as_deref(), Some(region));
+        }
     }
 }

@@ -218,6 +218,7 @@ impl Report for crate::fs::FsError {
             F::IsADirectory(_) => ErrorReport::new(ErrorKind::IsADirectory, "is a directory"),
             F::DirectoryNotEmpty(_) => ErrorReport::new(ErrorKind::NotEmpty, "directory not empty"),
             F::InvalidRegion(e) => ErrorReport::new(ErrorKind::Region, e.to_string()),
+            F::NoRuntime(_) => ErrorReport::new(ErrorKind::Other, "needs a Tokio runtime"),
             F::S3 { report, .. } => report.clone(),
         }
     }

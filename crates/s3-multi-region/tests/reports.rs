@@ -104,3 +104,22 @@ async fn a_writer_dropped_without_shutdown_says_so() {
     );
     assert!(fs.metadata(&url).await.is_err(), "nothing was written");
 }
+
+/// No hidden panic: a writer asked for outside a Tokio runtime is an error, not a panic in
+/// `tokio::spawn`.
+#[test]
+fn a_writer_outside_a_runtime_is_an_error() {
+    let sdk = s3_multi_region::aws_config::SdkConfig::builder()
+        .region(s3_multi_region::aws_sdk_s3::config::Region::new(
+            "us-east-1",
+        ))
+        .behavior_version(s3_multi_region::aws_sdk_s3::config::BehaviorVersion::latest())
+        .build();
+    let fs = S3Fs::new(s3_multi_region::MultiRegionClient::new(&sdk).unwrap());
+    let url: S3Url = "s3://rp-any/k".parse().unwrap();
+    assert!(matches!(fs.create(&url), Err(FsError::NoRuntime(_))));
+    assert!(matches!(
+        fs.create_with_content_type(&url, "text/plain"),
+        Err(FsError::NoRuntime(_))
+    ));
+}

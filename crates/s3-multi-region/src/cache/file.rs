@@ -115,7 +115,7 @@ impl Inner {
         &self,
         op: impl Fn(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, CacheError> {
-        let mut slot = self.conn.lock().expect("file cache lock");
+        let mut slot = crate::lock(&self.conn);
         // A file deleted or replaced under an open connection would take our writes into an
         // unlinked inode that no other process sees: reopen the path when it names another file.
         if slot

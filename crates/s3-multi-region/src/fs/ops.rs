@@ -32,6 +32,10 @@ pub enum FsError {
     /// A region argument that is not a region name.
     #[error(transparent)]
     InvalidRegion(#[from] crate::InvalidRegion),
+    /// Writers and readers upload and read ahead in Tokio tasks: the call was made outside a
+    /// Tokio runtime.
+    #[error("{0}: s3:// writers and readers need a Tokio runtime")]
+    NoRuntime(S3Url),
     /// S3 or routing refused the call, or it could not be made.
     #[error("{url}: {report}")]
     S3 {
@@ -185,6 +189,15 @@ impl S3Fs {
         }
     }
 
+    /// Writers spawn their upload task: refuse (rather than panic) outside a Tokio runtime.
+    fn writer_url(url: &S3Url) -> Result<(), FsError> {
+        Self::object_url(url)?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(FsError::NoRuntime(url.clone()));
+        }
+        Ok(())
+    }
+
     fn object_url(url: &S3Url) -> Result<(), FsError> {
         if url.key().is_empty() || url.key().ends_with('/') {
             return Err(FsError::IsADirectory(url.clone()));
@@ -202,7 +215,7 @@ impl S3Fs {
     /// part; `shutdown` (`AsyncWriteExt::shutdown`) finishes the object, and dropping the writer
     /// or any failure aborts it, leaving whatever was there before.
     pub fn create(&self, url: &S3Url) -> Result<crate::fs::S3Writer, FsError> {
-        Self::object_url(url)?;
+        Self::writer_url(url)?;
         Ok(crate::fs::S3Writer::with_plan(
             self.client.clone(),
             url.clone(),
@@ -217,7 +230,7 @@ impl S3Fs {
         url: &S3Url,
         content_type: &str,
     ) -> Result<crate::fs::S3Writer, FsError> {
-        Self::object_url(url)?;
+        Self::writer_url(url)?;
         let mut plan = self.plan(Start::Empty);
         plan.content_type = Some(content_type.to_owned());
         Ok(crate::fs::S3Writer::with_plan(

@@ -56,7 +56,7 @@ pub(crate) struct FlightGuard {
 
 impl Drop for FlightGuard {
     fn drop(&mut self) {
-        let mut flights = self.flights.lock().expect("flight map lock");
+        let mut flights = crate::lock(&self.flights);
         if flights
             .get(&self.bucket)
             .is_some_and(|s| Arc::ptr_eq(s, &self.sender))
@@ -221,7 +221,7 @@ impl Router {
             self.memory.insert(&self.scope, bucket, region);
         }
         // Whoever waits on this bucket's discovery can go now.
-        if let Some(sender) = self.flights.lock().expect("flight map lock").remove(bucket) {
+        if let Some(sender) = crate::lock(&self.flights).remove(bucket) {
             sender.send_replace(Some(region.to_owned()));
         }
         if known {
@@ -250,9 +250,7 @@ impl Router {
         match ticket.discovery {
             Discovery::Lookup { probe_first } => {
                 match self.join_flight(bucket) {
-                    Flight::Pioneer(guard) => {
-                        *ticket.flight.lock().expect("ticket lock") = Some(guard)
-                    }
+                    Flight::Pioneer(guard) => *crate::lock(&ticket.flight) = Some(guard),
                     Flight::Waiter(receiver) => {
                         if let Some(region) = Self::wait_for_pioneer(receiver).await {
                             return Ok(Some(region));
@@ -294,7 +292,7 @@ impl Router {
 
     /// The first caller on a cold bucket leads; the others wait for the region it learns.
     fn join_flight(&self, bucket: &str) -> Flight {
-        let mut flights = self.flights.lock().expect("flight map lock");
+        let mut flights = crate::lock(&self.flights);
         if let Some(sender) = flights.get(bucket) {
             return Flight::Waiter(sender.subscribe());
         }
@@ -382,14 +380,11 @@ impl Router {
     /// Concurrent probes of one bucket share one request.
     pub(crate) async fn probe(&self, bucket: &str) -> Result<Option<String>, Error> {
         let cell = {
-            let mut in_flight = self.probes_in_flight.lock().expect("probe map lock");
+            let mut in_flight = crate::lock(&self.probes_in_flight);
             in_flight.entry(bucket.to_owned()).or_default().clone()
         };
         let result = cell.get_or_init(|| self.send_probe(bucket)).await.clone();
-        self.probes_in_flight
-            .lock()
-            .expect("probe map lock")
-            .remove(bucket);
+        crate::lock(&self.probes_in_flight).remove(bucket);
         result
     }
 
@@ -453,14 +448,14 @@ impl Router {
                 Err(err) => shared_failed(&down, &err),
             }
         });
-        let mut writes = self.writes.lock().expect("writes lock");
+        let mut writes = crate::lock(&self.writes);
         writes.retain(|h| !h.is_finished());
         writes.push(handle);
     }
 
     /// Waits for shared-tier writes started so far (call before a short-lived process exits).
     pub(crate) async fn flush(&self) {
-        let pending: Vec<_> = std::mem::take(&mut *self.writes.lock().expect("writes lock"));
+        let pending: Vec<_> = std::mem::take(&mut *crate::lock(&self.writes));
         for handle in pending {
             let _ = handle.await;
         }
