@@ -37,6 +37,12 @@ export S3MR_TEST_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 
 cargo test --workspace --locked "$@"
 
+# The standards, enforced: lints (missing docs, no unsafe in shipped crates, clippy) on every
+# target, and rustdoc without warnings (broken intra-doc links fail).
+cargo clippy --workspace --all-targets --all-features --locked -q -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked -q
+echo "lints and docs: ok"
+
 # The main job must keep working: the demo checks every request count it prints.
 cargo run --locked -q -p s3mr -- demo > /dev/null
 echo "demo: ok"

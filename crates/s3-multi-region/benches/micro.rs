@@ -1,6 +1,9 @@
 //! Micro figures with criterion: the pure steps routing runs per call, and a memory-tier hit.
 //! `cargo bench -p s3-multi-region --bench micro` (scripts/bench.sh runs it in bencher format).
 
+// criterion_group! generates an undocumented `pub fn`.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use s3_multi_region::redirect::{Answer, classify, parse_error_body};
 use s3_multi_region::{MemoryCache, S3Url, validate_region};

@@ -95,7 +95,6 @@ pub enum Error {
     /// An endpoint map that cannot be read.
     #[error("invalid endpoint map: {0}")]
     InvalidEndpointMap(String),
-    /// The endpoint map has no endpoint for a region routing needs.
     /// The bucket is in another region, but the call sets endpoint parameters that this version
     /// of s3-multi-region cannot copy into a rerouted request (a newer aws-sdk-s3 added them), so
     /// it was not rerouted: S3's wrong-region answer stands.
@@ -130,6 +129,7 @@ pub enum Error {
          use an endpoint map for non-AWS endpoints"
     )]
     EndpointResolverReplaced,
+    /// The endpoint map has no endpoint for a region routing needs.
     #[error("no endpoint for region {region} in the endpoint map")]
     NoEndpointForRegion {
         /// The region.

@@ -6,6 +6,10 @@
 //! One emulator serves the whole binary and the process environment is set once, so the tests
 //! take turns (a lock) and each starts from zeroed counters: every count below is exact.
 
+// The process environment is what this test is about (HTTPS_PROXY, AWS_CA_BUNDLE, as users set
+// them); `set_var` is unsafe in edition 2024, used once before any client exists (see `world`).
+#![allow(unsafe_code)]
+
 use std::sync::OnceLock;
 
 use aws_sdk_s3::client::Waiters;

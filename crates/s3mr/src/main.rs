@@ -1,5 +1,7 @@
 //! `s3mr`: S3 across regions from the terminal, in the manner of `aws s3`.
 
+#![forbid(unsafe_code)]
+
 mod commands;
 mod context;
 mod demo;
@@ -141,6 +143,7 @@ enum Command {
     },
 }
 
+/// What `s3mr cache` does.
 #[derive(Debug, Subcommand)]
 pub enum CacheAction {
     /// Entries held by the configured shared tier.
