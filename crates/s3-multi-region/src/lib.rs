@@ -47,6 +47,9 @@ mod error;
 pub mod fs;
 mod http;
 mod multi;
+/// S3's wrong-region answers read as data (pure; public for the fuzz tests and benches, not part
+/// of the supported API).
+#[doc(hidden)]
 pub mod redirect;
 mod region;
 mod report;
@@ -54,6 +57,9 @@ mod routing;
 
 #[cfg(feature = "file-cache")]
 pub use cache::FileCache;
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+pub use cache::redis_key;
 pub use cache::{
     BucketRegionCache, CacheError, CacheUrlError, MemoryCache, redacted_url, shared_cache_for,
     shared_cache_from_url,
@@ -61,7 +67,7 @@ pub use cache::{
 #[cfg(feature = "dynamodb")]
 pub use cache::{DEFAULT_DYNAMODB_TIMEOUT, DynamoDbCache};
 #[cfg(feature = "redis")]
-pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
+pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache};
 pub use client::{
     DEFAULT_DIRECT_BODY_LIMIT, MultiRegionClient, MultiRegionClientBuilder, at_region,
 };
@@ -73,6 +79,24 @@ pub use multi::RegionalClients;
 pub use region::{InvalidRegion, partition_of, validate_region};
 pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report};
 pub use routing::Stats;
+
+// The client, the caches and the file API are shared across tasks and threads: say so at compile
+// time, so a change that loses `Send` or `Sync` fails here rather than in a user's build.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<MultiRegionClient>();
+    send_sync::<MemoryCache>();
+    send_sync::<std::sync::Arc<dyn BucketRegionCache>>();
+    send_sync::<fs::S3Fs>();
+    send_sync::<Error>();
+    send_sync::<fs::FsError>();
+    #[cfg(feature = "redis")]
+    send_sync::<RedisCache>();
+    #[cfg(feature = "dynamodb")]
+    send_sync::<DynamoDbCache>();
+    #[cfg(feature = "file-cache")]
+    send_sync::<FileCache>();
+};
 
 /// Locks `mutex`, recovering it if a panic elsewhere poisoned it: the one policy for the crate's
 /// locks, which guard maps and caches that stay usable (at worst an entry is stale or missing).

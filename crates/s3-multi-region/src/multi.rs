@@ -151,6 +151,7 @@ impl<C: Clone> RegionalClients<C> {
     }
 
     /// How many clients the pool has built so far (rebuilds after eviction included).
+    #[doc(hidden)]
     pub fn clients_built(&self) -> u64 {
         self.built.load(Ordering::Relaxed)
     }

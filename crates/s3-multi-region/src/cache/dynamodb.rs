@@ -237,6 +237,7 @@ impl DynamoDbCache {
     }
 
     /// Stores `value` verbatim under `bucket` (for tests of poisoned entries and tooling).
+    #[doc(hidden)]
     pub async fn put_raw(&self, scope: &str, bucket: &str, value: &str) -> Result<(), CacheError> {
         self.put_written_at(scope, bucket, value, now()).await
     }

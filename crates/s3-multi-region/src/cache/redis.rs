@@ -46,7 +46,8 @@ fn cache_error(err: impl std::error::Error + Send + Sync + 'static) -> CacheErro
     CacheError(Box::new(err))
 }
 
-/// The key of `bucket` in `scope`.
+/// The key of `bucket` in `scope` (for tests and tooling).
+#[doc(hidden)]
 pub fn redis_key(scope: &str, bucket: &str) -> String {
     format!("s3mr:v2:{scope}:{bucket}")
 }
@@ -126,6 +127,7 @@ impl RedisCache {
     }
 
     /// Stores `value` verbatim under `bucket`'s key (for tests of poisoned entries and tooling).
+    #[doc(hidden)]
     pub async fn put_raw(&self, scope: &str, bucket: &str, value: &str) -> Result<(), CacheError> {
         let key = redis_key(scope, bucket);
         let ttl = self.ttl.as_secs();

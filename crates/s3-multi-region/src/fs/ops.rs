@@ -69,6 +69,7 @@ fn other_error(url: &S3Url, err: impl std::fmt::Display) -> FsError {
 
 /// Whether a URL names an object or a directory (a bucket, or a prefix holding objects).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EntryKind {
     /// An object.
     File,
@@ -78,6 +79,7 @@ pub enum EntryKind {
 
 /// What `metadata` learned.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Metadata {
     /// Object or directory.
     pub kind: EntryKind,
@@ -91,6 +93,7 @@ pub struct Metadata {
 
 /// One entry of a directory listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DirEntry {
     /// The entry's URL (directories end with `/`).
     pub url: S3Url,

@@ -16,6 +16,7 @@ use crate::routing::{Discovery, RouteTicket};
 
 /// What routing has done since the client was built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Wrong-region answers followed to the bucket's region.
     pub redirects: u64,
