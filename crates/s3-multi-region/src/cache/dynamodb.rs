@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_smithy_types::retry::RetryConfig;
 use futures::future::BoxFuture;
@@ -214,24 +214,35 @@ impl DynamoDbCache {
             }
             Err(err) => return Err(cache_error(err)),
         };
-        let ttl = self
+        // Enabling TTL twice is refused: ask first (no decision by error text).
+        let described = self
             .client
-            .update_time_to_live()
+            .describe_time_to_live()
             .table_name(&self.table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name("expires_at")
-                    .build()
-                    .map_err(cache_error)?,
-            )
             .send()
-            .await;
-        // Enabling TTL twice is refused ("TimeToLive is already enabled"): that is the goal.
-        if let Err(err) = ttl
-            && !format!("{err:?}").contains("already enabled")
-        {
-            return Err(cache_error(err));
+            .await
+            .map_err(cache_error)?;
+        let status = described
+            .time_to_live_description()
+            .and_then(|d| d.time_to_live_status());
+        let on = matches!(
+            status,
+            Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+        );
+        if !on {
+            self.client
+                .update_time_to_live()
+                .table_name(&self.table)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .enabled(true)
+                        .attribute_name("expires_at")
+                        .build()
+                        .map_err(cache_error)?,
+                )
+                .send()
+                .await
+                .map_err(cache_error)?;
         }
         Ok(created)
     }
