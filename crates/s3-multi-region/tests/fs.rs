@@ -7,6 +7,7 @@ use std::pin::pin;
 use aws_sdk_s3::primitives::ByteStream;
 use common::{R1, R2, world};
 use futures::StreamExt;
+use s3_multi_region::S3Url;
 use s3_multi_region::fs::{EntryKind, FsError, S3Fs};
 
 #[tokio::test]
@@ -133,11 +134,14 @@ async fn writer_round_trips_across_part_boundaries() {
     let w = world().await;
     w.emu.seed_bucket("fs-writes", R1).unwrap();
     const MIB: usize = 1024 * 1024;
-    let client = w.client();
+    // 5 MiB parts, 3 uploading at once.
+    let fs = S3Fs::new(w.client())
+        .with_part_size(5 * MIB)
+        .with_parallel_parts(3);
     for size in [0, 1, 5 * MIB - 1, 5 * MIB + 1, 64 * MIB] {
         let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
-        let url = format!("s3://fs-writes/object-{size}").parse().unwrap();
-        let mut writer = s3_multi_region::fs::S3Writer::new(client.clone(), url, 5 * MIB, 3);
+        let url: S3Url = format!("s3://fs-writes/object-{size}").parse().unwrap();
+        let mut writer = fs.create(&url).unwrap();
         // Odd-sized writes, as a caller streaming from elsewhere would make.
         for chunk in data.chunks(777_777) {
             writer.write_all(chunk).await.unwrap();

@@ -125,22 +125,6 @@ fn io_error(url: &S3Url, message: impl std::fmt::Display) -> io::Error {
 }
 
 impl S3Writer {
-    /// A writer to `url` with parts of `part_size` bytes (at least 5 MiB), `parallel` uploading at once.
-    ///
-    /// # Panics
-    /// Outside a Tokio runtime (the upload runs in a task). [`S3Fs::create`](crate::fs::S3Fs::create)
-    /// returns [`FsError::NoRuntime`](crate::fs::FsError::NoRuntime) there instead.
-    pub fn new(client: MultiRegionClient, url: S3Url, part_size: usize, parallel: usize) -> Self {
-        let plan = Plan {
-            part_size,
-            parallel,
-            start: Start::Empty,
-            stat_cache: None,
-            content_type: None,
-        };
-        Self::with_plan(client, url, plan)
-    }
-
     pub(crate) fn with_plan(client: MultiRegionClient, url: S3Url, plan: Plan) -> Self {
         let part_size = plan.part_size.max(MIN_PART_SIZE);
         let mut buffer = BytesMut::with_capacity(part_size);
