@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
@@ -730,14 +729,11 @@ pub async fn mb(ctx: &Context, url: &str) -> Result<(), CliError> {
         .region
         .clone()
         .unwrap_or_else(|| ctx.client.default_region().to_owned());
-    let mut request = ctx.client.create_bucket().bucket(url.bucket());
-    if region != "us-east-1" {
-        let config = CreateBucketConfiguration::builder()
-            .location_constraint(BucketLocationConstraint::from(region.as_str()))
-            .build();
-        request = request.create_bucket_configuration(config);
-    }
-    request.send().await.map_err(|e| s3_failed(&url, e))?;
+    // The library knows S3's LocationConstraint rules (none for us-east-1).
+    S3Fs::new(ctx.client.clone())
+        .create_bucket(&url, &region)
+        .await
+        .map_err(|e| reported(&url, &e))?;
     println!("make_bucket: {} ({region})", url.bucket());
     Ok(())
 }
