@@ -4,8 +4,8 @@ use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::Region;
 use s3_multi_region::{EndpointMap, MultiRegionClient, shared_cache_for, validate_region};
 
-use crate::Options;
-use crate::commands::CliError;
+use crate::args::Options;
+use crate::error::CliError;
 
 pub struct Context {
     pub client: MultiRegionClient,

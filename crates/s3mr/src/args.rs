@@ -1,0 +1,194 @@
+//! The command line: what `s3mr` takes (clap), with every argument described.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// An `aws s3`-style tool whose one client works with buckets in every region.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub options: Options,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command (each also read from the environment variable named).
+#[derive(Debug, Clone, Args)]
+pub struct Options {
+    /// Default region (otherwise the AWS config chain, then us-east-1). For `mb`, the new bucket's region.
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Send the first request of each call to this region (PHP's @region); a wrong one is corrected.
+    #[arg(long, global = true, env = "S3MR_AT_REGION")]
+    pub at_region: Option<String>,
+    /// Region → endpoint map for non-AWS sites: us-east-1=http://127.0.0.1:9101,...
+    #[arg(long, global = true, env = "S3MR_ENDPOINTS")]
+    pub endpoint_map: Option<String>,
+    /// Trust only the certificates in this PEM file (otherwise the system's). Proxies come from
+    /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY.
+    #[arg(long, global = true, env = "AWS_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// Bucket-region cache: memory, file:///path/cache.db, redis://host:port/db or
+    /// dynamodb://table[?region=R&ttl=SECS].
+    #[arg(long, global = true, env = "S3MR_CACHE", default_value = "memory")]
+    pub cache: String,
+    /// Do not follow S3's wrong-region answers (behave like the plain SDK).
+    #[arg(long, global = true)]
+    pub no_redirects: bool,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// One line per redirect, probe and cache event on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List buckets (with their regions), or objects under s3://bucket[/prefix].
+    Ls {
+        /// s3://bucket[/prefix] to list; without it, every bucket.
+        url: Option<String>,
+        /// List every key under the prefix, not one level.
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Write an object to standard output.
+    Cat {
+        /// s3://bucket/key of the object.
+        url: String,
+    },
+    /// Show an object's size, ETag, last modification and region.
+    Stat {
+        /// s3://bucket/key of the object.
+        url: String,
+    },
+    /// Copy local ↔ S3 or S3 → S3 (across regions). `-` is standard input or output.
+    Cp {
+        /// A local path, s3://bucket/key (or prefix with --recursive), or `-` for standard input.
+        source: String,
+        /// A local path, s3://bucket/key (a trailing `/` keeps the source's name), or `-` for
+        /// standard output.
+        destination: String,
+        /// Content-Type of uploaded objects (otherwise guessed from each file name, as the aws
+        /// CLI does; `application/octet-stream` when nothing fits).
+        #[arg(long, value_name = "TYPE")]
+        content_type: Option<String>,
+        /// Copy every object under a prefix or every file under a directory.
+        #[arg(long)]
+        recursive: bool,
+        /// Upload symlinks' targets (the default; a directory already on the path is never
+        /// entered twice).
+        #[arg(long, overrides_with = "no_follow_symlinks")]
+        follow_symlinks: bool,
+        /// Skip symlinks when uploading a directory.
+        #[arg(long, overrides_with = "follow_symlinks")]
+        no_follow_symlinks: bool,
+    },
+    /// Delete an object, or every object under a prefix with --recursive.
+    Rm {
+        /// s3://bucket/key, or s3://bucket/prefix with --recursive.
+        url: String,
+        /// Delete every object under the prefix.
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Make a bucket in --region (or the default region).
+    Mb {
+        /// s3://bucket to make.
+        url: String,
+    },
+    /// Remove a bucket; --force deletes its objects first.
+    Rb {
+        /// s3://bucket to remove.
+        url: String,
+        /// Delete every object in the bucket first.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the region of each bucket (discovering it).
+    Region {
+        /// Bucket names (or s3://bucket URLs).
+        #[arg(required = true)]
+        buckets: Vec<String>,
+    },
+    /// Print a presigned GET URL.
+    Presign {
+        /// s3://bucket/key of the object.
+        url: String,
+        /// Validity: 90s, 15m, 1h, 7d (at most 7 days).
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        expires: Duration,
+    },
+    /// Inspect the configured bucket-region cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+    /// Start an embedded three-region emulator and walk one client across it, printing what
+    /// routing did and how many requests each region received. Needs no AWS account.
+    Demo {
+        /// Keep the emulator running after the walk (until Ctrl-C), to try the presigned URL.
+        #[arg(long)]
+        keep: bool,
+    },
+}
+
+/// What `s3mr cache` does.
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Entries held by the configured shared tier.
+    Stats,
+    /// Forget every entry.
+    Clear,
+    /// Create a shared cache's storage: for dynamodb://table, the table (on-demand billing, TTL
+    /// on `expires_at`). Safe to run again.
+    Init {
+        /// The cache URL, e.g. dynamodb://s3mr-regions?region=eu-west-1.
+        url: String,
+    },
+    /// The cached region of a bucket.
+    Get {
+        /// The bucket name.
+        bucket: String,
+    },
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 90s, 15m, 1h or 7d, got {s:?}"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("unknown unit {unit:?}: use s, m, h or d")),
+    };
+    if secs == 0 || secs > 7 * 86_400 {
+        return Err("presigned URLs last from 1 second to 7 days".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+impl Command {
+    /// The command's name, as errors start with it.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::Ls { .. } => "ls",
+            Self::Cat { .. } => "cat",
+            Self::Stat { .. } => "stat",
+            Self::Cp { .. } => "cp",
+            Self::Rm { .. } => "rm",
+            Self::Mb { .. } => "mb",
+            Self::Rb { .. } => "rb",
+            Self::Region { .. } => "region",
+            Self::Presign { .. } => "presign",
+            Self::Cache { .. } => "cache",
+            Self::Demo { .. } => "demo",
+        }
+    }
+}
