@@ -136,3 +136,10 @@ impl BlockingS3Fs {
         self.handle.block_on(self.fs.remove_dir_all(url))
     }
 }
+
+impl S3Fs {
+    /// A blocking view of these calls for synchronous code, running on `handle`'s runtime.
+    pub fn blocking(&self, handle: tokio::runtime::Handle) -> BlockingS3Fs {
+        BlockingS3Fs::new(self.clone(), handle)
+    }
+}

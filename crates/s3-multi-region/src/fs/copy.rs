@@ -6,7 +6,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
 use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
-use crate::fs::ops::{FsError, s3_error};
+use crate::fs::error::{FsError, s3_error};
 
 /// The largest source CopyObject accepts, and the largest part UploadPartCopy copies.
 pub const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;

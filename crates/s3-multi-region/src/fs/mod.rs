@@ -5,17 +5,21 @@
 
 mod blocking;
 mod copy;
+mod error;
 mod local_path;
 mod ops;
 mod reader;
 mod stat_cache;
+mod types;
 mod url;
 mod writer;
 
 pub use blocking::{BlockingReader, BlockingS3Fs, BlockingWriter};
 pub use copy::MAX_COPY_PART;
+pub use error::FsError;
 pub use local_path::{UnsafeKey, local_destination, local_path_for_key};
-pub use ops::{DirEntry, EntryKind, FsError, Metadata, S3Fs};
+pub use ops::S3Fs;
 pub use reader::{DEFAULT_READ_AHEAD, S3Reader};
+pub use types::{DirEntry, EntryKind, Metadata};
 pub use url::{S3Url, S3UrlError, is_valid_bucket_name, printable_key};
 pub use writer::{MIN_PART_SIZE, S3Writer};

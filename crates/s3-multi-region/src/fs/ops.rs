@@ -13,50 +13,10 @@ use futures::{Stream, StreamExt};
 
 use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
+use crate::fs::error::{FsError, s3_error};
 use crate::fs::stat_cache::StatCache;
+use crate::fs::types::{DirEntry, EntryKind, Metadata};
 use crate::fs::writer::{Plan, Start};
-
-/// What a filesystem call could not do.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FsError {
-    /// Neither an object nor a prefix of that name exists.
-    #[error("{0}: no such object or directory")]
-    NotFound(S3Url),
-    /// The call needs an object and the URL names a bucket or a directory.
-    #[error("{0}: is a directory")]
-    IsADirectory(S3Url),
-    /// `remove_dir` on a directory that still holds objects.
-    #[error("{0}: directory not empty")]
-    DirectoryNotEmpty(S3Url),
-    /// A region argument that is not a region name.
-    #[error(transparent)]
-    InvalidRegion(#[from] crate::InvalidRegion),
-    /// Writers and readers upload and read ahead in Tokio tasks: the call was made outside a
-    /// Tokio runtime.
-    #[error("{0}: s3:// writers and readers need a Tokio runtime")]
-    NoRuntime(S3Url),
-    /// S3 or routing refused the call, or it could not be made.
-    #[error("{url}: {report}")]
-    S3 {
-        /// The URL.
-        url: S3Url,
-        /// What went wrong: S3's code and message, routing's error, or the network's; its
-        /// [`kind`](crate::ErrorReport::kind) is what to decide on.
-        report: crate::ErrorReport,
-    },
-}
-
-pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
-    url: &S3Url,
-    err: SdkError<E>,
-) -> FsError {
-    use crate::Report as _;
-    FsError::S3 {
-        url: url.clone(),
-        report: err.report(),
-    }
-}
 
 /// Any other failure about `url` (an invalid URL built from a listing, a request that could not
 /// be built, a body that could not be read).
@@ -65,42 +25,6 @@ fn other_error(url: &S3Url, err: impl std::fmt::Display) -> FsError {
         url: url.clone(),
         report: crate::ErrorReport::new(crate::ErrorKind::Other, err.to_string()),
     }
-}
-
-/// Whether a URL names an object or a directory (a bucket, or a prefix holding objects).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EntryKind {
-    /// An object.
-    File,
-    /// A bucket or a key prefix ending at `/`.
-    Directory,
-}
-
-/// What `metadata` learned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Metadata {
-    /// Object or directory.
-    pub kind: EntryKind,
-    /// Size in bytes (0 for directories).
-    pub size: u64,
-    /// The object's ETag, without quotes.
-    pub etag: Option<String>,
-    /// Last modification of the object.
-    pub modified: Option<SystemTime>,
-}
-
-/// One entry of a directory listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DirEntry {
-    /// The entry's URL (directories end with `/`).
-    pub url: S3Url,
-    /// Object or directory.
-    pub kind: EntryKind,
-    /// Size in bytes (0 for directories).
-    pub size: u64,
 }
 
 /// Filesystem-style access to every bucket the client can reach, in any region.
@@ -175,11 +99,6 @@ impl S3Fs {
     /// The client underneath.
     pub fn client(&self) -> &MultiRegionClient {
         &self.client
-    }
-
-    /// A blocking view of these calls for synchronous code, running on `handle`'s runtime.
-    pub fn blocking(&self, handle: tokio::runtime::Handle) -> crate::fs::BlockingS3Fs {
-        crate::fs::BlockingS3Fs::new(self.clone(), handle)
     }
 
     fn plan(&self, start: Start) -> Plan {

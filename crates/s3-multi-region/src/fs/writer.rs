@@ -245,7 +245,7 @@ fn sdk_error<E>(url: &S3Url, err: aws_sdk_s3::error::SdkError<E>) -> io::Error
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    io::Error::other(crate::fs::ops::s3_error(url, err))
+    io::Error::other(crate::fs::error::s3_error(url, err))
 }
 
 /// The state of one upload in the background task.

@@ -12,7 +12,7 @@ use crate::cache::{BucketRegionCache, MemoryCache};
 use crate::endpoints::EndpointMap;
 use crate::error::Error;
 use crate::region::{partition_of, validate_region};
-use crate::routing::{Discovery, RouteTicket};
+use crate::routing::route::{Discovery, FlightGuard, Flights, RouteTicket};
 
 /// What routing has done since the client was built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,32 +40,10 @@ struct Counters {
 }
 
 type ProbeCell = Arc<OnceCell<Result<Option<String>, Error>>>;
-type Flights = Arc<Mutex<HashMap<String, Arc<watch::Sender<Option<String>>>>>>;
 
 /// How long a caller waits for another caller's discovery of the same bucket before it goes on
 /// its own. Kept well below any sensible attempt timeout, since the wait happens inside one.
 pub(crate) const FLIGHT_WAIT: Duration = Duration::from_secs(3);
-
-/// Held by the first caller on a cold bucket (the pioneer). Dropping it without a region (the call
-/// failed or ended) releases the waiters to proceed on their own.
-#[derive(Debug)]
-pub(crate) struct FlightGuard {
-    flights: Flights,
-    bucket: String,
-    sender: Arc<watch::Sender<Option<String>>>,
-}
-
-impl Drop for FlightGuard {
-    fn drop(&mut self) {
-        let mut flights = crate::lock(&self.flights);
-        if flights
-            .get(&self.bucket)
-            .is_some_and(|s| Arc::ptr_eq(s, &self.sender))
-        {
-            flights.remove(&self.bucket);
-        }
-    }
-}
 
 enum Flight {
     Pioneer(FlightGuard),

@@ -1,0 +1,47 @@
+//! What a filesystem call could not do (a leaf: the other `fs` modules use it, it uses none).
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+use crate::fs::S3Url;
+
+/// What a filesystem call could not do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FsError {
+    /// Neither an object nor a prefix of that name exists.
+    #[error("{0}: no such object or directory")]
+    NotFound(S3Url),
+    /// The call needs an object and the URL names a bucket or a directory.
+    #[error("{0}: is a directory")]
+    IsADirectory(S3Url),
+    /// `remove_dir` on a directory that still holds objects.
+    #[error("{0}: directory not empty")]
+    DirectoryNotEmpty(S3Url),
+    /// A region argument that is not a region name.
+    #[error(transparent)]
+    InvalidRegion(#[from] crate::InvalidRegion),
+    /// Writers and readers upload and read ahead in Tokio tasks: the call was made outside a
+    /// Tokio runtime.
+    #[error("{0}: s3:// writers and readers need a Tokio runtime")]
+    NoRuntime(S3Url),
+    /// S3 or routing refused the call, or it could not be made.
+    #[error("{url}: {report}")]
+    S3 {
+        /// The URL.
+        url: S3Url,
+        /// What went wrong: S3's code and message, routing's error, or the network's; its
+        /// [`kind`](crate::ErrorReport::kind) is what to decide on.
+        report: crate::ErrorReport,
+    },
+}
+
+pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    url: &S3Url,
+    err: SdkError<E>,
+) -> FsError {
+    use crate::Report as _;
+    FsError::S3 {
+        url: url.clone(),
+        report: err.report(),
+    }
+}

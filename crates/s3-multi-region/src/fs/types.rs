@@ -1,0 +1,41 @@
+//! What filesystem calls return (a leaf: plain values).
+
+use std::time::SystemTime;
+
+use crate::fs::S3Url;
+
+/// Whether a URL names an object or a directory (a bucket, or a prefix holding objects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntryKind {
+    /// An object.
+    File,
+    /// A bucket or a key prefix ending at `/`.
+    Directory,
+}
+
+/// What `metadata` learned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metadata {
+    /// Object or directory.
+    pub kind: EntryKind,
+    /// Size in bytes (0 for directories).
+    pub size: u64,
+    /// The object's ETag, without quotes.
+    pub etag: Option<String>,
+    /// Last modification of the object.
+    pub modified: Option<SystemTime>,
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DirEntry {
+    /// The entry's URL (directories end with `/`).
+    pub url: S3Url,
+    /// Object or directory.
+    pub kind: EntryKind,
+    /// Size in bytes (0 for directories).
+    pub size: u64,
+}
