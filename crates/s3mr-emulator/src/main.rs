@@ -83,18 +83,26 @@ fn parse_listener(s: &str) -> Result<(String, SocketAddr), String> {
     Ok((region.to_owned(), addr))
 }
 
-async fn wait_for_signal() {
+/// Ctrl-C and SIGTERM, listened for from the moment this is called: install it before printing
+/// that the emulator is ready, or a signal sent right after the ready lines kills the process
+/// instead of stopping it cleanly.
+fn stop_signals() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
+        async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[tokio::main]
@@ -129,6 +137,7 @@ async fn main() -> ExitCode {
     if let Some(port) = args.proxy_port {
         builder = builder.proxy(SocketAddr::from(([127, 0, 0, 1], port)));
     }
+    let stopped = stop_signals();
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(err) => {
@@ -157,7 +166,7 @@ async fn main() -> ExitCode {
         print!("{pem}");
     }
     println!("ready");
-    wait_for_signal().await;
+    stopped.await;
     emulator.shutdown().await;
     println!("stopped");
     ExitCode::SUCCESS

@@ -266,10 +266,17 @@ pub async fn run(keep: bool) -> Result<(), DemoError> {
     }
     println!("\nNo call above surfaced a PermanentRedirect.");
     if keep {
+        // Listen before saying so: a Ctrl-C right after the line must stop the demo cleanly.
+        #[cfg(unix)]
+        let mut interrupt =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
         println!(
             "\nThe emulator keeps running (endpoint map: {}); Ctrl-C stops it.",
             emu.endpoint_map()
         );
+        #[cfg(unix)]
+        interrupt.recv().await;
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
     emu.shutdown().await;
