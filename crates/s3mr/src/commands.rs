@@ -132,31 +132,6 @@ fn print_json(value: serde_json::Value) {
     );
 }
 
-/// Every key under `prefix` in `bucket`.
-async fn keys_under(
-    ctx: &Context,
-    bucket: &str,
-    prefix: &str,
-) -> Result<Vec<(String, i64)>, CliError> {
-    let mut pages = ctx
-        .client
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .into_paginator()
-        .send();
-    let mut keys = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| s3_failed(format!("s3://{bucket}/{prefix}"), e))?;
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| Some((o.key()?.to_owned(), o.size().unwrap_or(0)))),
-        );
-    }
-    Ok(keys)
-}
-
 pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(), CliError> {
     let Some(url) = url else {
         let mut pages = ctx.client.list_buckets().into_paginator().send();
@@ -558,7 +533,11 @@ async fn cp_recursive(
             }
             let prefix = src.dir_prefix();
             ctx.prefer_region(src.bucket());
-            for (key, _) in keys_under(ctx, src.bucket(), &prefix).await? {
+            let keys = S3Fs::new(ctx.client.clone())
+                .keys_under(&src)
+                .await
+                .map_err(|e| reported(&src, &e))?;
+            for (key, _) in keys {
                 let shown = object_url(src.bucket(), &key);
                 let Ok(from) = S3Url::new(src.bucket(), &key) else {
                     tally.skip(format_args!("{shown}: the key holds a line break or NUL"));
@@ -649,16 +628,20 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
         println!("delete: {url}");
         return Ok(());
     }
-    let keys = keys_under(ctx, url.bucket(), &url.dir_prefix()).await?;
+    // The library lists and deletes (DeleteObjects in batches of 1000).
     let fs = S3Fs::new(ctx.client.clone());
-    for batch in keys.chunks(1000) {
-        let names = batch.iter().map(|(k, _)| k.clone()).collect();
-        fs.remove_keys(&url, names)
-            .await
-            .map_err(|e| reported(&url, &e))?;
-        for (key, _) in batch {
-            println!("delete: {}", object_url(url.bucket(), key));
-        }
+    let keys: Vec<String> = fs
+        .keys_under(&url)
+        .await
+        .map_err(|e| reported(&url, &e))?
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    fs.remove_keys(&url, keys.clone())
+        .await
+        .map_err(|e| reported(&url, &e))?;
+    for key in &keys {
+        println!("delete: {}", object_url(url.bucket(), key));
     }
     Ok(())
 }

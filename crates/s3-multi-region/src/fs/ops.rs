@@ -371,8 +371,9 @@ impl S3Fs {
             .map_err(|e| s3_error(url, e))
     }
 
-    /// Every object key under a directory, at any depth.
-    async fn keys_under(&self, url: &S3Url) -> Result<Vec<(String, u64)>, FsError> {
+    /// Every object key under `url` read as a directory (a bucket, or a prefix ending at `/`), at
+    /// any depth, with its size, in S3's order. Keys are returned as S3 holds them.
+    pub async fn keys_under(&self, url: &S3Url) -> Result<Vec<(String, u64)>, FsError> {
         let mut pages = self
             .client
             .list_objects_v2()
