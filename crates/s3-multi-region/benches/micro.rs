@@ -5,7 +5,7 @@
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use s3_multi_region::redirect::{Answer, classify, parse_error_body};
+use s3_multi_region::redirect::{Answer, Operation, classify, parse_error_body};
 use s3_multi_region::{MemoryCache, S3Url, validate_region};
 use std::hint::black_box;
 
@@ -34,7 +34,7 @@ fn micro(c: &mut Criterion) {
                 status: 400,
                 bucket_region: None,
                 body: Some(AHM),
-                operation: "GetObject",
+                operation: Operation::Other,
             }))
         })
     });

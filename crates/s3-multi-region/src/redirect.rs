@@ -15,8 +15,48 @@ pub struct Answer<'a> {
     pub bucket_region: Option<&'a str>,
     /// The body, when it is in memory (error bodies are).
     pub body: Option<&'a [u8]>,
-    /// The operation name (`GetObject`, `HeadBucket`, `CreateBucket`, ...).
-    pub operation: &'a str,
+    /// The operation answered.
+    pub operation: Operation,
+}
+
+/// The S3 operations whose wrong-region handling differs from the rest, read once per call from
+/// the name the SDK gives them (no string compared after that).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Goes where its `LocationConstraint` says; its IllegalLocationConstraintException is a real
+    /// error, never a redirect.
+    CreateBucket,
+    /// Evicts the bucket's cached region when it succeeds.
+    DeleteBucket,
+    /// Bucket-less; its answer names every bucket's region.
+    ListBuckets,
+    /// HEAD: wrong-region answers come without a body.
+    HeadBucket,
+    /// HEAD: wrong-region answers come without a body.
+    HeadObject,
+    /// Every other operation.
+    #[default]
+    Other,
+}
+
+impl Operation {
+    /// The operation of an SDK operation name (`Metadata::name`).
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "CreateBucket" => Self::CreateBucket,
+            "DeleteBucket" => Self::DeleteBucket,
+            "ListBuckets" => Self::ListBuckets,
+            "HeadBucket" => Self::HeadBucket,
+            "HeadObject" => Self::HeadObject,
+            _ => Self::Other,
+        }
+    }
+
+    /// Whether S3 answers it without a body.
+    pub fn is_head(self) -> bool {
+        matches!(self, Self::HeadBucket | Self::HeadObject)
+    }
 }
 
 /// Where a region came from.
@@ -106,10 +146,6 @@ pub fn parse_error_body(body: &[u8]) -> ErrorFields {
     fields
 }
 
-fn is_head(operation: &str) -> bool {
-    matches!(operation, "HeadObject" | "HeadBucket")
-}
-
 /// Classifies one answer (docs/ARCHITECTURE.md §3).
 pub fn classify(answer: &Answer<'_>) -> Verdict {
     if (200..300).contains(&answer.status) {
@@ -124,11 +160,13 @@ pub fn classify(answer: &Answer<'_>) -> Verdict {
     let wrong_region = match answer.status {
         301 | 307 => true,
         // HEAD answers carry no body, so no code: a bodiless 400 on HEAD is S3's AHM.
-        400 if is_head(answer.operation) && code.is_none() => true,
+        400 if answer.operation.is_head() && code.is_none() => true,
         400 => match code {
             Some("AuthorizationHeaderMalformed") => true,
             // On CreateBucket this is a real client error: the constraint does not fit the endpoint.
-            Some("IllegalLocationConstraintException") => answer.operation != "CreateBucket",
+            Some("IllegalLocationConstraintException") => {
+                answer.operation != Operation::CreateBucket
+            }
             _ => false,
         },
         _ => false,
@@ -229,6 +267,7 @@ mod tests {
     const TIMEOUT: &[u8] = b"<Error><Code>RequestTimeout</Code></Error>";
 
     fn verdict(status: u16, header: Option<&str>, body: &[u8], operation: &str) -> Verdict {
+        let operation = Operation::from_name(operation);
         classify(&Answer {
             status,
             bucket_region: header,

@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use s3_multi_region::fs::local_path_for_key;
-use s3_multi_region::redirect::{Answer, Verdict, classify, parse_error_body};
+use s3_multi_region::redirect::{Answer, Operation, Verdict, classify, parse_error_body};
 use s3_multi_region::{S3Url, is_valid_bucket_name, validate_region};
 
 const OPERATIONS: &[&str] = &[
@@ -66,6 +66,7 @@ proptest! {
         body in proptest::option::of(error_body()),
         operation in proptest::sample::select(OPERATIONS),
     ) {
+        let operation = Operation::from_name(operation);
         let verdict = classify(&Answer {
             status,
             bucket_region: header.as_deref(),

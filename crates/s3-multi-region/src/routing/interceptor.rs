@@ -17,7 +17,7 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_smithy_types::retry::RetryConfig;
 
 use crate::error::Error;
-use crate::redirect::{self, Answer, Verdict};
+use crate::redirect::{self, Answer, Operation, Verdict};
 use crate::region::validate_region;
 use crate::routing::{Discovery, ExplicitRegion, PendingRoute, RedirectTag, RouteTicket, Router};
 
@@ -26,7 +26,7 @@ use crate::routing::{Discovery, ExplicitRegion, PendingRoute, RedirectTag, Route
 struct CallState {
     /// `None`: this call is not routed (no bucket, ARN, directory bucket, custom endpoint, off).
     bucket: Option<String>,
-    operation: String,
+    operation: Operation,
     /// The region the SDK would have used (client default or a plain `config_override`).
     original_region: String,
     explicit_region: Option<String>,
@@ -116,8 +116,7 @@ impl RoutingInterceptor {
     ) -> Result<CallState, BoxError> {
         let operation = cfg
             .load::<Metadata>()
-            .map(|m| m.name().to_owned())
-            .unwrap_or_default();
+            .map_or(Operation::Other, |m| Operation::from_name(m.name()));
         let params = s3_params(cfg);
         let original_region = params
             .and_then(Params::region)
@@ -138,8 +137,8 @@ impl RoutingInterceptor {
             validate_region(r).map_err(Error::InvalidRegionArgument)?;
         }
         let body = ctx.request().body();
-        let constraint = match operation.as_str() {
-            "CreateBucket" => body.bytes().and_then(redirect::location_constraint),
+        let constraint = match operation {
+            Operation::CreateBucket => body.bytes().and_then(redirect::location_constraint),
             _ => None,
         };
         let not_copied = match (params, &bucket) {
@@ -180,7 +179,7 @@ impl RoutingInterceptor {
         if let Some(region) = &state.explicit_region {
             return (region.clone(), None);
         }
-        if state.operation == "CreateBucket" {
+        if state.operation == Operation::CreateBucket {
             // A new bucket lives where its constraint says: send it there, so no endpoint rejects it.
             let region = state
                 .constraint
@@ -242,13 +241,13 @@ impl RoutingInterceptor {
             status: response.status().as_u16(),
             bucket_region: header,
             body: response.body().bytes(),
-            operation: &state.operation,
+            operation: state.operation,
         };
         match redirect::classify(&answer) {
             Verdict::Confirmed => {
-                match state.operation.as_str() {
-                    "DeleteBucket" => self.router.forget(&bucket),
-                    "CreateBucket" => {
+                match state.operation {
+                    Operation::DeleteBucket => self.router.forget(&bucket),
+                    Operation::CreateBucket => {
                         let region = state.constraint.clone().unwrap_or(tried);
                         if let Ok(region) = self.router.check_region(&bucket, &region, &region) {
                             self.router.learn(&bucket, &region);
@@ -402,7 +401,7 @@ impl Intercept for RoutingInterceptor {
             return Ok(());
         };
         let mut state = cell.lock();
-        if state.operation == "ListBuckets" {
+        if state.operation == Operation::ListBuckets {
             // ListBuckets names every bucket's region: a free warm-up of the cache.
             if let Some(response) = ctx.response().filter(|r| r.status().is_success())
                 && let Some(body) = response.body().bytes()
