@@ -79,6 +79,9 @@ pub use multi::RegionalClients;
 pub use region::{InvalidRegion, partition_of, validate_region};
 pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report};
 pub use routing::Stats;
+/// The endpoint parameters routing copies into a rerouted request (for the SDK-drift tests).
+#[doc(hidden)]
+pub const COPIED_ENDPOINT_PARAMS: &[&str] = routing::params::COPIED_FIELDS;
 
 // The client, the caches and the file API are shared across tasks and threads: say so at compile
 // time, so a change that loses `Send` or `Sync` fails here rather than in a user's build.

@@ -10,6 +10,8 @@
 // them); `set_var` is unsafe in edition 2024, used once before any client exists (see `world`).
 #![allow(unsafe_code)]
 
+mod common;
+
 use std::sync::OnceLock;
 
 use aws_sdk_s3::client::Waiters;
@@ -620,49 +622,25 @@ async fn directory_buckets_are_left_alone() {
     );
 }
 
-/// Collects what a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_newer_sdk_parameter_is_never_dropped_by_a_reroute() {
     let (_turn, emu) = turn().await;
     emu.seed_bucket("pp-drift", R1).unwrap();
     plant(emu, "pp-drift", R1, &["k"]).await;
-    // Every field of aws-sdk-s3's Params but `key`: how routing sees an SDK that added one.
-    const ALL_BUT_KEY: &[&str] = &[
-        "bucket",
-        "region",
-        "use_fips",
-        "use_dual_stack",
-        "endpoint",
-        "force_path_style",
-        "accelerate",
-        "use_global_endpoint",
-        "use_object_lambda_endpoint",
-        "prefix",
-        "copy_source",
-        "disable_access_points",
-        "disable_multi_region_access_points",
-        "use_arn_region",
-        "use_s3_express_control_endpoint",
-        "disable_s3_express_session_auth",
-    ];
+    // Every field routing copies but `key`: how routing sees an SDK that added one.
+    let all_but_key: &'static [&'static str] = Box::leak(
+        s3_multi_region::COPIED_ENDPOINT_PARAMS
+            .iter()
+            .copied()
+            .filter(|field| *field != "key")
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(s3_multi_region::http_client().unwrap())
         .load()
         .await;
-    let capture = Capture::default();
+    let capture = common::Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
@@ -670,7 +648,7 @@ async fn a_newer_sdk_parameter_is_never_dropped_by_a_reroute() {
         .finish();
     let client = tracing::subscriber::with_default(subscriber, || {
         MultiRegionClient::builder(&sdk)
-            .assume_copied_endpoint_params(ALL_BUT_KEY)
+            .assume_copied_endpoint_params(all_but_key)
             .build()
             .unwrap()
     });

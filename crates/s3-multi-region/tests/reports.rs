@@ -57,25 +57,11 @@ async fn client_and_fs_errors_have_kinds_and_words() {
     assert!(!format!("{err}").contains("ErrorMetadata"), "{err}");
 }
 
-/// Collects what a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // A current-thread runtime: the writer's background task logs on this thread, where the
 // subscriber below is the default.
 #[tokio::test(flavor = "current_thread")]
 async fn a_writer_dropped_without_shutdown_says_so() {
-    let capture = Capture::default();
+    let capture = common::Capture::default();
     let writer_capture = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer_capture.clone())
