@@ -11,7 +11,7 @@ use aws_types::SdkConfig;
 use crate::cache::{BucketRegionCache, MemoryCache};
 use crate::endpoints::EndpointMap;
 use crate::error::Error;
-use crate::region::validate_region;
+use crate::region::ValidRegion;
 use crate::routing::classifier::RedirectClassifier;
 use crate::routing::interceptor::{ExplicitRegionMarker, RoutingInterceptor};
 use crate::routing::resolver::RoutingResolver;
@@ -120,11 +120,26 @@ impl MultiRegionClient {
     }
 
     /// The region cached for `bucket` in the memory tier, if any (no request).
-    pub fn cached_region(&self, bucket: &str) -> Option<String> {
+    pub fn cached_region(&self, bucket: &str) -> Option<ValidRegion> {
+        self.router.memory.get_region(&self.router.scope, bucket)
+    }
+
+    /// Routes `bucket` to `region` until S3 says otherwise: a region the caller knows (a
+    /// configuration file, a `--at-region` flag), held in the memory tier only. Right, it saves
+    /// the discovery; wrong, it costs one redirect, once, and the redirect's region replaces it.
+    /// A region outside the client's partition or endpoint map is refused.
+    ///
+    /// ```no_run
+    /// # fn run(client: s3_multi_region::MultiRegionClient) -> Result<(), s3_multi_region::Error> {
+    /// client.assume_region("logs-eu", "eu-west-1")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn assume_region(&self, bucket: &str, region: &str) -> Result<(), Error> {
+        let region = self.router.check_region(bucket, "the caller", region)?;
         self.router
             .memory
-            .get_region(&self.router.scope, bucket)
-            .map(|r| r.to_string())
+            .insert(&self.router.scope, bucket, &region);
+        Ok(())
     }
 
     /// Waits until every write to the shared cache tier started so far has finished. Writes run
@@ -142,7 +157,7 @@ impl MultiRegionClient {
     /// The region of `bucket`: from the cache, or one HeadBucket probe (whose answer is cached).
     /// Call it before presigning for a bucket the client has not met, so the URL names the right
     /// region.
-    pub async fn bucket_region(&self, bucket: &str) -> Result<String, Error> {
+    pub async fn bucket_region(&self, bucket: &str) -> Result<ValidRegion, Error> {
         if let Some(region) = self.cached_region(bucket) {
             return Ok(region);
         }
@@ -150,7 +165,7 @@ impl MultiRegionClient {
             Some(region) => Ok(region),
             None => Err(Error::RegionUnresolved {
                 bucket: bucket.to_owned(),
-                tried: self.router.default_region.clone(),
+                tried: self.router.default_region.to_string(),
             }),
         }
     }
@@ -256,18 +271,15 @@ impl MultiRegionClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<MultiRegionClient, Error> {
-        let default_region = self
-            .sdk
-            .region()
-            .map_or("us-east-1", |r| r.as_ref())
-            .to_owned();
-        validate_region(&default_region).map_err(Error::InvalidRegionArgument)?;
+        let default_region = self.sdk.region().map_or("us-east-1", |r| r.as_ref());
+        let default_region =
+            ValidRegion::new(default_region).map_err(Error::InvalidRegionArgument)?;
         let endpoints = self.endpoints.map(Arc::new);
         if let Some(map) = &endpoints
             && map.get(&default_region).is_none()
         {
             return Err(Error::NoEndpointForRegion {
-                region: default_region,
+                region: default_region.to_string(),
             });
         }
 
@@ -281,10 +293,10 @@ impl MultiRegionClientBuilder {
         }
 
         let mut base = aws_sdk_s3::config::Builder::from(&self.sdk)
-            .region(Region::new(default_region.clone()));
+            .region(Region::from(default_region.clone()));
         if self.sdk.http_client().is_none() {
             let http = crate::http::http_client().map_err(|e| Error::HttpClient {
-                message: e.to_string(),
+                source: Arc::new(e),
             })?;
             base = base.http_client(http);
         }

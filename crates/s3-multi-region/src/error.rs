@@ -1,15 +1,24 @@
 //! The crate's error type. Each variant names the bucket and the regions involved.
+//!
+//! A variant's message never repeats its source: chain printers (`anyhow`'s `{:#}`, `tracing`'s
+//! error chains, [`Report`](crate::Report)) print each cause once.
+
+use std::sync::Arc;
 
 use crate::region::InvalidRegion;
+use crate::report::ErrorKind;
 
 /// What routing refused or could not do. Errors raised inside an S3 call reach the caller inside
-/// the SDK's `SdkError`; [`Error::find`] digs them out.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// the SDK's `SdkError`; [`Error::find`] digs them out, and [`Error::kind`] says what to decide on.
+///
+/// Cloneable, because concurrent callers that shared one region probe all get its error: causes
+/// are kept behind an `Arc`, never turned into strings.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// S3 (or a cache, or a probe) named a region that is not a valid region name. Nothing was
     /// sent to it and nothing was cached.
-    #[error("bucket {bucket}: {tried} named an invalid region: {source}")]
+    #[error("bucket {bucket}: {tried} named an invalid region")]
     InvalidRegion {
         /// The bucket.
         bucket: String,
@@ -82,15 +91,15 @@ pub enum Error {
         bucket: String,
     },
     /// A HeadBucket probe failed without an answer (network, credentials, ...).
-    #[error("bucket {bucket}: probing its region failed: {message}")]
+    #[error("bucket {bucket}: probing its region failed")]
     ProbeFailed {
         /// The bucket.
         bucket: String,
-        /// What went wrong.
-        message: String,
+        /// The HeadBucket's error (an `SdkError`).
+        source: Arc<dyn std::error::Error + Send + Sync>,
     },
     /// A region given by the caller or configuration is invalid.
-    #[error("{0}")]
+    #[error(transparent)]
     InvalidRegionArgument(InvalidRegion),
     /// An endpoint map that cannot be read.
     #[error("invalid endpoint map: {0}")]
@@ -118,10 +127,10 @@ pub enum Error {
         tested: String,
     },
     /// The HTTPS client could not be built (a bad `AWS_CA_BUNDLE`, a bad proxy URL).
-    #[error("HTTPS client: {message}")]
+    #[error("the HTTPS client could not be built")]
     HttpClient {
         /// What is wrong, naming the file or URL.
-        message: String,
+        source: Arc<crate::http::HttpClientError>,
     },
     /// `configure_s3` set an endpoint resolver, which routing must own.
     #[error(
@@ -138,12 +147,32 @@ pub enum Error {
 }
 
 impl Error {
+    /// What kind of failure this is: [`ErrorKind::NoSuchBucket`], [`ErrorKind::Region`] for
+    /// every refusal or failure of routing, [`ErrorKind::Unreachable`] for a probe that got no
+    /// answer, [`ErrorKind::Other`] for configuration.
+    ///
+    /// ```
+    /// use s3_multi_region::{Error, ErrorKind};
+    /// assert_eq!(Error::NoSuchBucket { bucket: "b".into() }.kind(), ErrorKind::NoSuchBucket);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoSuchBucket { .. } => ErrorKind::NoSuchBucket,
+            Self::ProbeFailed { .. } => ErrorKind::Unreachable,
+            Self::HttpClient { .. }
+            | Self::EndpointResolverReplaced
+            | Self::InvalidEndpointMap(_)
+            | Self::NoEndpointForRegion { .. } => ErrorKind::Other,
+            _ => ErrorKind::Region,
+        }
+    }
+
     /// Finds this crate's error in `err` or its chain of sources (as inside an `SdkError`).
     ///
     /// ```
     /// use s3_multi_region::Error;
     /// let err = Error::NoSuchBucket { bucket: "b".into() };
-    /// assert_eq!(Error::find(&err), Some(&err));
+    /// assert!(matches!(Error::find(&err), Some(Error::NoSuchBucket { .. })));
     /// ```
     pub fn find<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Error> {
         let mut current = Some(err);

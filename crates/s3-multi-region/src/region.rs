@@ -8,10 +8,20 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid region {shown:?}: {reason}")]
 pub struct InvalidRegion {
+    shown: String,
+    reason: &'static str,
+}
+
+impl InvalidRegion {
     /// The value, cut to 64 characters so a hostile value cannot flood a log.
-    pub shown: String,
+    pub fn value(&self) -> &str {
+        &self.shown
+    }
+
     /// What is wrong with it.
-    pub reason: &'static str,
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
 }
 
 fn invalid(value: &str, reason: &'static str) -> InvalidRegion {
@@ -52,6 +62,76 @@ pub fn validate_region(value: &str) -> Result<&str, InvalidRegion> {
         return Err(invalid(value, "all digits"));
     }
     Ok(value)
+}
+
+/// A region name that passed [`validate_region`]: the only form in which a region reaches the
+/// memory tier, the endpoint parameters and a hostname. Cheap to clone.
+///
+/// ```
+/// use s3_multi_region::ValidRegion;
+/// let region: ValidRegion = "eu-west-1".parse().unwrap();
+/// assert_eq!(region, "eu-west-1");
+/// assert!("evil.example.com/x".parse::<ValidRegion>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ValidRegion(std::sync::Arc<str>);
+
+impl ValidRegion {
+    /// Validates `value` ([`validate_region`]'s rules).
+    pub fn new(value: &str) -> Result<Self, InvalidRegion> {
+        validate_region(value).map(|v| Self(v.into()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for ValidRegion {
+    type Err = InvalidRegion;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl std::ops::Deref for ValidRegion {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ValidRegion {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ValidRegion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ValidRegion {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ValidRegion {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl From<ValidRegion> for aws_types::region::Region {
+    fn from(region: ValidRegion) -> Self {
+        Self::new(region.0.to_string())
+    }
 }
 
 /// The AWS partition a region belongs to, by its prefix. A redirect never crosses partitions:
@@ -101,7 +181,7 @@ mod tests {
             assert_eq!(validate_region(value).is_ok(), *ok, "{value:?}");
         }
         assert_eq!(
-            validate_region(&"x".repeat(300)).unwrap_err().shown.len(),
+            validate_region(&"x".repeat(300)).unwrap_err().value().len(),
             64
         );
     }

@@ -150,6 +150,22 @@ fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
     last.to_string()
 }
 
+/// `err` and each of its sources, joined by `": "`, a source whose words its parent already
+/// printed skipped: the whole story of an error on one line.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cursor = err.source();
+    while let Some(current) = cursor {
+        let words = current.to_string();
+        if !text.ends_with(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        cursor = current.source();
+    }
+    text
+}
+
 /// Missing credentials, a routing error or a network failure anywhere in the chain of `err`.
 fn from_chain(err: &(dyn std::error::Error + 'static)) -> Option<ErrorReport> {
     let mut cursor: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -166,7 +182,11 @@ fn from_chain(err: &(dyn std::error::Error + 'static)) -> Option<ErrorReport> {
         if let Some(fs) = current.downcast_ref::<crate::fs::FsError>() {
             return Some(fs.report());
         }
-        cursor = current.source();
+        // `io::Error::source` skips the error it wraps: look at that one too.
+        cursor = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => current.source(),
+        };
     }
     None
 }
@@ -200,13 +220,13 @@ where
 
 impl Report for crate::Error {
     fn report(&self) -> ErrorReport {
-        use crate::Error as E;
-        let kind = match self {
-            E::NoSuchBucket { .. } => ErrorKind::NoSuchBucket,
-            E::HttpClient { .. } | E::EndpointResolverReplaced => ErrorKind::Other,
-            _ => ErrorKind::Region,
-        };
-        ErrorReport::new(kind, self.to_string())
+        if let crate::Error::ProbeFailed { source, .. } = self
+            && let Some(found) = from_chain(source.as_ref())
+            && found.kind() == ErrorKind::NoCredentials
+        {
+            return found;
+        }
+        ErrorReport::new(self.kind(), chain(self))
     }
 }
 
@@ -214,10 +234,13 @@ impl Report for crate::fs::FsError {
     fn report(&self) -> ErrorReport {
         use crate::fs::FsError as F;
         match self {
-            F::NotFound(_) => ErrorReport::new(ErrorKind::NoSuchKey, "no such key"),
+            F::NotFound(_) => ErrorReport::new(
+                ErrorKind::NoSuchKey,
+                "not found (no such object or directory)",
+            ),
             F::IsADirectory(_) => ErrorReport::new(ErrorKind::IsADirectory, "is a directory"),
             F::DirectoryNotEmpty(_) => ErrorReport::new(ErrorKind::NotEmpty, "directory not empty"),
-            F::InvalidRegion(e) => ErrorReport::new(ErrorKind::Region, e.to_string()),
+            F::InvalidRegion(e) => ErrorReport::new(ErrorKind::Region, chain(e)),
             F::NoRuntime(_) => ErrorReport::new(ErrorKind::Other, "needs a Tokio runtime"),
             F::S3 { report, .. } => report.clone(),
         }
@@ -228,7 +251,7 @@ impl Report for std::io::Error {
     fn report(&self) -> ErrorReport {
         match self.get_ref().and_then(|inner| from_chain(inner)) {
             Some(found) => found,
-            None => ErrorReport::new(ErrorKind::Other, self.to_string()),
+            None => ErrorReport::new(ErrorKind::Other, chain(self)),
         }
     }
 }

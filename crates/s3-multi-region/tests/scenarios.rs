@@ -835,11 +835,9 @@ async fn a_missing_bucket_is_not_cached_as_a_region() {
     let w = world().await;
     let client = w.client();
     let err = client.bucket_region("no-such-bucket").await.unwrap_err();
-    assert_eq!(
-        err,
-        Error::NoSuchBucket {
-            bucket: "no-such-bucket".into()
-        }
+    assert!(
+        matches!(&err, Error::NoSuchBucket { bucket } if bucket == "no-such-bucket"),
+        "{err:?}"
     );
     assert_eq!(client.cached_region("no-such-bucket"), None);
     let err = client

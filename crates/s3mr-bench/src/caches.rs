@@ -11,8 +11,9 @@ use crate::setup::{figure, median, sdk};
 
 fn memory_lookup() {
     let cache = MemoryCache::default();
+    let region = s3_multi_region::ValidRegion::new("eu-west-1").unwrap();
     for i in 0..10_000 {
-        cache.insert("aws", &format!("bucket-{i}"), "eu-west-1");
+        cache.insert("aws", &format!("bucket-{i}"), &region);
     }
     let names: Vec<String> = (0..1024).map(|i| format!("bucket-{}", i * 7)).collect();
     let mut per_lookup = Vec::new();

@@ -6,7 +6,13 @@ use clap::{Args, Parser, Subcommand};
 
 /// An `aws s3`-style tool whose one client works with buckets in every region.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Exit codes: 0 done; 1 failed (S3 refused, not found, or a recursive transfer \
+                  skipped or failed objects); 2 usage; 3 no AWS credentials found; 4 no answer \
+                  from the endpoint (network, proxy, TLS)."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub options: Options,

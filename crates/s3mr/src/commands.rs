@@ -8,7 +8,9 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
-use s3_multi_region::fs::{S3Fs, UnsafeKey, local_destination, local_path_for_key, printable_key};
+use s3_multi_region::fs::{
+    EntryKind, S3Fs, UnsafeKey, local_destination, local_path_for_key, printable_key,
+};
 use s3_multi_region::{ErrorKind, Report};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -26,18 +28,14 @@ fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliE
     CliError::Object {
         object: object.to_string(),
         cause: cause.to_string(),
+        kind: None,
         hint: None,
     }
 }
 
 /// A library error about `object`, in the library's words ([`Report`]), with its hint.
 fn reported(object: impl std::fmt::Display, err: &impl Report) -> CliError {
-    let report = err.report();
-    CliError::Object {
-        object: object.to_string(),
-        cause: report.to_string(),
-        hint: report.hint(),
-    }
+    CliError::reported(object, err.report())
 }
 
 /// An SDK error about `object`, in the library's words.
@@ -162,7 +160,7 @@ pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(),
         return Ok(());
     };
     let url = parse_url(url)?;
-    ctx.prefer_region(url.bucket());
+    ctx.prefer_region(url.bucket())?;
     let mut request = ctx
         .client
         .list_objects_v2()
@@ -224,35 +222,35 @@ pub async fn cat(ctx: &Context, url: &str) -> Result<(), CliError> {
 
 pub async fn stat(ctx: &Context, url: &str) -> Result<(), CliError> {
     let url = parse_url(url)?;
-    ctx.prefer_region(url.bucket());
-    let head = ctx
-        .client
-        .head_object()
-        .bucket(url.bucket())
-        .key(url.key())
-        .send()
+    ctx.prefer_region(url.bucket())?;
+    let meta = S3Fs::new(ctx.client.clone())
+        .metadata(&url)
         .await
-        .map_err(|e| s3_failed(&url, e))?;
-    let region = ctx.client.cached_region(url.bucket()).unwrap_or_default();
-    let size = head.content_length().unwrap_or(0);
-    let etag = head
-        .e_tag()
-        .unwrap_or_default()
-        .trim_matches('"')
-        .to_owned();
-    let modified = head
-        .last_modified()
-        .map(|d| d.to_string())
+        .map_err(|e| reported(&url, &e))?;
+    let region = ctx
+        .client
+        .cached_region(url.bucket())
+        .map(|r| r.to_string())
         .unwrap_or_default();
-    let content_type = head.content_type().unwrap_or_default().to_owned();
+    let kind = match meta.kind {
+        EntryKind::Directory => "directory",
+        _ => "object",
+    };
+    let etag = meta.etag.unwrap_or_default();
+    let modified = meta
+        .modified
+        .map(|t| aws_smithy_types::DateTime::from(t).to_string())
+        .unwrap_or_default();
+    let content_type = meta.content_type.unwrap_or_default();
+    let size = meta.size;
     if ctx.options.json {
         print_json(
-            json!({"url": url.to_string(), "size": size, "etag": etag, "last_modified": modified,
-            "content_type": content_type, "region": region}),
+            json!({"url": url.to_string(), "kind": kind, "size": size, "etag": etag,
+            "last_modified": modified, "content_type": content_type, "region": region}),
         );
     } else {
         println!(
-            "url:           {url}\nsize:          {size}\netag:          {etag}\nlast modified: {modified}\ncontent type:  {content_type}\nregion:        {region}"
+            "url:           {url}\nkind:          {kind}\nsize:          {size}\netag:          {etag}\nlast modified: {modified}\ncontent type:  {content_type}\nregion:        {region}"
         );
     }
     Ok(())
@@ -361,7 +359,7 @@ async fn upload(
     dst: &S3Url,
     content_type: &str,
 ) -> Result<u64, CliError> {
-    ctx.prefer_region(dst.bucket());
+    ctx.prefer_region(dst.bucket())?;
     let bar = progress(ctx, len, &format!("upload {dst}"));
     let mut writer = S3Fs::new(ctx.client.clone())
         .with_part_size(PART_SIZE)
@@ -406,7 +404,7 @@ async fn upload(
 
 /// Writes `src` to `path` (through a temporary file renamed at the end) or to standard output.
 async fn download(ctx: &Context, src: &S3Url, path: Option<&Path>) -> Result<u64, CliError> {
-    ctx.prefer_region(src.bucket());
+    ctx.prefer_region(src.bucket())?;
     let out = ctx
         .client
         .get_object()
@@ -486,8 +484,8 @@ fn partial_path(path: &Path) -> PathBuf {
 
 /// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above.
 async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliError> {
-    ctx.prefer_region(src.bucket());
-    ctx.prefer_region(dst.bucket());
+    ctx.prefer_region(src.bucket())?;
+    ctx.prefer_region(dst.bucket())?;
     S3Fs::new(ctx.client.clone())
         .copy(src, dst)
         .await
@@ -532,7 +530,7 @@ async fn cp_recursive(
                 ));
             }
             let prefix = src.dir_prefix();
-            ctx.prefer_region(src.bucket());
+            ctx.prefer_region(src.bucket())?;
             let keys = S3Fs::new(ctx.client.clone())
                 .keys_under(&src)
                 .await
@@ -611,7 +609,7 @@ async fn cp_recursive(
 
 pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliError> {
     let url = parse_url(url)?;
-    ctx.prefer_region(url.bucket());
+    ctx.prefer_region(url.bucket())?;
     if !recursive {
         if url.key().is_empty() {
             return Err(CliError::Usage(format!(
@@ -670,7 +668,7 @@ pub async fn rb(ctx: &Context, url: &str, force: bool) -> Result<(), CliError> {
     if force {
         rm(ctx, &url.to_string(), true).await?;
     }
-    ctx.prefer_region(url.bucket());
+    ctx.prefer_region(url.bucket())?;
     ctx.client
         .delete_bucket()
         .bucket(url.bucket())
@@ -704,7 +702,7 @@ pub async fn region(ctx: &Context, buckets: &[String]) -> Result<(), CliError> {
         if !ctx.options.json {
             println!("{name}\t{region}");
         }
-        found.insert(name.to_owned(), json!(region));
+        found.insert(name.to_owned(), json!(region.as_str()));
     }
     if ctx.options.json {
         print_json(serde_json::Value::Object(found));
@@ -714,7 +712,7 @@ pub async fn region(ctx: &Context, buckets: &[String]) -> Result<(), CliError> {
 
 pub async fn presign(ctx: &Context, url: &str, expires: Duration) -> Result<(), CliError> {
     let url = parse_url(url)?;
-    ctx.prefer_region(url.bucket());
+    ctx.prefer_region(url.bucket())?;
     let signed = ctx
         .client
         .presigned_get_object(url.bucket(), url.key(), expires)
@@ -788,7 +786,7 @@ pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
                     .get(scope, &bucket)
                     .await
                     .map_err(|e| failed(&shown, e))?,
-                None => ctx.client.cached_region(&bucket),
+                None => ctx.client.cached_region(&bucket).map(|r| r.to_string()),
             };
             if ctx.options.json {
                 print_json(json!({"bucket": bucket, "region": region}));

@@ -2,7 +2,7 @@
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::Region;
-use s3_multi_region::{EndpointMap, MultiRegionClient, shared_cache_for, validate_region};
+use s3_multi_region::{EndpointMap, MultiRegionClient, Report, ValidRegion, shared_cache_for};
 
 use crate::args::Options;
 use crate::error::CliError;
@@ -20,12 +20,12 @@ pub struct Context {
 impl Context {
     pub async fn new(options: &Options) -> Result<Self, CliError> {
         if let Some(region) = options.region.as_deref().or(options.at_region.as_deref()) {
-            validate_region(region).map_err(|e| CliError::Usage(e.to_string()))?;
+            ValidRegion::new(region).map_err(|e| CliError::Usage(e.to_string()))?;
         }
         let endpoints: Option<EndpointMap> = match &options.endpoint_map {
             Some(map) => Some(
                 map.parse()
-                    .map_err(|e: s3_multi_region::Error| CliError::Usage(e.to_string()))?,
+                    .map_err(|e: s3_multi_region::Error| CliError::Usage(e.report().to_string()))?,
             ),
             None => None,
         };
@@ -65,7 +65,7 @@ impl Context {
         }
         let client = builder
             .build()
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            .map_err(|e| CliError::Usage(e.report().to_string()))?;
         Ok(Self {
             client,
             sdk,
@@ -85,14 +85,15 @@ impl Context {
             .to_owned()
     }
 
-    /// `--at-region`: the first request for `bucket` goes there. In a one-command process this
-    /// is the same as seeding the memory tier: an explicit region that is wrong is corrected by
-    /// S3's redirect either way.
-    pub fn prefer_region(&self, bucket: &str) {
-        if let Some(region) = &self.options.at_region {
-            self.client
-                .memory_cache()
-                .insert(self.client.cache_scope(), bucket, region);
+    /// `--at-region`: requests for `bucket` go there until S3 says otherwise (the library's
+    /// [`MultiRegionClient::assume_region`]): a wrong region costs one redirect, once.
+    pub fn prefer_region(&self, bucket: &str) -> Result<(), CliError> {
+        match &self.options.at_region {
+            Some(region) => self
+                .client
+                .assume_region(bucket, region)
+                .map_err(|e| CliError::Usage(e.report().to_string())),
+            None => Ok(()),
         }
     }
 }

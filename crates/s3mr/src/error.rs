@@ -1,7 +1,42 @@
-//! What went wrong in a command, as the one line `main` prints (and a hint where one exists).
+//! What went wrong in a command, as the one line `main` prints (and a hint where one exists),
+//! and the exit code its kind maps to.
 
-/// What went wrong, as one line (and a hint where one exists); usage errors exit 2, the rest 1.
-/// `main` prints it as `s3mr: <verb> <object>: <cause>`.
+use s3_multi_region::ErrorKind;
+
+/// Exit codes, as `--help` lists them.
+pub const EXIT_FAILED: u8 = 1;
+/// Bad arguments (clap's own code for them).
+pub const EXIT_USAGE: u8 = 2;
+/// No credentials could be loaded: nothing was sent.
+pub const EXIT_NO_CREDENTIALS: u8 = 3;
+/// No answer from the endpoint (connection refused, DNS, TLS, timeout): worth retrying later.
+pub const EXIT_UNREACHABLE: u8 = 4;
+
+/// The exit code for a failure of `kind`: a script can tell "fix the setup" and "try again later"
+/// from "S3 said no" without reading the message.
+pub fn exit_code_for(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::NoCredentials => EXIT_NO_CREDENTIALS,
+        ErrorKind::Unreachable => EXIT_UNREACHABLE,
+        _ => EXIT_FAILED,
+    }
+}
+
+/// What to try for a failure of `kind`, where there is one thing to say.
+fn hint_for(kind: ErrorKind) -> Option<&'static str> {
+    match kind {
+        ErrorKind::NoCredentials => Some(
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run `aws configure`",
+        ),
+        ErrorKind::Unreachable => Some(
+            "check the network, HTTPS_PROXY / NO_PROXY and --ca-bundle; `-v` shows each request",
+        ),
+        _ => None,
+    }
+}
+
+/// What went wrong, as one line (and a hint where one exists). `main` prints it as
+/// `s3mr: <verb> <object>: <cause>`.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
@@ -10,6 +45,8 @@ pub enum CliError {
     Object {
         object: String,
         cause: String,
+        /// The library's kind for it; `None` for the CLI's own refusals (exit 1).
+        kind: Option<ErrorKind>,
         hint: Option<&'static str>,
     },
     #[error("{0}")]
@@ -25,6 +62,16 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// A library error about `object`, in the library's words, with its kind.
+    pub fn reported(object: impl std::fmt::Display, report: s3_multi_region::ErrorReport) -> Self {
+        Self::Object {
+            object: object.to_string(),
+            cause: report.to_string(),
+            kind: Some(report.kind()),
+            hint: report.hint().or_else(|| hint_for(report.kind())),
+        }
+    }
+
     /// What to try, where there is one thing to say.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
@@ -35,9 +82,15 @@ impl CliError {
 
     pub fn with_hint(self, hint: &'static str) -> Self {
         match self {
-            Self::Object { object, cause, .. } => Self::Object {
+            Self::Object {
                 object,
                 cause,
+                kind,
+                ..
+            } => Self::Object {
+                object,
+                cause,
+                kind,
                 hint: Some(hint),
             },
             other => other,
@@ -54,8 +107,37 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Usage(_) => 2,
-            _ => 1,
+            Self::Usage(_) => EXIT_USAGE,
+            Self::Object {
+                kind: Some(kind), ..
+            } => exit_code_for(*kind),
+            _ => EXIT_FAILED,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_map_to_exit_codes() {
+        let table = [
+            (ErrorKind::NoCredentials, 3),
+            (ErrorKind::Unreachable, 4),
+            (ErrorKind::NoSuchBucket, 1),
+            (ErrorKind::NoSuchKey, 1),
+            (ErrorKind::AccessDenied, 1),
+            (ErrorKind::PreconditionFailed, 1),
+            (ErrorKind::NotEmpty, 1),
+            (ErrorKind::IsADirectory, 1),
+            (ErrorKind::Region, 1),
+            (ErrorKind::Service, 1),
+            (ErrorKind::Other, 1),
+        ];
+        for (kind, code) in table {
+            assert_eq!(exit_code_for(kind), code, "{kind:?}");
+        }
+        assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
     }
 }

@@ -348,12 +348,14 @@ async fn bad_input_gets_one_clear_line() {
         .output()
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // Exit 4: no answer (worth retrying later), told apart from S3's refusals (1).
+    assert_eq!(out.status.code(), Some(4));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("s3://present/: no answer from the endpoint"),
         "{stderr}"
     );
+    assert!(stderr.contains("hint: check the network"), "{stderr}");
     let out = cli
         .command(&["ls", "s3://present"])
         .env_remove("AWS_ACCESS_KEY_ID")
@@ -361,9 +363,10 @@ async fn bad_input_gets_one_clear_line() {
         .output()
         .await
         .unwrap();
+    // Exit 3: no credentials, nothing sent.
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(3),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

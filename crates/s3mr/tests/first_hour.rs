@@ -51,7 +51,7 @@ async fn missing_credentials_are_named_not_blamed_on_the_endpoint() {
         .env("AWS_CONFIG_FILE", dir.path().join("none"))
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"));
     let (code, _, stderr) = run(cmd).await;
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 3, "exit 3 is 'no credentials' ({stderr})");
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{stderr}");
     assert!(

@@ -44,7 +44,7 @@ pub struct DynamoDbCache {
 }
 
 fn cache_error(err: impl std::error::Error + Send + Sync + 'static) -> CacheError {
-    CacheError(Box::new(err))
+    CacheError::new(err)
 }
 
 fn now() -> Duration {
@@ -72,10 +72,7 @@ pub(crate) struct DynamoUrl {
 }
 
 pub(crate) fn parse_url(url: &str) -> Result<DynamoUrl, CacheUrlError> {
-    let error = |reason: &str| CacheUrlError {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let error = |reason: &str| CacheUrlError::new(url, reason);
     let rest = url
         .strip_prefix("dynamodb://")
         .ok_or_else(|| error("expected dynamodb://<table>"))?;

@@ -59,7 +59,7 @@ fn now_secs() -> i64 {
 }
 
 fn cache_error(err: impl std::error::Error + Send + Sync + 'static) -> CacheError {
-    CacheError(Box::new(err))
+    CacheError::new(err)
 }
 
 fn create_private(path: &Path) -> std::io::Result<()> {
@@ -145,7 +145,7 @@ impl Inner {
                 }
             }
         }
-        Err(CacheError("the cache file could not be recreated".into()))
+        Err(CacheError::new("the cache file could not be recreated"))
     }
 
     fn set_aside_if_corrupt(&self, err: &CacheError) -> bool {
@@ -182,7 +182,7 @@ impl FileCache {
         });
         // Open now to report a bad path early; a failure later is survived.
         if let Err(err) = inner.with_conn(|_| Ok(())) {
-            tracing::warn!(%err, "bucket-region cache file unavailable for now");
+            tracing::warn!(err = %crate::report::chain(&err), "bucket-region cache file unavailable for now");
         }
         Ok(Self { inner })
     }

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use quick_cache::Equivalent;
 
+use crate::region::ValidRegion;
+
 /// Default capacity of [`MemoryCache::default`], in buckets.
 pub const DEFAULT_CAPACITY: usize = 10_000;
 /// Default time to live of [`MemoryCache::default`]. A bucket's region never changes while the
@@ -44,7 +46,7 @@ impl Equivalent<Key> for KeyRef<'_> {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    region: Arc<str>,
+    region: ValidRegion,
     expires: Instant,
 }
 
@@ -52,9 +54,9 @@ struct Entry {
 /// give it to several clients.
 ///
 /// ```
-/// use s3_multi_region::MemoryCache;
+/// use s3_multi_region::{MemoryCache, ValidRegion};
 /// let cache = MemoryCache::default();
-/// cache.insert("aws", "my-bucket", "eu-west-1");
+/// cache.insert("aws", "my-bucket", &ValidRegion::new("eu-west-1").unwrap());
 /// assert_eq!(cache.get_region("aws", "my-bucket").as_deref(), Some("eu-west-1"));
 /// assert_eq!(cache.get_region("aws-cn", "my-bucket"), None);
 /// ```
@@ -80,7 +82,7 @@ impl MemoryCache {
     }
 
     /// The region of `bucket` in `scope`, unless absent or expired.
-    pub fn get_region(&self, scope: &str, bucket: &str) -> Option<Arc<str>> {
+    pub fn get_region(&self, scope: &str, bucket: &str) -> Option<ValidRegion> {
         let key = KeyRef { scope, bucket };
         let entry = self.entries.get(&key)?;
         if entry.expires <= Instant::now() {
@@ -90,8 +92,9 @@ impl MemoryCache {
         Some(entry.region)
     }
 
-    /// Records `region` for `bucket` in `scope` (the caller validates the region).
-    pub fn insert(&self, scope: &str, bucket: &str, region: &str) {
+    /// Records `region` for `bucket` in `scope`. Only a [`ValidRegion`] gets in: what the
+    /// router reads back on every request needs no second check.
+    pub fn insert(&self, scope: &str, bucket: &str, region: &ValidRegion) {
         let key = Key {
             scope: Arc::from(scope),
             bucket: Box::from(bucket),
@@ -99,7 +102,7 @@ impl MemoryCache {
         self.entries.insert(
             key,
             Entry {
-                region: Arc::from(region),
+                region: region.clone(),
                 expires: Instant::now() + self.ttl,
             },
         );
@@ -130,11 +133,15 @@ impl MemoryCache {
 mod tests {
     use super::*;
 
+    fn r(name: &str) -> ValidRegion {
+        ValidRegion::new(name).unwrap()
+    }
+
     #[test]
     fn scopes_do_not_share_entries() {
         let cache = MemoryCache::default();
-        cache.insert("aws", "b", "eu-west-1");
-        cache.insert("aws-cn", "b", "cn-north-1");
+        cache.insert("aws", "b", &r("eu-west-1"));
+        cache.insert("aws-cn", "b", &r("cn-north-1"));
         assert_eq!(cache.get_region("aws", "b").as_deref(), Some("eu-west-1"));
         assert_eq!(
             cache.get_region("aws-cn", "b").as_deref(),
@@ -148,7 +155,7 @@ mod tests {
     #[test]
     fn entries_expire() {
         let cache = MemoryCache::new(10, Duration::from_millis(0));
-        cache.insert("aws", "b", "eu-west-1");
+        cache.insert("aws", "b", &r("eu-west-1"));
         assert_eq!(cache.get_region("aws", "b"), None);
         assert!(cache.is_empty());
     }
@@ -157,7 +164,7 @@ mod tests {
     fn bounded() {
         let cache = MemoryCache::new(100, DEFAULT_TTL);
         for i in 0..1000 {
-            cache.insert("aws", &format!("bucket-{i}"), "us-east-1");
+            cache.insert("aws", &format!("bucket-{i}"), &r("us-east-1"));
         }
         assert!(cache.len() <= 110, "{}", cache.len());
     }

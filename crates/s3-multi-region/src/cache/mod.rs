@@ -28,9 +28,25 @@ pub use url::{CacheUrlError, redacted_url, shared_cache_for, shared_cache_from_u
 
 /// A shared cache tier failed. Routing logs it and carries on: a cache that is down never fails a
 /// request.
+///
+/// A tier of your own wraps its cause:
+///
+/// ```
+/// use s3_multi_region::CacheError;
+/// let err = CacheError::new(std::io::Error::other("connection reset"));
+/// assert_eq!(err.to_string(), "bucket-region cache failed");
+/// assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "connection reset");
+/// ```
 #[derive(Debug, thiserror::Error)]
-#[error("bucket-region cache: {0}")]
-pub struct CacheError(pub Box<dyn std::error::Error + Send + Sync>);
+#[error("bucket-region cache failed")]
+pub struct CacheError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl CacheError {
+    /// Wraps the cause (any error, or a message).
+    pub fn new(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(cause.into())
+    }
+}
 
 /// A bucket → region cache tier. Async and object-safe, so file- and network-backed tiers plug in
 /// as `Arc<dyn BucketRegionCache>`.
@@ -94,8 +110,10 @@ impl BucketRegionCache for MemoryCache {
         bucket: &'a str,
         region: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>> {
-        self.insert(scope, bucket, region);
-        Box::pin(async { Ok(()) })
+        let stored = crate::ValidRegion::new(region)
+            .map(|region| self.insert(scope, bucket, &region))
+            .map_err(CacheError::new);
+        Box::pin(async { stored })
     }
 
     fn remove<'a>(

@@ -43,7 +43,7 @@ impl std::fmt::Debug for RedisCache {
 }
 
 fn cache_error(err: impl std::error::Error + Send + Sync + 'static) -> CacheError {
-    CacheError(Box::new(err))
+    CacheError::new(err)
 }
 
 /// The key of `bucket` in `scope` (for tests and tooling).

@@ -8,10 +8,27 @@ use super::BucketRegionCache;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid cache URL {url:?}: {reason}")]
 pub struct CacheUrlError {
+    url: String,
+    reason: String,
+}
+
+impl CacheUrlError {
+    pub(crate) fn new(url: &str, reason: impl Into<String>) -> Self {
+        Self {
+            url: redacted_url(url),
+            reason: reason.into(),
+        }
+    }
+
     /// The URL given, with any password replaced by `***` ([`redacted_url`]).
-    pub url: String,
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// What is wrong with it.
-    pub reason: String,
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
 }
 
 /// `url` fit to print or log: the password of `scheme://user:password@host` (Redis URLs carry
@@ -131,10 +148,10 @@ pub fn shared_cache_for(
         #[cfg(not(feature = "dynamodb"))]
         {
             let _ = sdk;
-            return Err(CacheUrlError {
-                url: url.to_owned(),
-                reason: "this build has no DynamoDB cache (feature `dynamodb`)".to_owned(),
-            });
+            return Err(CacheUrlError::new(
+                url,
+                "this build has no DynamoDB cache (feature `dynamodb`)",
+            ));
         }
     }
     shared_cache_from_url(url)

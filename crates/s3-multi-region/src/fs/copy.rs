@@ -100,6 +100,7 @@ pub(crate) async fn copy_object(
     let id = created.upload_id().ok_or_else(|| FsError::S3 {
         url: dst.clone(),
         report: crate::ErrorReport::new(crate::ErrorKind::Service, "S3 returned no upload id"),
+        source: None,
     })?;
     let copied = async {
         let mut parts = Vec::new();

@@ -29,10 +29,28 @@ pub enum FsError {
     S3 {
         /// The URL.
         url: S3Url,
-        /// What went wrong: S3's code and message, routing's error, or the network's; its
-        /// [`kind`](crate::ErrorReport::kind) is what to decide on.
+        /// What went wrong in one line: S3's code and message, routing's error, or the network's;
+        /// its [`kind`](crate::ErrorReport::kind) is what to decide on.
         report: crate::ErrorReport,
+        /// The cause, whole (the SDK's error), where there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+}
+
+impl FsError {
+    /// What kind of failure this is, whatever the variant: decide on this, never on the text.
+    ///
+    /// ```
+    /// use s3_multi_region::ErrorKind;
+    /// use s3_multi_region::fs::FsError;
+    /// let err = FsError::NotFound("s3://my-bucket/k".parse().unwrap());
+    /// assert_eq!(err.kind(), ErrorKind::NoSuchKey);
+    /// ```
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::Report as _;
+        self.report().kind()
+    }
 }
 
 pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
@@ -43,5 +61,6 @@ pub(crate) fn s3_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync
     FsError::S3 {
         url: url.clone(),
         report: err.report(),
+        source: Some(Box::new(err)),
     }
 }

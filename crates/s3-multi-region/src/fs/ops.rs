@@ -18,12 +18,17 @@ use crate::fs::stat_cache::StatCache;
 use crate::fs::types::{DirEntry, EntryKind, Metadata};
 use crate::fs::writer::{Plan, Start};
 
-/// Any other failure about `url` (an invalid URL built from a listing, a request that could not
-/// be built, a body that could not be read).
-fn other_error(url: &S3Url, err: impl std::fmt::Display) -> FsError {
+/// Any other failure about `url` (an invalid URL built from a listing, a body that could not be
+/// read), its cause kept.
+fn other_error(url: &S3Url, err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> FsError {
+    let source = err.into();
     FsError::S3 {
         url: url.clone(),
-        report: crate::ErrorReport::new(crate::ErrorKind::Other, err.to_string()),
+        report: crate::ErrorReport::new(
+            crate::ErrorKind::Other,
+            crate::report::chain(source.as_ref()),
+        ),
+        source: Some(source),
     }
 }
 
@@ -242,6 +247,7 @@ impl S3Fs {
             size: 0,
             etag: None,
             modified: None,
+            content_type: None,
         };
         if url.key().is_empty() {
             return match self.client.head_bucket().bucket(url.bucket()).send().await {
@@ -267,6 +273,7 @@ impl S3Fs {
                         modified: head
                             .last_modified()
                             .and_then(|t| SystemTime::try_from(*t).ok()),
+                        content_type: head.content_type().map(str::to_owned),
                     });
                 }
                 Err(err) if is_not_found(&err) => {}
@@ -333,6 +340,7 @@ impl S3Fs {
                             size: 0,
                             etag: None,
                             modified: None,
+                            content_type: None,
                         };
                         entry(p, directory)
                     })
@@ -346,6 +354,7 @@ impl S3Fs {
                         modified: o
                             .last_modified()
                             .and_then(|t| SystemTime::try_from(*t).ok()),
+                        content_type: None,
                     };
                     Some(entry(key, file))
                 }));
@@ -486,6 +495,7 @@ impl S3Fs {
                             error.message().unwrap_or("not deleted")
                         ),
                     ),
+                    source: None,
                 });
             }
             deleted += batch.len() as u64;

@@ -106,6 +106,7 @@ mod tests {
             size,
             etag: None,
             modified: None,
+            content_type: None,
         }
     }
 

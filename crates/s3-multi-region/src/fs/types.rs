@@ -26,6 +26,9 @@ pub struct Metadata {
     pub etag: Option<String>,
     /// Last modification of the object.
     pub modified: Option<SystemTime>,
+    /// The object's `Content-Type` (known from a HEAD; `None` for directories and for entries
+    /// that came from a listing, which does not carry it).
+    pub content_type: Option<String>,
 }
 
 /// One entry of a directory listing.

@@ -7,10 +7,20 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid S3 URL {url:?}: {reason}")]
 pub struct S3UrlError {
+    url: String,
+    reason: &'static str,
+}
+
+impl S3UrlError {
     /// The string given.
-    pub url: String,
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// What is wrong with it.
-    pub reason: &'static str,
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
 }
 
 /// S3's bucket naming rules: 3–63 characters of lower-case letters, digits, `.` and `-`,

@@ -49,21 +49,58 @@ fn part_size_for(base: usize, sent: usize) -> usize {
     base.saturating_mul(1 << doublings).min(MAX_PART_SIZE)
 }
 
-/// The background task's error, kept for the writer (the channel only says the task is gone).
+/// The background task's error, kept whole for the writer (the channel only says the task is
+/// gone).
 #[derive(Debug, Clone, Default)]
-struct Failure(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+struct Failure(std::sync::Arc<std::sync::Mutex<Option<SharedIoError>>>);
+
+/// What a write or close returns after the background upload failed: its cause is the upload's
+/// own error, so [`Report`](crate::Report) and chain printers see S3's answer.
+#[derive(Debug, thiserror::Error)]
+#[error("the upload failed and was aborted")]
+struct UploadAborted {
+    #[source]
+    cause: Option<SharedIoError>,
+}
+
+/// One `io::Error` handed to several readers: displays as it, and its source is what it wraps
+/// (`io::Error::source` would skip that and go one level deeper).
+#[derive(Debug, Clone)]
+struct SharedIoError(std::sync::Arc<io::Error>);
+
+impl std::fmt::Display for SharedIoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedIoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.0.get_ref() {
+            Some(inner) => Some(inner),
+            None => self.0.source(),
+        }
+    }
+}
+
+impl SharedIoError {
+    fn to_io(&self) -> io::Error {
+        io::Error::new(self.0.kind(), self.clone())
+    }
+}
 
 impl Failure {
-    fn set(&self, err: &io::Error) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(err.to_string());
+    /// Keeps `err` for later writes and returns it for the caller waiting now.
+    fn set(&self, err: io::Error) -> io::Error {
+        let shared = SharedIoError(std::sync::Arc::new(err));
+        *crate::lock(&self.0) = Some(shared.clone());
+        shared.to_io()
     }
 
     fn error(&self) -> io::Error {
-        let cause = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        io::Error::other(match cause {
-            Some(cause) => format!("the upload failed and was aborted: {cause}"),
-            None => "the upload failed and was aborted".to_owned(),
-        })
+        let cause = crate::lock(&self.0).clone();
+        let kind = cause.as_ref().map_or(io::ErrorKind::Other, |c| c.0.kind());
+        io::Error::new(kind, UploadAborted { cause })
     }
 }
 
@@ -448,11 +485,15 @@ async fn upload(mut state: Upload, mut rx: mpsc::Receiver<Message>, failure: Fai
             }
         }
     };
-    if let Err(err) = &result {
-        failure.set(err);
-        tracing::debug!(%err, "aborting upload");
-        state.abort().await;
-    }
+    let result = match result {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            tracing::debug!(err = %crate::report::chain(&err), "aborting upload");
+            let err = failure.set(err);
+            state.abort().await;
+            Err(err)
+        }
+    };
     if let Some(cache) = &state.stat_cache {
         cache.forget(&url);
     }

@@ -17,36 +17,10 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_smithy_types::retry::RetryConfig;
 
 use crate::error::Error;
-use crate::redirect::{self, Answer, Operation, Verdict};
-use crate::region::validate_region;
+use crate::redirect::{self, Answer, Operation};
+use crate::region::ValidRegion;
+use crate::routing::decision::{self, CallState, Choice, Judgement};
 use crate::routing::{Discovery, ExplicitRegion, PendingRoute, RedirectTag, RouteTicket, Router};
-
-/// What one call (all its attempts) knows about routing.
-#[derive(Debug, Clone, Default)]
-struct CallState {
-    /// `None`: this call is not routed (no bucket, ARN, directory bucket, custom endpoint, off).
-    bucket: Option<String>,
-    operation: Operation,
-    /// The region the SDK would have used (client default or a plain `config_override`).
-    original_region: String,
-    explicit_region: Option<String>,
-    /// CreateBucket's `LocationConstraint`.
-    constraint: Option<String>,
-    body_replayable: bool,
-    /// Learned in this call (redirect or probe): wins over everything.
-    learned: Option<String>,
-    probe_next: bool,
-    redirects: u32,
-    /// Attempts routed so far in this call.
-    attempts: u32,
-    /// This attempt's region came from the memory tier: a success confirms nothing new.
-    from_cache: bool,
-    tried: String,
-    ticket: Option<Arc<RouteTicket>>,
-    /// Endpoint parameters this call sets that a rerouted copy would drop (a newer SDK than we
-    /// tested): the call keeps the SDK's own endpoint, and a wrong-region answer is an error.
-    not_copied: Vec<String>,
-}
 
 /// The call's state, stored once per call and changed in place by every hook (cloning it and
 /// storing it back on each hook cost more than the rest of routing on a warm call).
@@ -118,9 +92,10 @@ impl RoutingInterceptor {
             .load::<Metadata>()
             .map_or(Operation::Other, |m| Operation::from_name(m.name()));
         let params = s3_params(cfg);
-        let original_region = params
-            .and_then(Params::region)
-            .map_or_else(|| self.router.default_region.clone(), str::to_owned);
+        let original_region = match params.and_then(Params::region) {
+            Some(region) => ValidRegion::new(region).map_err(Error::InvalidRegionArgument)?,
+            None => self.router.default_region.clone(),
+        };
         let routable = self.router.enabled
             && params.is_some_and(|p| p.endpoint().is_none() || self.router.endpoints.is_some());
         let bucket = params
@@ -128,17 +103,22 @@ impl RoutingInterceptor {
             .filter(|b| routable && !is_special_bucket(b))
             .map(str::to_owned);
         let explicit_region = match cfg.load::<ExplicitRegion>() {
-            Some(ExplicitRegion(r)) => Some(r.clone()),
+            Some(ExplicitRegion(r)) => {
+                Some(ValidRegion::new(r).map_err(Error::InvalidRegionArgument)?)
+            }
             None => {
                 (original_region != self.router.default_region).then(|| original_region.clone())
             }
         };
-        if let Some(r) = &explicit_region {
-            validate_region(r).map_err(Error::InvalidRegionArgument)?;
-        }
         let body = ctx.request().body();
+        // A constraint builds a hostname too: refused before anything is sent if it is not a
+        // region name.
         let constraint = match operation {
-            Operation::CreateBucket => body.bytes().and_then(redirect::location_constraint),
+            Operation::CreateBucket => body
+                .bytes()
+                .and_then(redirect::location_constraint)
+                .map(|c| ValidRegion::new(&c).map_err(Error::InvalidRegionArgument))
+                .transpose()?,
             _ => None,
         };
         let not_copied = match (params, &bucket) {
@@ -147,16 +127,13 @@ impl RoutingInterceptor {
             }
             _ => Vec::new(),
         };
-        Ok(CallState {
-            bucket,
-            not_copied,
-            operation,
-            original_region,
-            explicit_region,
-            constraint,
-            body_replayable: body.try_clone().is_some(),
-            ..CallState::default()
-        })
+        let mut state = CallState::new(operation, original_region);
+        state.bucket = bucket;
+        state.not_copied = not_copied;
+        state.explicit_region = explicit_region;
+        state.constraint = constraint;
+        state.body_replayable = body.try_clone().is_some();
+        Ok(state)
     }
 
     /// The region of the next attempt, and the discovery the resolver must run first (if any).
@@ -165,40 +142,32 @@ impl RoutingInterceptor {
         state: &mut CallState,
         bucket: &str,
         content_length: Option<u64>,
-    ) -> (String, Option<Arc<RouteTicket>>) {
-        state.from_cache = false;
-        if state.probe_next {
-            state.probe_next = false;
-            let tried = state.tried.clone();
-            let ticket = RouteTicket::new(bucket, &tried, Discovery::Probe);
-            return (tried, Some(ticket));
-        }
-        if let Some(region) = &state.learned {
-            return (region.clone(), None);
-        }
-        if let Some(region) = &state.explicit_region {
-            return (region.clone(), None);
-        }
-        if state.operation == Operation::CreateBucket {
-            // A new bucket lives where its constraint says: send it there, so no endpoint rejects it.
-            let region = state
-                .constraint
-                .clone()
-                .unwrap_or_else(|| state.original_region.clone());
-            return (region, None);
-        }
-        if let Some(region) = self.router.cached(bucket) {
-            state.from_cache = true;
-            return (region.to_string(), None);
-        }
-        let region = state.original_region.clone();
-        let probe_first = probes_first(
+    ) -> (ValidRegion, Option<Arc<RouteTicket>>) {
+        let choice = decision::choose(
+            state,
+            || self.router.cached(bucket),
             content_length,
-            state.body_replayable,
             self.router.direct_body_limit,
         );
-        let ticket = RouteTicket::new(bucket, &region, Discovery::Lookup { probe_first });
-        (region, Some(ticket))
+        state.from_cache = false;
+        match choice {
+            Choice::Probe { from } => {
+                state.probe_next = false;
+                let ticket = RouteTicket::new(bucket, &from, Discovery::Probe);
+                (from, Some(ticket))
+            }
+            Choice::Known { region, from_cache } => {
+                state.from_cache = from_cache;
+                (region, None)
+            }
+            Choice::Discover {
+                region,
+                probe_first,
+            } => {
+                let ticket = RouteTicket::new(bucket, &region, Discovery::Lookup { probe_first });
+                (region, Some(ticket))
+            }
+        }
     }
 
     /// Lets one more attempt happen without touching the caller's retry budget or quota.
@@ -215,6 +184,7 @@ impl RoutingInterceptor {
         }
     }
 
+    /// Judges the answer ([`decision::judge`]) and carries it out: `Ok(true)` re-sends.
     fn judge(
         &self,
         state: &mut CallState,
@@ -229,94 +199,49 @@ impl RoutingInterceptor {
         if let Some(ticket) = &state.ticket
             && let Some(region) = ticket.resolved_region()
         {
-            state.tried = region.to_owned();
+            state.tried = region.clone();
             if ticket.discovery == Discovery::Probe {
-                state.learned = Some(region.to_owned());
+                state.learned = Some(region.clone());
             }
         }
-        let tried = state.tried.clone();
-        let header = response.headers().get("x-amz-bucket-region");
-        let not_copied = state.not_copied.clone();
+        let tried = state.tried.to_string();
         let answer = Answer {
             status: response.status().as_u16(),
-            bucket_region: header,
+            bucket_region: response.headers().get("x-amz-bucket-region"),
             body: response.body().bytes(),
             operation: state.operation,
         };
-        match redirect::classify(&answer) {
-            Verdict::Confirmed => {
-                match state.operation {
-                    Operation::DeleteBucket => self.router.forget(&bucket),
-                    Operation::CreateBucket => {
-                        let region = state.constraint.clone().unwrap_or(tried);
-                        if let Ok(region) = self.router.check_region(&bucket, &region, &region) {
-                            self.router.learn(&bucket, &region);
-                        }
-                    }
-                    // A warm call confirms what the memory tier already holds.
-                    _ if state.from_cache => {}
-                    _ => self.router.learn(&bucket, &tried),
+        let judgement = decision::judge(state, &answer, |raw| {
+            self.router.check_region(&bucket, &tried, raw)
+        })?;
+        match judgement {
+            Judgement::Nothing => Ok(false),
+            Judgement::Learn(region) => {
+                // A CreateBucket constraint is the caller's: learned only inside the partition.
+                if let Ok(region) = self.router.check_region(&bucket, &region, &region) {
+                    self.router.learn(&bucket, &region);
                 }
                 Ok(false)
             }
-            Verdict::Other => {
-                if answer.status == 404
-                    && answer
-                        .body
-                        .map(redirect::parse_error_body)
-                        .and_then(|f| f.code)
-                        .as_deref()
-                        == Some("NoSuchBucket")
-                {
-                    self.router.forget(&bucket);
-                }
+            Judgement::Forget => {
+                self.router.forget(&bucket);
                 Ok(false)
             }
-            Verdict::Redirect { .. } | Verdict::NeedsProbe if !not_copied.is_empty() => {
-                Err(Error::EndpointParamsNotCopied {
-                    bucket,
-                    tried,
-                    fields: not_copied,
-                    linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
-                    tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
-                })
-            }
-            Verdict::Redirect { region, evidence } => {
-                let region = self.router.check_region(&bucket, &tried, &region)?;
-                if region == tried {
-                    return Err(Error::RedirectToSameRegion { bucket, tried });
-                }
-                if state.redirects >= 1 {
-                    return Err(Error::TooManyRedirects {
-                        bucket,
-                        tried,
-                        discovered: region,
-                    });
-                }
+            Judgement::Follow { region, evidence } => {
                 self.router.learn(&bucket, &region);
                 self.router.count_redirect();
                 tracing::debug!(
                     bucket,
                     from = tried,
-                    to = region,
+                    to = %region,
                     ?evidence,
                     "redirecting to the bucket's region"
                 );
-                if !state.body_replayable {
-                    return Err(Error::BodyNotReplayable {
-                        bucket,
-                        tried,
-                        discovered: region,
-                    });
-                }
                 state.learned = Some(region);
                 state.redirects += 1;
                 Ok(true)
             }
-            Verdict::NeedsProbe => {
-                if state.redirects >= 1 || !state.body_replayable {
-                    return Ok(false);
-                }
+            Judgement::ProbeAndResend => {
                 tracing::debug!(
                     bucket,
                     tried,
@@ -326,6 +251,28 @@ impl RoutingInterceptor {
                 state.redirects += 1;
                 Ok(true)
             }
+            Judgement::SameRegion => Err(Error::RedirectToSameRegion { bucket, tried }),
+            Judgement::TooManyRedirects { discovered } => Err(Error::TooManyRedirects {
+                bucket,
+                tried,
+                discovered: discovered.to_string(),
+            }),
+            Judgement::NotReplayable { discovered } => {
+                self.router.learn(&bucket, &discovered);
+                self.router.count_redirect();
+                Err(Error::BodyNotReplayable {
+                    bucket,
+                    tried,
+                    discovered: discovered.to_string(),
+                })
+            }
+            Judgement::ParamsNotCopied => Err(Error::EndpointParamsNotCopied {
+                bucket,
+                tried,
+                fields: state.not_copied.clone(),
+                linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
+                tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
+            }),
         }
     }
 }
@@ -430,63 +377,9 @@ impl Intercept for RoutingInterceptor {
             Ok(false) => Ok(()),
             Err(err) => {
                 // Returned to the caller, who reports it: logging it at warn would say it twice.
-                tracing::debug!(%err, "routing stopped");
+                tracing::debug!(err = %crate::report::chain(&err), "routing stopped");
                 Err(err.into())
             }
-        }
-    }
-}
-
-/// Whether a request to a bucket of unknown region must learn the region (one HeadBucket, shared
-/// by concurrent callers) before it is sent, rather than go to the best-known region and follow a
-/// wrong-region answer as any other operation does.
-///
-/// hyper does not wait for `100 Continue`, so a body sent to a wrong region is sent whole before
-/// S3's 301 arrives. A small replayable body costs little to send twice, and sending it at once
-/// makes the common cold write (a small object to a bucket in the client's own region) one
-/// request, as in botocore and Java v2. Larger bodies, bodies of unknown length and one-shot
-/// streams (which could not be sent a second time) wait, so they never reach a wrong region.
-/// A request without a body (CreateMultipartUpload, UploadPartCopy, GET) never waits: its own
-/// wrong-region answer teaches the region before any body is sent.
-pub(crate) fn probes_first(
-    content_length: Option<u64>,
-    replayable: bool,
-    direct_limit: u64,
-) -> bool {
-    match content_length {
-        Some(0) => false,
-        Some(len) => !replayable || len > direct_limit,
-        None => true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::probes_first;
-
-    #[test]
-    fn which_cold_requests_wait_for_the_region() {
-        const MIB: u64 = 1024 * 1024;
-        // (content length, replayable, limit) -> probes first
-        let table = [
-            ((Some(0), true, MIB), false),
-            ((Some(0), false, MIB), false),
-            ((Some(1024), true, MIB), false),
-            ((Some(MIB), true, MIB), false),
-            ((Some(MIB + 1), true, MIB), true),
-            ((Some(1024), false, MIB), true),
-            ((None, true, MIB), true),
-            ((None, false, MIB), true),
-            // 0 = always probe first for a body
-            ((Some(1), true, 0), true),
-            ((Some(0), true, 0), false),
-        ];
-        for ((len, replayable, limit), want) in table {
-            assert_eq!(
-                probes_first(len, replayable, limit),
-                want,
-                "{len:?} {replayable} {limit}"
-            );
         }
     }
 }

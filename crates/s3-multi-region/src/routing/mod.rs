@@ -8,6 +8,7 @@
 //!   and applies the endpoint map.
 
 pub(crate) mod classifier;
+mod decision;
 pub(crate) mod interceptor;
 pub(crate) mod params;
 pub(crate) mod resolver;

@@ -47,7 +47,7 @@ impl RoutingResolver {
         {
             let outcome = ticket.outcome.get_or_init(|| router.discover(ticket)).await;
             if let Some(found) = outcome.clone()? {
-                region = Some(found);
+                region = Some(found.to_string());
             }
         }
         let endpoint = match (&self.endpoints, &region) {

@@ -8,6 +8,8 @@ use tokio::sync::watch;
 
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
+use crate::region::ValidRegion;
+
 /// How the resolver should find the region of an attempt the interceptor could not route from
 /// memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +28,7 @@ pub(crate) struct RouteTicket {
     pub(crate) bucket: String,
     pub(crate) tried: String,
     pub(crate) discovery: Discovery,
-    pub(crate) outcome: tokio::sync::OnceCell<Result<Option<String>, crate::Error>>,
+    pub(crate) outcome: tokio::sync::OnceCell<Result<Option<ValidRegion>, crate::Error>>,
     /// Held while this attempt leads the discovery of a cold bucket.
     pub(crate) flight: std::sync::Mutex<Option<FlightGuard>>,
 }
@@ -43,11 +45,11 @@ impl RouteTicket {
     }
 
     /// The region the resolver chose, once it ran.
-    pub(crate) fn resolved_region(&self) -> Option<&str> {
+    pub(crate) fn resolved_region(&self) -> Option<&ValidRegion> {
         self.outcome
             .get()
             .and_then(|r| r.as_ref().ok())
-            .and_then(|r| r.as_deref())
+            .and_then(Option::as_ref)
     }
 }
 
@@ -68,7 +70,7 @@ impl Storable for ExplicitRegion {
 }
 
 /// The discoveries in flight, by bucket: the pioneer's channel, which waiters subscribe to.
-pub(crate) type Flights = Arc<Mutex<HashMap<String, Arc<watch::Sender<Option<String>>>>>>;
+pub(crate) type Flights = Arc<Mutex<HashMap<String, Arc<watch::Sender<Option<ValidRegion>>>>>>;
 
 /// Held by the first caller on a cold bucket (the pioneer). Dropping it without a region (the call
 /// failed or ended) releases the waiters to proceed on their own.
@@ -76,7 +78,7 @@ pub(crate) type Flights = Arc<Mutex<HashMap<String, Arc<watch::Sender<Option<Str
 pub(crate) struct FlightGuard {
     pub(crate) flights: Flights,
     pub(crate) bucket: String,
-    pub(crate) sender: Arc<watch::Sender<Option<String>>>,
+    pub(crate) sender: Arc<watch::Sender<Option<ValidRegion>>>,
 }
 
 impl Drop for FlightGuard {

@@ -11,7 +11,7 @@ use tokio::sync::{OnceCell, watch};
 use crate::cache::{BucketRegionCache, MemoryCache};
 use crate::endpoints::EndpointMap;
 use crate::error::Error;
-use crate::region::{partition_of, validate_region};
+use crate::region::{ValidRegion, partition_of};
 use crate::routing::route::{Discovery, FlightGuard, Flights, RouteTicket};
 
 /// What routing has done since the client was built.
@@ -39,7 +39,7 @@ struct Counters {
     shared_hits: AtomicU64,
 }
 
-type ProbeCell = Arc<OnceCell<Result<Option<String>, Error>>>;
+type ProbeCell = Arc<OnceCell<Result<Option<ValidRegion>, Error>>>;
 
 /// How long a caller waits for another caller's discovery of the same bucket before it goes on
 /// its own. Kept well below any sensible attempt timeout, since the wait happens inside one.
@@ -47,9 +47,9 @@ pub(crate) const FLIGHT_WAIT: Duration = Duration::from_secs(3);
 
 enum Flight {
     Pioneer(FlightGuard),
-    Waiter(watch::Receiver<Option<String>>),
+    Waiter(watch::Receiver<Option<ValidRegion>>),
     /// The region was learned between the caller's cache miss and its joining.
-    Known(String),
+    Known(ValidRegion),
 }
 
 /// How long another process's claim on a bucket's discovery holds others back (they poll the
@@ -67,7 +67,7 @@ pub(crate) struct Policy {
 }
 
 pub(crate) struct Router {
-    pub(crate) default_region: String,
+    pub(crate) default_region: ValidRegion,
     pub(crate) scope: Arc<str>,
     pub(crate) endpoints: Option<Arc<EndpointMap>>,
     pub(crate) memory: Arc<MemoryCache>,
@@ -101,7 +101,7 @@ impl std::fmt::Debug for Router {
 
 impl Router {
     pub(crate) fn new(
-        default_region: String,
+        default_region: ValidRegion,
         endpoints: Option<Arc<EndpointMap>>,
         memory: Arc<MemoryCache>,
         shared: Option<Arc<dyn BucketRegionCache>>,
@@ -146,7 +146,7 @@ impl Router {
     }
 
     /// The memory tier's region for `bucket`, counted as a hit or a miss.
-    pub(crate) fn cached(&self, bucket: &str) -> Option<Arc<str>> {
+    pub(crate) fn cached(&self, bucket: &str) -> Option<ValidRegion> {
         let found = self.memory.get_region(&self.scope, bucket);
         let counter = if found.is_some() {
             &self.counters.cache_hits
@@ -167,15 +167,15 @@ impl Router {
         bucket: &str,
         tried: &str,
         raw: &str,
-    ) -> Result<String, Error> {
-        let region = validate_region(raw).map_err(|source| Error::InvalidRegion {
+    ) -> Result<ValidRegion, Error> {
+        let region = ValidRegion::new(raw).map_err(|source| Error::InvalidRegion {
             bucket: bucket.to_owned(),
             tried: tried.to_owned(),
             source,
         })?;
         let allowed = match &self.endpoints {
-            Some(map) => map.get(region).is_some(),
-            None => partition_of(region) == partition_of(&self.default_region),
+            Some(map) => map.get(&region).is_some(),
+            None => partition_of(&region) == partition_of(&self.default_region),
         };
         if !allowed {
             let allowed = match &self.endpoints {
@@ -185,31 +185,30 @@ impl Router {
             return Err(Error::RegionNotAllowed {
                 bucket: bucket.to_owned(),
                 tried: tried.to_owned(),
-                discovered: region.to_owned(),
+                discovered: region.to_string(),
                 allowed,
             });
         }
-        Ok(region.to_owned())
+        Ok(region)
     }
 
     /// Records a (validated) region in both tiers; the shared write happens off the request path.
-    pub(crate) fn learn(&self, bucket: &str, region: &str) {
-        let known = self.memory.get_region(&self.scope, bucket).as_deref() == Some(region);
+    pub(crate) fn learn(&self, bucket: &str, region: &ValidRegion) {
+        let known = self.memory.get_region(&self.scope, bucket).as_ref() == Some(region);
         // Memory first, then the flight: a caller that finds no flight finds the region.
         if !known {
             self.memory.insert(&self.scope, bucket, region);
         }
         // Whoever waits on this bucket's discovery can go now.
         if let Some(sender) = crate::lock(&self.flights).remove(bucket) {
-            sender.send_replace(Some(region.to_owned()));
+            sender.send_replace(Some(region.clone()));
         }
         if known {
             return;
         }
-        tracing::debug!(bucket, region, "learned bucket region");
+        tracing::debug!(bucket, %region, "learned bucket region");
         if let Some(shared) = self.shared.clone() {
-            let (scope, bucket, region) =
-                (self.scope.clone(), bucket.to_owned(), region.to_owned());
+            let (scope, bucket, region) = (self.scope.clone(), bucket.to_owned(), region.clone());
             self.spawn_write(async move { shared.put(&scope, &bucket, &region).await });
         }
     }
@@ -224,7 +223,10 @@ impl Router {
     }
 
     /// Runs a ticket's discovery: the region the attempt should use, or `None` to keep its own.
-    pub(crate) async fn discover(&self, ticket: &RouteTicket) -> Result<Option<String>, Error> {
+    pub(crate) async fn discover(
+        &self,
+        ticket: &RouteTicket,
+    ) -> Result<Option<ValidRegion>, Error> {
         let bucket = ticket.bucket.as_str();
         match ticket.discovery {
             Discovery::Lookup { probe_first } => {
@@ -251,13 +253,13 @@ impl Router {
                     Ok(found) => Ok(found),
                     // A missing bucket or a failed probe: send as asked and let S3 answer.
                     Err(err) => {
-                        tracing::debug!(%err, bucket, "probe before upload found no region");
+                        tracing::debug!(err = %crate::report::chain(&err), bucket, "probe before upload found no region");
                         Ok(None)
                     }
                 }
             }
             Discovery::Probe => match self.probe(bucket).await? {
-                Some(region) if region != ticket.tried => {
+                Some(region) if region != *ticket.tried => {
                     self.count_redirect();
                     Ok(Some(region))
                 }
@@ -276,7 +278,7 @@ impl Router {
             return Flight::Waiter(sender.subscribe());
         }
         if let Some(region) = self.memory.get_region(&self.scope, bucket) {
-            return Flight::Known(region.to_string());
+            return Flight::Known(region);
         }
         let sender = Arc::new(watch::channel(None).0);
         flights.insert(bucket.to_owned(), sender.clone());
@@ -288,7 +290,9 @@ impl Router {
     }
 
     /// The pioneer's region, or `None` when it failed, ended without one, or took too long.
-    async fn wait_for_pioneer(mut receiver: watch::Receiver<Option<String>>) -> Option<String> {
+    async fn wait_for_pioneer(
+        mut receiver: watch::Receiver<Option<ValidRegion>>,
+    ) -> Option<ValidRegion> {
         let wait = async {
             loop {
                 if let Some(region) = receiver.borrow_and_update().clone() {
@@ -305,7 +309,7 @@ impl Router {
     /// The pioneer of this process claims the discovery in the shared tier. When another process
     /// holds the claim, wait for the region it will write there (at most `CLAIM_TTL`); `None` means
     /// this process discovers on its own (claim won, tier unable to coordinate, or down).
-    async fn wait_for_other_process(&self, bucket: &str) -> Option<String> {
+    async fn wait_for_other_process(&self, bucket: &str) -> Option<ValidRegion> {
         let shared = self.shared.as_ref()?;
         match shared.claim_discovery(&self.scope, bucket, CLAIM_TTL).await {
             Ok(true) => return None,
@@ -329,7 +333,7 @@ impl Router {
         None
     }
 
-    async fn shared_lookup(&self, bucket: &str) -> Option<String> {
+    async fn shared_lookup(&self, bucket: &str) -> Option<ValidRegion> {
         let shared = self.shared.as_ref()?;
         let raw = match shared.get(&self.scope, bucket).await {
             Ok(found) => {
@@ -348,7 +352,7 @@ impl Router {
                 Some(region)
             }
             Err(err) => {
-                tracing::warn!(%err, "ignoring a poisoned shared cache entry");
+                tracing::warn!(err = %crate::report::chain(&err), "ignoring a poisoned shared cache entry");
                 let _ = shared.remove(&self.scope, bucket).await;
                 None
             }
@@ -357,7 +361,7 @@ impl Router {
 
     /// One HeadBucket to the default region, reading `x-amz-bucket-region` whatever the status.
     /// Concurrent probes of one bucket share one request.
-    pub(crate) async fn probe(&self, bucket: &str) -> Result<Option<String>, Error> {
+    pub(crate) async fn probe(&self, bucket: &str) -> Result<Option<ValidRegion>, Error> {
         let cell = {
             let mut in_flight = crate::lock(&self.probes_in_flight);
             in_flight.entry(bucket.to_owned()).or_default().clone()
@@ -367,7 +371,7 @@ impl Router {
         result
     }
 
-    async fn send_probe(&self, bucket: &str) -> Result<Option<String>, Error> {
+    async fn send_probe(&self, bucket: &str) -> Result<Option<ValidRegion>, Error> {
         self.counters.probes.fetch_add(1, Ordering::Relaxed);
         let header = match self.probe_client.head_bucket().bucket(bucket).send().await {
             Ok(out) => out.bucket_region().map(str::to_owned),
@@ -381,8 +385,7 @@ impl Router {
                 None => {
                     return Err(Error::ProbeFailed {
                         bucket: bucket.to_owned(),
-                        message: aws_smithy_types::error::display::DisplayErrorContext(&err)
-                            .to_string(),
+                        source: Arc::new(err),
                     });
                 }
             },
@@ -399,9 +402,9 @@ impl Router {
 /// again: a cache that is down never fails a request.
 fn shared_failed(down: &AtomicBool, err: &crate::cache::CacheError) {
     if !down.swap(true, Ordering::Relaxed) {
-        tracing::warn!(%err, "shared bucket-region cache unavailable; carrying on with the memory tier");
+        tracing::warn!(err = %crate::report::chain(err), "shared bucket-region cache unavailable; carrying on with the memory tier");
     } else {
-        tracing::debug!(%err, "shared bucket-region cache still unavailable");
+        tracing::debug!(err = %crate::report::chain(err), "shared bucket-region cache still unavailable");
     }
 }
 
