@@ -185,3 +185,45 @@ impl Error {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Report as _;
+
+    /// Chain printers print each cause once: no message repeats its source's words.
+    #[test]
+    fn no_message_repeats_its_source() {
+        let invalid = crate::region::ValidRegion::new("Evil.Example").unwrap_err();
+        let probe_cause = std::io::Error::other("connection refused");
+        let errors = [
+            Error::InvalidRegion {
+                bucket: "b".into(),
+                tried: "us-east-1".into(),
+                source: invalid.clone(),
+            },
+            Error::ProbeFailed {
+                bucket: "b".into(),
+                source: Arc::new(probe_cause),
+            },
+            Error::InvalidRegionArgument(invalid),
+        ];
+        for err in &errors {
+            let own = err.to_string();
+            if let Some(source) = std::error::Error::source(err) {
+                assert!(
+                    !own.contains(&source.to_string()),
+                    "{own:?} repeats {source}"
+                );
+            }
+            // The report tells the whole story once.
+            let report = err.report().to_string();
+            let mut cause: Option<&dyn std::error::Error> = Some(err);
+            while let Some(current) = cause {
+                let words = current.to_string();
+                assert_eq!(report.matches(&words).count(), 1, "{report:?}: {words:?}");
+                cause = current.source();
+            }
+        }
+    }
+}

@@ -855,3 +855,64 @@ async fn a_missing_bucket_is_not_cached_as_a_region() {
         "one probe, one GET; nothing learned"
     );
 }
+
+#[tokio::test]
+async fn an_assumed_region_routes_until_s3_corrects_it() {
+    let w = world().await;
+    w.bucket_with_object("assumed-right", R1, "k", b"r").await;
+    w.bucket_with_object("assumed-wrong", R1, "k", b"w").await;
+    let client = w.client();
+
+    // Right: no discovery at all.
+    client.assume_region("assumed-right", R1).unwrap();
+    let got = client.get_object().bucket("assumed-right").key("k").send();
+    assert_eq!(body_of(got.await.unwrap()).await, b"r");
+    assert_eq!(w.requests(), (0, 1, 0));
+
+    // Wrong: one redirect, once; the redirect's region replaces the assumption.
+    w.emu.reset_counters();
+    client.assume_region("assumed-wrong", R2).unwrap();
+    for _ in 0..3 {
+        let got = client.get_object().bucket("assumed-wrong").key("k").send();
+        assert_eq!(body_of(got.await.unwrap()).await, b"w");
+    }
+    assert_eq!(
+        w.requests(),
+        (0, 3, 1),
+        "one 301 from R2, then R1 three times"
+    );
+    assert_eq!(client.cached_region("assumed-wrong").unwrap(), R1);
+
+    // Refused: not a region, or outside the endpoint map; nothing cached.
+    for bad in ["Not A Region", "evil.example.com", "eu-central-1"] {
+        let err = client.assume_region("assumed-bad", bad).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            s3_multi_region::ErrorKind::Region,
+            "{bad}: {err}"
+        );
+    }
+    assert_eq!(client.cached_region("assumed-bad"), None);
+}
+
+#[tokio::test]
+async fn a_create_bucket_constraint_that_is_not_a_region_is_refused_before_sending() {
+    let w = world().await;
+    let client = w.client();
+    let err = client
+        .create_bucket()
+        .bucket("bad-constraint")
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from("evil.example.com/x"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(routing_error(&err), Some(Error::InvalidRegionArgument(_))),
+        "{err:?}"
+    );
+    assert_eq!(w.requests(), (0, 0, 0), "nothing sent anywhere");
+}

@@ -26,7 +26,7 @@ pub struct Options {
     /// Default region (otherwise the AWS config chain, then us-east-1). For `mb`, the new bucket's region.
     #[arg(long, global = true, env = "AWS_REGION")]
     pub region: Option<String>,
-    /// Send the first request of each call to this region (PHP's @region); a wrong one is corrected.
+    /// Send requests for the buckets named to this region until S3 says otherwise (a wrong one costs one redirect, once).
     #[arg(long, global = true, env = "S3MR_AT_REGION")]
     pub at_region: Option<String>,
     /// Region → endpoint map for non-AWS sites: us-east-1=http://127.0.0.1:9101,...
