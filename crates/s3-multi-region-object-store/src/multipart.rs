@@ -1,0 +1,324 @@
+//! Multipart uploads: object_store's `MultipartUpload` (parts sent concurrently, aborted when
+//! dropped unfinished) and `MultipartStore`, and the copy that creates only if the key is free.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use object_store::multipart::{MultipartStore, PartId};
+use object_store::path::Path;
+use object_store::{
+    MultipartId, MultipartUpload, PutMultipartOptions, PutPayload, PutResult, Result, UploadPart,
+};
+use s3_multi_region::MultiRegionClient;
+use s3_multi_region::aws_sdk_s3::primitives::ByteStream;
+use s3_multi_region::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+
+use crate::convert::{self, ObjectHeaders};
+use crate::error::{Kind, generic, to_object_store};
+use crate::store::{MultiRegionStore, with_headers};
+
+/// Starts a multipart upload of `location`, with `opts`' attributes and tags.
+pub(crate) async fn create(
+    client: &MultiRegionClient,
+    bucket: &str,
+    location: &Path,
+    opts: PutMultipartOptions,
+) -> Result<String> {
+    let PutMultipartOptions {
+        tags, attributes, ..
+    } = opts;
+    let mut request = with_headers!(
+        client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(location.as_ref()),
+        ObjectHeaders::from_attributes(&attributes)
+    );
+    if !tags.encoded().is_empty() {
+        request = request.tagging(tags.encoded());
+    }
+    let created = request
+        .send()
+        .await
+        .map_err(|e| to_object_store(location.as_ref(), e))?;
+    created
+        .upload_id()
+        .map(str::to_owned)
+        .ok_or_else(|| generic("S3 returned no upload id"))
+}
+
+async fn upload_part(
+    client: &MultiRegionClient,
+    bucket: &str,
+    location: &Path,
+    id: &str,
+    part_number: i32,
+    data: PutPayload,
+) -> Result<String> {
+    let uploaded = client
+        .upload_part()
+        .bucket(bucket)
+        .key(location.as_ref())
+        .upload_id(id)
+        .part_number(part_number)
+        .body(ByteStream::from(Bytes::from(data)))
+        .send()
+        .await
+        .map_err(|e| to_object_store(location.as_ref(), e))?;
+    uploaded
+        .e_tag()
+        .map(str::to_owned)
+        .ok_or_else(|| generic("S3 returned no ETag for the part"))
+}
+
+/// Completes `id` with `parts` (part number, ETag); `if_none_match` makes it create-only.
+async fn complete(
+    client: &MultiRegionClient,
+    bucket: &str,
+    location: &Path,
+    id: &str,
+    mut parts: Vec<(i32, String)>,
+    if_none_match: bool,
+) -> Result<PutResult> {
+    parts.sort_unstable_by_key(|(number, _)| *number);
+    let completed = CompletedMultipartUpload::builder()
+        .set_parts(Some(
+            parts
+                .into_iter()
+                .map(|(number, etag)| {
+                    CompletedPart::builder()
+                        .part_number(number)
+                        .e_tag(etag)
+                        .build()
+                })
+                .collect(),
+        ))
+        .build();
+    let done = client
+        .complete_multipart_upload()
+        .bucket(bucket)
+        .key(location.as_ref())
+        .upload_id(id)
+        .multipart_upload(completed)
+        .set_if_none_match(if_none_match.then(|| "*".to_owned()))
+        .send()
+        .await;
+    match done {
+        Ok(out) => Ok(PutResult {
+            e_tag: out.e_tag().map(str::to_owned),
+            version: out.version_id().map(str::to_owned),
+            extensions: Default::default(),
+        }),
+        Err(err)
+            if if_none_match
+                && matches!(
+                    crate::error::kind(&err),
+                    Kind::Precondition | Kind::Conflict
+                ) =>
+        {
+            Err(object_store::Error::AlreadyExists {
+                path: location.to_string(),
+                source: Box::new(err),
+            })
+        }
+        Err(err) => Err(to_object_store(location.as_ref(), err)),
+    }
+}
+
+async fn abort(client: &MultiRegionClient, bucket: &str, location: &Path, id: &str) -> Result<()> {
+    client
+        .abort_multipart_upload()
+        .bucket(bucket)
+        .key(location.as_ref())
+        .upload_id(id)
+        .send()
+        .await
+        .map_err(|e| to_object_store(location.as_ref(), e))?;
+    Ok(())
+}
+
+#[derive(Debug)]
+struct UploadState {
+    client: MultiRegionClient,
+    bucket: String,
+    location: Path,
+    id: String,
+    /// (part number, ETag) of every part uploaded so far, in any order.
+    parts: Mutex<Vec<(i32, String)>>,
+}
+
+/// An upload in progress (from [`ObjectStore::put_multipart_opts`]). Parts go up concurrently
+/// as soon as `put_part` is polled; dropped before `complete` or `abort`, it aborts the upload
+/// in the background so no parts are left behind (S3 would otherwise keep, and bill, them).
+///
+/// [`ObjectStore::put_multipart_opts`]: object_store::ObjectStore::put_multipart_opts
+#[derive(Debug)]
+pub(crate) struct Upload {
+    state: Arc<UploadState>,
+    next_part: i32,
+    finished: bool,
+}
+
+impl Upload {
+    pub(crate) fn new(client: MultiRegionClient, bucket: &str, location: &Path, id: String) -> Self {
+        Self {
+            state: Arc::new(UploadState {
+                client,
+                bucket: bucket.to_owned(),
+                location: location.clone(),
+                id,
+                parts: Mutex::default(),
+            }),
+            next_part: 1,
+            finished: false,
+        }
+    }
+}
+
+#[async_trait]
+impl MultipartUpload for Upload {
+    fn put_part(&mut self, data: PutPayload) -> UploadPart {
+        let number = self.next_part;
+        self.next_part += 1;
+        let state = Arc::clone(&self.state);
+        Box::pin(async move {
+            let etag = upload_part(
+                &state.client,
+                &state.bucket,
+                &state.location,
+                &state.id,
+                number,
+                data,
+            )
+            .await?;
+            state
+                .parts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((number, etag));
+            Ok(())
+        })
+    }
+
+    async fn complete(&mut self) -> Result<PutResult> {
+        self.finished = true;
+        let parts = self
+            .state
+            .parts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let s = &self.state;
+        let result = complete(&s.client, &s.bucket, &s.location, &s.id, parts, false).await;
+        if result.is_err() {
+            let _ = abort(&s.client, &s.bucket, &s.location, &s.id).await;
+        }
+        result
+    }
+
+    async fn abort(&mut self) -> Result<()> {
+        self.finished = true;
+        let s = &self.state;
+        abort(&s.client, &s.bucket, &s.location, &s.id).await
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let state = Arc::clone(&self.state);
+        runtime.spawn(async move {
+            let s = &state;
+            let _ = abort(&s.client, &s.bucket, &s.location, &s.id).await;
+        });
+    }
+}
+
+/// Copies `from` to `to` only if `to` does not exist: a one-part upload copied server-side from
+/// the source, completed with `If-None-Match: *`; aborted on any failure.
+pub(crate) async fn copy_if_not_exists(
+    store: &MultiRegionStore,
+    from: &Path,
+    to: &Path,
+) -> Result<()> {
+    let (client, bucket) = (store.client(), store.bucket());
+    let id = create(client, bucket, to, PutMultipartOptions::default()).await?;
+    let copied = async {
+        let part = client
+            .upload_part_copy()
+            .bucket(bucket)
+            .key(to.as_ref())
+            .upload_id(&id)
+            .part_number(1)
+            .copy_source(convert::copy_source(bucket, from.as_ref()))
+            .send()
+            .await
+            .map_err(|e| to_object_store(from.as_ref(), e))?;
+        let etag = part
+            .copy_part_result()
+            .and_then(|r| r.e_tag())
+            .map(str::to_owned)
+            .ok_or_else(|| generic("S3 returned no ETag for the copied part"))?;
+        complete(client, bucket, to, &id, vec![(1, etag)], true).await
+    }
+    .await;
+    if copied.is_err() {
+        let _ = abort(client, bucket, to, &id).await;
+    }
+    copied.map(drop)
+}
+
+/// object_store's low-level multipart API (`part_idx` from 0, S3's part numbers from 1).
+#[async_trait]
+impl MultipartStore for MultiRegionStore {
+    async fn create_multipart(&self, path: &Path) -> Result<MultipartId> {
+        create(self.client(), self.bucket(), path, PutMultipartOptions::default()).await
+    }
+
+    async fn create_multipart_opts(
+        &self,
+        path: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<MultipartId> {
+        create(self.client(), self.bucket(), path, opts).await
+    }
+
+    async fn put_part(
+        &self,
+        path: &Path,
+        id: &MultipartId,
+        part_idx: usize,
+        data: PutPayload,
+    ) -> Result<PartId> {
+        let number = i32::try_from(part_idx + 1)
+            .ok()
+            .filter(|n| *n <= 10_000)
+            .ok_or_else(|| generic(format!("part index {part_idx} is beyond S3's 10 000 parts")))?;
+        let etag = upload_part(self.client(), self.bucket(), path, id, number, data).await?;
+        Ok(PartId { content_id: etag })
+    }
+
+    async fn complete_multipart(
+        &self,
+        path: &Path,
+        id: &MultipartId,
+        parts: Vec<PartId>,
+    ) -> Result<PutResult> {
+        let numbered = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| (i as i32 + 1, part.content_id))
+            .collect();
+        complete(self.client(), self.bucket(), path, id, numbered, false).await
+    }
+
+    async fn abort_multipart(&self, path: &Path, id: &MultipartId) -> Result<()> {
+        abort(self.client(), self.bucket(), path, id).await
+    }
+}
