@@ -187,7 +187,10 @@ mod tests {
         use object_store::path::Path;
         assert_eq!(list_prefix(None), None);
         assert_eq!(list_prefix(Some(&Path::from(""))), None);
-        assert_eq!(list_prefix(Some(&Path::from("a/b"))).as_deref(), Some("a/b/"));
+        assert_eq!(
+            list_prefix(Some(&Path::from("a/b"))).as_deref(),
+            Some("a/b/")
+        );
     }
 
     #[test]

@@ -29,9 +29,8 @@ pub(crate) fn kind_of(status: Option<u16>, code: Option<&str>) -> Kind {
         (Some(304), _) => Kind::NotModified,
         (_, Some("PreconditionFailed")) | (Some(412), _) => Kind::Precondition,
         (_, Some("ConditionalRequestConflict")) | (Some(409), _) => Kind::Conflict,
-        (_, Some("AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch")) | (Some(403), _) => {
-            Kind::PermissionDenied
-        }
+        (_, Some("AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch"))
+        | (Some(403), _) => Kind::PermissionDenied,
         _ => Kind::Generic,
     }
 }
@@ -101,7 +100,10 @@ mod tests {
             ((Some(304), None), Kind::NotModified),
             ((Some(412), Some("PreconditionFailed")), Kind::Precondition),
             ((Some(412), None), Kind::Precondition),
-            ((Some(409), Some("ConditionalRequestConflict")), Kind::Conflict),
+            (
+                (Some(409), Some("ConditionalRequestConflict")),
+                Kind::Conflict,
+            ),
             ((Some(403), Some("AccessDenied")), Kind::PermissionDenied),
             ((Some(403), None), Kind::PermissionDenied),
             ((Some(400), Some("InvalidArgument")), Kind::Generic),

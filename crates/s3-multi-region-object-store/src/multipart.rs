@@ -81,6 +81,12 @@ async fn complete(
     mut parts: Vec<(i32, String)>,
     if_none_match: bool,
 ) -> Result<PutResult> {
+    if parts.is_empty() {
+        // S3 refuses to complete an upload of no parts (InvalidPart): an empty object is one
+        // empty part, as object_store's own S3 store sends it.
+        let etag = upload_part(client, bucket, location, id, 1, PutPayload::new()).await?;
+        parts.push((1, etag));
+    }
     parts.sort_unstable_by_key(|(number, _)| *number);
     let completed = CompletedMultipartUpload::builder()
         .set_parts(Some(
@@ -161,7 +167,12 @@ pub(crate) struct Upload {
 }
 
 impl Upload {
-    pub(crate) fn new(client: MultiRegionClient, bucket: &str, location: &Path, id: String) -> Self {
+    pub(crate) fn new(
+        client: MultiRegionClient,
+        bucket: &str,
+        location: &Path,
+        id: String,
+    ) -> Self {
         Self {
             state: Arc::new(UploadState {
                 client,
@@ -278,7 +289,13 @@ pub(crate) async fn copy_if_not_exists(
 #[async_trait]
 impl MultipartStore for MultiRegionStore {
     async fn create_multipart(&self, path: &Path) -> Result<MultipartId> {
-        create(self.client(), self.bucket(), path, PutMultipartOptions::default()).await
+        create(
+            self.client(),
+            self.bucket(),
+            path,
+            PutMultipartOptions::default(),
+        )
+        .await
     }
 
     async fn create_multipart_opts(

@@ -5,6 +5,7 @@ use std::fmt;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
 use object_store::path::Path;
 use object_store::{
     CopyMode, CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload,
@@ -12,6 +13,7 @@ use object_store::{
     Result,
 };
 use s3_multi_region::MultiRegionClient;
+use s3_multi_region::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use s3_multi_region::aws_sdk_s3::primitives::ByteStream;
 use s3_multi_region::aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
@@ -170,37 +172,7 @@ impl MultiRegionStore {
         stream::unfold(pages, |mut pages| async move {
             pages.next().await.map(|page| (page, pages))
         })
-        .map(move |page| {
-            let page = page.map_err(|e| to_object_store(&shown, e))?;
-            let common_prefixes = page
-                .common_prefixes()
-                .iter()
-                .filter_map(|p| p.prefix())
-                .map(|p| Path::parse(p.trim_end_matches('/')).map_err(Into::into))
-                .collect::<Result<Vec<_>>>()?;
-            let objects = page
-                .contents()
-                .iter()
-                .map(|o| {
-                    let location = Path::parse(o.key().unwrap_or_default())?;
-                    Ok(ObjectMeta {
-                        location,
-                        last_modified: o
-                            .last_modified()
-                            .and_then(convert::to_chrono)
-                            .unwrap_or_default(),
-                        size: o.size().unwrap_or(0).max(0) as u64,
-                        e_tag: o.e_tag().map(str::to_owned),
-                        version: None,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(ListResult {
-                common_prefixes,
-                objects,
-                extensions: Default::default(),
-            })
-        })
+        .map(move |page| list_result(&page.map_err(|e| to_object_store(&shown, e))?))
         .boxed()
     }
 
@@ -224,7 +196,8 @@ impl MultiRegionStore {
             .iter()
             .map(|p| ObjectIdentifier::builder().key(p.as_ref()).build())
             .collect::<std::result::Result<Vec<_>, _>>();
-        let delete = objects.and_then(|objects| Delete::builder().set_objects(Some(objects)).build());
+        let delete =
+            objects.and_then(|objects| Delete::builder().set_objects(Some(objects)).build());
         let sent = match delete {
             Ok(delete) => self
                 .client
@@ -270,6 +243,74 @@ impl MultiRegionStore {
                 }
             })
             .collect()
+    }
+}
+
+/// One ListObjectsV2 page as object_store's `ListResult` (prefixes without their trailing `/`).
+fn list_result(page: &ListObjectsV2Output) -> Result<ListResult> {
+    let common_prefixes = page
+        .common_prefixes()
+        .iter()
+        .filter_map(|p| p.prefix())
+        .map(|p| Path::parse(p.trim_end_matches('/')).map_err(Into::into))
+        .collect::<Result<Vec<_>>>()?;
+    let objects = page
+        .contents()
+        .iter()
+        .map(|o| {
+            Ok(ObjectMeta {
+                location: Path::parse(o.key().unwrap_or_default())?,
+                last_modified: o
+                    .last_modified()
+                    .and_then(convert::to_chrono)
+                    .unwrap_or_default(),
+                size: o.size().unwrap_or(0).max(0) as u64,
+                e_tag: o.e_tag().map(str::to_owned),
+                version: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ListResult {
+        common_prefixes,
+        objects,
+        extensions: Default::default(),
+    })
+}
+
+/// object_store's one-page listing: ListObjectsV2 with the caller's prefix (a raw key prefix,
+/// not a path), delimiter, `StartAfter` and continuation token.
+#[async_trait]
+impl PaginatedListStore for MultiRegionStore {
+    async fn list_paginated(
+        &self,
+        prefix: Option<&str>,
+        opts: PaginatedListOptions,
+    ) -> Result<PaginatedListResult> {
+        let max_keys = match opts.max_keys {
+            Some(n) => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+            None => None,
+        };
+        let page = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .set_prefix(prefix.map(str::to_owned))
+            .set_delimiter(opts.delimiter.map(|d| d.into_owned()))
+            .set_max_keys(max_keys)
+            .set_start_after(opts.offset)
+            .set_continuation_token(opts.page_token)
+            .send()
+            .await
+            .map_err(|e| to_object_store(prefix.unwrap_or_default(), e))?;
+        let page_token = page
+            .is_truncated()
+            .unwrap_or(false)
+            .then(|| page.next_continuation_token().map(str::to_owned))
+            .flatten();
+        Ok(PaginatedListResult {
+            result: list_result(&page)?,
+            page_token,
+        })
     }
 }
 

@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 mod answers;
+mod conditions;
 mod counters;
 mod front;
 mod hosts;
@@ -253,6 +254,7 @@ impl EmulatorBuilder {
             bound.push((region.clone(), local, listener));
         }
 
+        let locks = Arc::new(conditions::KeyLocks::default());
         let mut services = BTreeMap::new();
         for (region, _, _) in &bound {
             let store = store::RegionStore {
@@ -261,6 +263,7 @@ impl EmulatorBuilder {
                 root: root.clone(),
                 registry: registry.clone(),
                 uploads: uploads.clone(),
+                locks: locks.clone(),
             };
             let mut builder = s3s::service::S3ServiceBuilder::new(store);
             builder.set_host(hosts::AwsHosts);

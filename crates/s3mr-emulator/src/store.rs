@@ -8,6 +8,7 @@ use s3s::dto::*;
 use s3s::{S3, S3Error, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
 
+use crate::conditions::{self, ReadConditions};
 use crate::keys;
 use crate::registry::{BucketEntry, Registry, now_unix_ms};
 
@@ -18,6 +19,7 @@ pub(crate) struct RegionStore {
     pub(crate) root: PathBuf,
     pub(crate) registry: Arc<Registry>,
     pub(crate) uploads: Arc<OpenUploads>,
+    pub(crate) locks: Arc<crate::conditions::KeyLocks>,
 }
 
 /// Multipart uploads started and neither completed nor aborted, shared by all regions.
@@ -115,6 +117,16 @@ impl RegionStore {
 
     /// The ETag s3s-fs keeps for an object (HEAD through s3s-fs, as the request's caller).
     async fn etag_of<T>(&self, like: &S3Request<T>, bucket: &str, stored: &str) -> Option<ETag> {
+        self.head_of(like, bucket, stored).await?.e_tag
+    }
+
+    /// s3s-fs's HEAD of an object (stored name), as the request's caller.
+    async fn head_of<T>(
+        &self,
+        like: &S3Request<T>,
+        bucket: &str,
+        stored: &str,
+    ) -> Option<HeadObjectOutput> {
         let head = HeadObjectInput::builder()
             .bucket(bucket.to_owned())
             .key(stored.to_owned())
@@ -131,7 +143,28 @@ impl RegionStore {
             service: like.service.clone(),
             trailing_headers: None,
         };
-        self.fs.head_object(probe).await.ok()?.output.e_tag
+        Some(self.fs.head_object(probe).await.ok()?.output)
+    }
+
+    /// S3's GET/HEAD conditions, which s3s-fs ignores: 412 or 304 before any byte is read.
+    async fn check_read<T>(
+        &self,
+        like: &S3Request<T>,
+        bucket: &str,
+        stored: &str,
+        conditions: ReadConditions<'_>,
+    ) -> S3Result<()> {
+        if !conditions.any() {
+            return Ok(());
+        }
+        let Some(head) = self.head_of(like, bucket, stored).await else {
+            // Missing: s3s-fs answers 404 itself.
+            return Ok(());
+        };
+        match (&head.e_tag, &head.last_modified) {
+            (Some(etag), Some(modified)) => conditions::check_read(&conditions, etag, modified),
+            _ => Ok(()),
+        }
     }
 
     /// The objects of `bucket` on one listing page: key, size, ETag and modification time.
@@ -341,11 +374,32 @@ impl S3 for RegionStore {
 
     // Every object operation below hands s3s-fs the key's stored name, never the key: see
     // `keys.rs`. Answers that echo the key get it back.
+    // Reads share the key's lock, writes hold it alone (see `conditions.rs`); s3s-fs reads the
+    // data and its metadata before a GET returns, so the stream that follows stays consistent.
     async fn get_object(
         &self,
         mut req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         to_stored(&mut req.input.key);
+        let (bucket, stored) = (req.input.bucket.clone(), req.input.key.clone());
+        let _reading = self.locks.read(&bucket, &stored).await;
+        let i = &req.input;
+        let conditions = ReadConditions {
+            if_match: i.if_match.as_ref(),
+            if_none_match: i.if_none_match.as_ref(),
+            if_modified_since: i.if_modified_since.as_ref(),
+            if_unmodified_since: i.if_unmodified_since.as_ref(),
+        };
+        self.check_read(&req, &bucket, &stored, conditions).await?;
+        if let Some(Range::Suffix { .. }) = req.input.range
+            && let Some(size) = self
+                .head_of(&req, &bucket, &stored)
+                .await
+                .and_then(|h| h.content_length)
+        {
+            let range = req.input.range.take().expect("a suffix range");
+            req.input.range = Some(conditions::clamp_range(range, size.max(0) as u64));
+        }
         self.fs.get_object(req).await
     }
 
@@ -354,6 +408,16 @@ impl S3 for RegionStore {
         mut req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         to_stored(&mut req.input.key);
+        let (bucket, stored) = (req.input.bucket.clone(), req.input.key.clone());
+        let _reading = self.locks.read(&bucket, &stored).await;
+        let i = &req.input;
+        let conditions = ReadConditions {
+            if_match: i.if_match.as_ref(),
+            if_none_match: i.if_none_match.as_ref(),
+            if_modified_since: i.if_modified_since.as_ref(),
+            if_unmodified_since: i.if_unmodified_since.as_ref(),
+        };
+        self.check_read(&req, &bucket, &stored, conditions).await?;
         self.fs.head_object(req).await
     }
 
@@ -362,6 +426,7 @@ impl S3 for RegionStore {
         mut req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let key = to_stored(&mut req.input.key);
+        let _writing = self.locks.write(&req.input.bucket, &req.input.key).await;
         self.remember(&req.input.bucket, &key)?;
         self.fs.put_object(req).await
     }
@@ -372,6 +437,7 @@ impl S3 for RegionStore {
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         let key = to_stored(&mut req.input.key);
         stored_source(&mut req.input.copy_source);
+        let _writing = self.locks.write(&req.input.bucket, &req.input.key).await;
         self.remember(&req.input.bucket, &key)?;
         self.fs.copy_object(req).await
     }
@@ -382,6 +448,7 @@ impl S3 for RegionStore {
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
         let key = to_stored(&mut req.input.key);
         let bucket = req.input.bucket.clone();
+        let _writing = self.locks.write(&bucket, &req.input.key).await;
         let out = self.fs.delete_object(req).await?;
         keys::forget(&self.bucket_dir(&bucket), &key);
         Ok(out)
@@ -479,6 +546,7 @@ impl S3 for RegionStore {
         let id = req.input.upload_id.clone();
         let key = to_stored(&mut req.input.key);
         let (bucket, stored) = (req.input.bucket.clone(), req.input.key.clone());
+        let _writing = self.locks.write(&bucket, &stored).await;
         self.remember(&bucket, &key)?;
         let mut completed = self.fs.complete_multipart_upload(req).await?;
         self.uploads.ended(&id);
