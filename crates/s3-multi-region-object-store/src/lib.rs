@@ -45,3 +45,8 @@ const _: () = {
     send_sync::<MultiRegionStore>();
     send_sync::<MultiRegionRegistry>();
 };
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

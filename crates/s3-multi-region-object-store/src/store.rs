@@ -286,10 +286,7 @@ impl PaginatedListStore for MultiRegionStore {
         prefix: Option<&str>,
         opts: PaginatedListOptions,
     ) -> Result<PaginatedListResult> {
-        let max_keys = match opts.max_keys {
-            Some(n) => Some(i32::try_from(n).unwrap_or(i32::MAX)),
-            None => None,
-        };
+        let max_keys = opts.max_keys.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
         let page = self
             .client
             .list_objects_v2()

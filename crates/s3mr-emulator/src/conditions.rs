@@ -84,14 +84,16 @@ pub(crate) fn clamp_range(range: Range, size: u64) -> Range {
     }
 }
 
+type KeyLock = Arc<tokio::sync::RwLock<()>>;
+
 /// One lock per object key (readers share, writers are alone), shared by every region.
 #[derive(Debug, Default)]
 pub(crate) struct KeyLocks {
-    by_key: Mutex<HashMap<(String, String), Arc<tokio::sync::RwLock<()>>>>,
+    by_key: Mutex<HashMap<(String, String), KeyLock>>,
 }
 
 impl KeyLocks {
-    fn lock_for(&self, bucket: &str, stored: &str) -> Arc<tokio::sync::RwLock<()>> {
+    fn lock_for(&self, bucket: &str, stored: &str) -> KeyLock {
         let mut by_key = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
         // Forget locks nobody holds, so the map stays as small as the keys in use.
         if by_key.len() > 4096 {
