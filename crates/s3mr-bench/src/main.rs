@@ -9,6 +9,7 @@ mod alloc;
 mod caches;
 mod cold;
 mod instructions;
+mod objstore;
 mod setup;
 mod transfer;
 mod warm;
@@ -29,6 +30,7 @@ async fn main() {
         Some("child-get") => return caches::child_get(&args[1..]).await,
         Some("emulator-process") => return transfer::emulator_process().await,
         Some("instructions") => return instructions::run(&args[1..]).await,
+        Some("objstore") => return objstore::alone().await,
         Some(other) => {
             eprintln!("usage: s3mr-bench (no arguments); unknown {other:?}");
             std::process::exit(2);
@@ -80,6 +82,7 @@ async fn main() {
         let _ = child.wait();
     }
     transfer::fs_sequential_256m().await;
+    objstore::against_native(&emu, &sdk).await;
     warm::emulator_max_gets(&emu, &sdk).await;
     if let Some((mut child, _)) = redis {
         let _ = child.kill();
