@@ -49,6 +49,33 @@ pub struct Options {
     /// One line per redirect, probe and cache event on stderr.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The AWS profile for credentials and region (otherwise AWS_PROFILE, then `default`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print what would be done (`(dryrun) upload: ...`) and change nothing.
+    #[arg(long, global = true)]
+    pub dryrun: bool,
+    /// Print nothing (errors included; the exit code tells).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    /// Print errors only.
+    #[arg(long, global = true)]
+    pub only_show_errors: bool,
+    /// Files or objects transferred at once by recursive cp, mv and sync.
+    #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+/// `--exclude` / `--include`, applied in the order given, the later winning (see filter.rs: the
+/// order is read from the command line, clap keeps only each option's values).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Leave out files or objects matching PATTERN (relative to the source; `*` `?` `[..]`).
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+    /// Take back files or objects matching PATTERN that an earlier --exclude left out.
+    #[arg(long, value_name = "PATTERN")]
+    pub include: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +87,12 @@ pub enum Command {
         /// List every key under the prefix, not one level.
         #[arg(long)]
         recursive: bool,
+        /// Sizes as 1.5 KiB, 3.0 MiB.
+        #[arg(long)]
+        human_readable: bool,
+        /// End with the number of objects and their total size.
+        #[arg(long)]
+        summarize: bool,
     },
     /// Write an object to standard output.
     Cat {
@@ -92,6 +125,42 @@ pub enum Command {
         /// Skip symlinks when uploading a directory.
         #[arg(long, overrides_with = "follow_symlinks")]
         no_follow_symlinks: bool,
+        #[command(flatten)]
+        filters: FilterArgs,
+    },
+    /// Move local ↔ S3 or S3 → S3: copy, then remove the source once the copy succeeded.
+    Mv {
+        /// A local path or s3://bucket/key (a prefix or directory with --recursive).
+        source: String,
+        /// A local path or s3://bucket/key (a trailing `/` keeps the source's name).
+        destination: String,
+        /// Move every object under a prefix or every file under a directory.
+        #[arg(long)]
+        recursive: bool,
+        #[command(flatten)]
+        filters: FilterArgs,
+    },
+    /// Make the destination hold what the source holds: copy what is missing or differs (size,
+    /// or a newer source), local → S3, S3 → local or S3 → S3 (across regions, server-side).
+    Sync {
+        /// A local directory or s3://bucket/prefix.
+        source: String,
+        /// A local directory or s3://bucket/prefix.
+        destination: String,
+        /// Delete destination files or objects the source lacks (filters apply).
+        #[arg(long)]
+        delete: bool,
+        /// Compare sizes only, not modification times.
+        #[arg(long)]
+        size_only: bool,
+        /// S3 → local: re-download same-size objects unless the times are exactly equal.
+        #[arg(long)]
+        exact_timestamps: bool,
+        /// Skip symlinks when reading a local directory.
+        #[arg(long)]
+        no_follow_symlinks: bool,
+        #[command(flatten)]
+        filters: FilterArgs,
     },
     /// Delete an object, or every object under a prefix with --recursive.
     Rm {
@@ -100,6 +169,8 @@ pub enum Command {
         /// Delete every object under the prefix.
         #[arg(long)]
         recursive: bool,
+        #[command(flatten)]
+        filters: FilterArgs,
     },
     /// Make a bucket in --region (or the default region).
     Mb {
@@ -188,6 +259,8 @@ impl Command {
             Self::Cat { .. } => "cat",
             Self::Stat { .. } => "stat",
             Self::Cp { .. } => "cp",
+            Self::Mv { .. } => "mv",
+            Self::Sync { .. } => "sync",
             Self::Rm { .. } => "rm",
             Self::Mb { .. } => "mb",
             Self::Rb { .. } => "rb",

@@ -8,9 +8,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
-use s3_multi_region::fs::{
-    EntryKind, S3Fs, UnsafeKey, local_destination, local_path_for_key, printable_key,
-};
+use s3_multi_region::fs::{EntryKind, S3Fs, local_path_for_key, printable_key};
 use s3_multi_region::{ErrorKind, Report};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -24,7 +22,7 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once; an upload holds at most this many parts plus one in memory.
 const UPLOAD_PARALLELISM: usize = 2;
 
-fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliError {
+pub(crate) fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliError {
     CliError::Object {
         object: object.to_string(),
         cause: cause.to_string(),
@@ -34,7 +32,7 @@ fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliE
 }
 
 /// A library error about `object`, in the library's words ([`Report`]), with its hint.
-fn reported(object: impl std::fmt::Display, err: &impl Report) -> CliError {
+pub(crate) fn reported(object: impl std::fmt::Display, err: &impl Report) -> CliError {
     CliError::reported(object, err.report())
 }
 
@@ -46,51 +44,10 @@ where
     reported(object, &err)
 }
 
-/// The objects of a recursive transfer: one object's failure never stops the others. A skipped
-/// object is one warning line; the first failure of each kind is printed in full, later ones
-/// of that kind only counted, and the end says how many of each there were.
-#[derive(Debug, Default)]
-struct Tally {
-    transferred: usize,
-    skipped: usize,
-    failed: usize,
-    kinds: std::collections::BTreeMap<String, usize>,
-}
-
-impl Tally {
-    fn done(&mut self) {
-        self.transferred += 1;
-    }
-
-    fn skip(&mut self, what: impl std::fmt::Display) {
-        self.skipped += 1;
-        eprintln!("warning: Skipping {what}");
-    }
-
-    fn fail(&mut self, what: impl std::fmt::Display, err: &CliError) {
-        self.failed += 1;
-        let seen = self.kinds.entry(err.cause()).or_default();
-        *seen += 1;
-        if *seen == 1 {
-            eprintln!("{what} failed: {err}");
-        }
-    }
-
-    fn finish(self, verb: &'static str) -> Result<(), CliError> {
-        for (kind, count) in &self.kinds {
-            if *count > 1 {
-                eprintln!("{} more failed with: {kind}", count - 1);
-            }
-        }
-        if self.skipped + self.failed == 0 {
-            return Ok(());
-        }
-        Err(CliError::Incomplete {
-            verb,
-            transferred: self.transferred,
-            skipped: self.skipped,
-            failed: self.failed,
-        })
+/// One line of a command's account of what it did, unless `--quiet` or `--only-show-errors`.
+pub(crate) fn say(ctx: &Context, line: &str) {
+    if !ctx.options.quiet && !ctx.options.only_show_errors {
+        println!("{line}");
     }
 }
 
@@ -105,7 +62,13 @@ fn parse_url(s: &str) -> Result<S3Url, CliError> {
 }
 
 fn progress(ctx: &Context, len: Option<u64>, what: &str) -> Option<ProgressBar> {
-    if ctx.options.json || !std::io::stderr().is_terminal() {
+    let o = &ctx.options;
+    if o.json
+        || o.quiet
+        || o.only_show_errors
+        || ctx.batch_running.load(std::sync::atomic::Ordering::Relaxed)
+        || !std::io::stderr().is_terminal()
+    {
         return None;
     }
     let bar = ProgressBar::new(len.unwrap_or(0));
@@ -130,7 +93,31 @@ fn print_json(value: serde_json::Value) {
     );
 }
 
-pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(), CliError> {
+/// How `ls` lists objects.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listing {
+    pub recursive: bool,
+    pub human_readable: bool,
+    pub summarize: bool,
+}
+
+/// `1.5 KiB`, as `aws s3 ls --human-readable` prints sizes.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["Bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} Bytes");
+    }
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+pub async fn ls(ctx: &Context, url: Option<&str>, listing: Listing) -> Result<(), CliError> {
+    let recursive = listing.recursive;
     let Some(url) = url else {
         let mut pages = ctx.client.list_buckets().into_paginator().send();
         let mut rows = Vec::new();
@@ -208,8 +195,22 @@ pub async fn ls(ctx: &Context, url: Option<&str>, recursive: bool) -> Result<(),
         for dir in dirs {
             println!("{:>33} {}", "PRE", printable_key(&dir));
         }
-        for (key, size, modified, _) in objects {
-            println!("{modified:<22} {size:>10} {}", printable_key(&key));
+        for (key, size, modified, _) in &objects {
+            let size = if listing.human_readable {
+                human_size((*size).max(0) as u64)
+            } else {
+                size.to_string()
+            };
+            println!("{modified:<22} {size:>10} {}", printable_key(key));
+        }
+        if listing.summarize {
+            let total: u64 = objects.iter().map(|o| o.1.max(0) as u64).sum();
+            let total = if listing.human_readable {
+                human_size(total)
+            } else {
+                format!("{total} Bytes")
+            };
+            println!("\nTotal Objects: {}\n   Total Size: {total}", objects.len());
         }
     }
     Ok(())
@@ -257,13 +258,13 @@ pub async fn stat(ctx: &Context, url: &str) -> Result<(), CliError> {
 }
 
 /// Where `cp` reads or writes.
-enum Location {
+pub(crate) enum Location {
     Stdio,
     Local(PathBuf),
     S3(S3Url),
 }
 
-fn location(s: &str) -> Result<Location, CliError> {
+pub(crate) fn location(s: &str) -> Result<Location, CliError> {
     Ok(match s {
         "-" => Location::Stdio,
         s if s.starts_with("s3://") => Location::S3(parse_url(s)?),
@@ -289,8 +290,13 @@ pub async fn cp(
             } else {
                 dst
             };
+            let line = format!("copy: {src} to {dst}");
+            if ctx.options.dryrun {
+                say(ctx, &format!("(dryrun) {line}"));
+                return Ok(());
+            }
             copy_object(ctx, &src, &dst).await?;
-            println!("copy: {src} to {dst}");
+            say(ctx, &line);
         }
         (Location::S3(src), Location::Stdio) => download(ctx, &src, None).await.map(drop)?,
         (Location::S3(src), Location::Local(path)) => {
@@ -302,10 +308,19 @@ pub async fn cp(
             } else {
                 path
             };
+            let line = format!("download: {src} to {}", path.display());
+            if ctx.options.dryrun {
+                say(ctx, &format!("(dryrun) {line}"));
+                return Ok(());
+            }
             download(ctx, &src, Some(&path)).await?;
-            println!("download: {src} to {}", path.display());
+            say(ctx, &line);
         }
         (Location::Stdio, Location::S3(dst)) => {
+            if ctx.options.dryrun {
+                say(ctx, &format!("(dryrun) upload: - to {dst}"));
+                return Ok(());
+            }
             let content_type = ctx.content_type_for(None);
             upload(ctx, tokio::io::stdin(), None, &dst, &content_type).await?;
         }
@@ -324,8 +339,13 @@ pub async fn cp(
             } else {
                 dst
             };
+            let line = format!("upload: {} to {dst}", path.display());
+            if ctx.options.dryrun {
+                say(ctx, &format!("(dryrun) {line}"));
+                return Ok(());
+            }
             upload_file(ctx, &path, &dst).await?;
-            println!("upload: {} to {dst}", path.display());
+            say(ctx, &line);
         }
         _ => {
             return Err(CliError::Usage(
@@ -336,7 +356,7 @@ pub async fn cp(
     Ok(())
 }
 
-async fn upload_file(ctx: &Context, path: &Path, dst: &S3Url) -> Result<u64, CliError> {
+pub(crate) async fn upload_file(ctx: &Context, path: &Path, dst: &S3Url) -> Result<u64, CliError> {
     let file = tokio::fs::File::open(path)
         .await
         .map_err(|e| failed(path.display(), e))?;
@@ -403,7 +423,11 @@ async fn upload(
 }
 
 /// Writes `src` to `path` (through a temporary file renamed at the end) or to standard output.
-async fn download(ctx: &Context, src: &S3Url, path: Option<&Path>) -> Result<u64, CliError> {
+pub(crate) async fn download(
+    ctx: &Context,
+    src: &S3Url,
+    path: Option<&Path>,
+) -> Result<u64, CliError> {
     ctx.prefer_region(src.bucket())?;
     let out = ctx
         .client
@@ -483,7 +507,7 @@ fn partial_path(path: &Path) -> PathBuf {
 }
 
 /// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above.
-async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliError> {
+pub(crate) async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliError> {
     ctx.prefer_region(src.bucket())?;
     ctx.prefer_region(dst.bucket())?;
     S3Fs::new(ctx.client.clone())
@@ -499,112 +523,122 @@ async fn cp_recursive(
     to: Location,
     follow_symlinks: bool,
 ) -> Result<(), CliError> {
-    let mut tally = Tally::default();
-    match (from, to) {
-        (Location::Local(dir), Location::S3(dst)) => {
-            if !dir.is_dir() {
-                return Err(failed(dir.display(), "not a directory"));
+    let plan =
+        crate::transfer::plan_tree(ctx, &from, &to, &ctx.filters, None, false, follow_symlinks)
+            .await?;
+    crate::transfer::execute(ctx, "cp", plan).await
+}
+
+/// `mv`: a copy, then the source removed — only once its copy succeeded.
+pub async fn mv(
+    ctx: &Context,
+    source: &str,
+    destination: &str,
+    recursive: bool,
+) -> Result<(), CliError> {
+    let (from, to) = (location(source)?, location(destination)?);
+    if recursive {
+        let plan =
+            crate::transfer::plan_tree(ctx, &from, &to, &ctx.filters, None, true, true).await?;
+        return crate::transfer::execute(ctx, "mv", plan).await;
+    }
+    let (job, bytes) = match (from, to) {
+        (Location::Local(path), Location::S3(dst)) => {
+            if path.is_dir() {
+                return Err(failed(path.display(), "is a directory")
+                    .with_hint("use --recursive to move a directory"));
             }
-            let walk = crate::tree::walk(&dir, follow_symlinks);
-            for skipped in walk.skipped {
-                tally.skip(skipped);
-            }
-            for file in walk.files {
-                let target = dst.join(&file.name);
-                match upload_file(ctx, &file.path, &target).await {
-                    Ok(_) => {
-                        println!("upload: {} to {target}", file.path.display());
-                        tally.done();
-                    }
-                    Err(err) => tally.fail(
-                        format_args!("upload: {} to {target}", file.path.display()),
-                        &err,
-                    ),
-                }
-            }
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let to = if dst.is_directory() {
+                dst.join(&name)
+            } else {
+                dst
+            };
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            (crate::transfer::Job::Upload { path, to }, bytes)
         }
-        (Location::S3(src), to) => {
-            if matches!(to, Location::Stdio) {
-                return Err(CliError::Usage(
-                    "cannot copy a prefix to standard output".into(),
-                ));
-            }
-            let prefix = src.dir_prefix();
-            ctx.prefer_region(src.bucket())?;
-            let keys = S3Fs::new(ctx.client.clone())
-                .keys_under(&src)
-                .await
-                .map_err(|e| reported(&src, &e))?;
-            for (key, _) in keys {
-                let shown = object_url(src.bucket(), &key);
-                let Ok(from) = S3Url::new(src.bucket(), &key) else {
-                    tally.skip(format_args!("{shown}: the key holds a line break or NUL"));
-                    continue;
-                };
-                let relative = &key[prefix.len()..];
-                match &to {
-                    Location::S3(dst) => {
-                        let target = dst.join(relative);
-                        match copy_object(ctx, &from, &target).await {
-                            Ok(()) => {
-                                println!("copy: {from} to {target}");
-                                tally.done();
-                            }
-                            Err(err) => tally.fail(format_args!("copy: {from} to {target}"), &err),
-                        }
-                    }
-                    Location::Local(dir) => {
-                        let path = match local_destination(dir, &prefix, &key) {
-                            Ok(path) => path,
-                            // A directory marker (`photos/`, the console's "Create folder")
-                            // becomes an empty directory, under the same rules as a file.
-                            Err(UnsafeKey::Directory) => {
-                                let name = key.trim_end_matches('/');
-                                if name.len() > prefix.len() {
-                                    match local_destination(dir, &prefix, name) {
-                                        Ok(path) => {
-                                            if let Err(e) = std::fs::create_dir_all(&path) {
-                                                tally.fail(&shown, &failed(path.display(), e));
-                                            }
-                                        }
-                                        Err(why) => tally.skip(format_args!("{shown}: {why}")),
-                                    }
-                                }
-                                continue;
-                            }
-                            Err(why) => {
-                                tally.skip(format_args!("{shown}: {why}"));
-                                continue;
-                            }
-                        };
-                        let line = format!("download: {from} to {}", path.display());
-                        let made = match path.parent() {
-                            Some(parent) => std::fs::create_dir_all(parent)
-                                .map_err(|e| failed(parent.display(), e)),
-                            None => Ok(()),
-                        };
-                        match made {
-                            Ok(()) => match download(ctx, &from, Some(&path)).await {
-                                Ok(_) => {
-                                    println!("{line}");
-                                    tally.done();
-                                }
-                                Err(err) => tally.fail(&line, &err),
-                            },
-                            Err(err) => tally.fail(&line, &err),
-                        }
-                    }
-                    Location::Stdio => unreachable!("refused above"),
-                }
-            }
+        (Location::S3(src), Location::Local(path)) => {
+            let path = if path.is_dir() {
+                let name = src.file_name().unwrap_or_default();
+                path.join(local_path_for_key("", name).map_err(|e| failed(&src, e))?)
+            } else {
+                path
+            };
+            (
+                crate::transfer::Job::Download {
+                    from: src,
+                    path,
+                    modified: None,
+                },
+                0,
+            )
+        }
+        (Location::S3(src), Location::S3(dst)) => {
+            let to = if dst.is_directory() {
+                dst.join(src.file_name().unwrap_or_default())
+            } else {
+                dst
+            };
+            (crate::transfer::Job::Copy { from: src, to }, 0)
+        }
+        (Location::Local(_), Location::Local(_)) => {
+            return Err(CliError::Usage(
+                "both locations are local: one of them must be s3://".into(),
+            ));
         }
         _ => {
             return Err(CliError::Usage(
-                "cp --recursive copies a directory to s3:// or an s3:// prefix anywhere".into(),
+                "mv cannot move standard input or output".into(),
             ));
         }
+    };
+    let planned = crate::transfer::Planned {
+        job,
+        bytes,
+        then_remove_source: true,
+    };
+    // One object: its error is the command's, in the same words as cp's.
+    let line = planned.line();
+    if ctx.options.dryrun {
+        say(ctx, &format!("(dryrun) {line}"));
+        return Ok(());
     }
-    tally.finish("cp")
+    crate::transfer::run(ctx, &planned).await?;
+    say(ctx, &line);
+    Ok(())
+}
+
+/// `sync`: what is missing or differs goes; with `--delete`, what the source lacks goes too.
+pub async fn sync(
+    ctx: &Context,
+    source: &str,
+    destination: &str,
+    options: crate::plan::SyncOptions,
+    follow_symlinks: bool,
+) -> Result<(), CliError> {
+    let (from, to) = (location(source)?, location(destination)?);
+    if let (Location::Local(path), _) | (_, Location::Local(path)) = (&from, &to)
+        && path.is_file()
+    {
+        return Err(CliError::Usage(format!(
+            "{}: sync takes directories, not files (use cp for one file)",
+            path.display()
+        )));
+    }
+    let plan = crate::transfer::plan_tree(
+        ctx,
+        &from,
+        &to,
+        &ctx.filters,
+        Some(options),
+        false,
+        follow_symlinks,
+    )
+    .await?;
+    crate::transfer::execute(ctx, "sync", plan).await
 }
 
 pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliError> {
@@ -616,6 +650,10 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
                 "{url} is a bucket: use rb, or rm --recursive to empty it"
             )));
         }
+        if ctx.options.dryrun {
+            say(ctx, &format!("(dryrun) delete: {url}"));
+            return Ok(());
+        }
         ctx.client
             .delete_object()
             .bucket(url.bucket())
@@ -623,23 +661,31 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
             .send()
             .await
             .map_err(|e| s3_failed(&url, e))?;
-        println!("delete: {url}");
+        say(ctx, &format!("delete: {url}"));
         return Ok(());
     }
     // The library lists and deletes (DeleteObjects in batches of 1000).
     let fs = S3Fs::new(ctx.client.clone());
+    let prefix = url.dir_prefix();
     let keys: Vec<String> = fs
         .keys_under(&url)
         .await
         .map_err(|e| reported(&url, &e))?
         .into_iter()
         .map(|(key, _)| key)
+        .filter(|key| ctx.filters.includes(&key[prefix.len().min(key.len())..]))
         .collect();
-    fs.remove_keys(&url, keys.clone())
-        .await
-        .map_err(|e| reported(&url, &e))?;
+    let tag = if ctx.options.dryrun { "(dryrun) " } else { "" };
+    if !ctx.options.dryrun {
+        fs.remove_keys(&url, keys.clone())
+            .await
+            .map_err(|e| reported(&url, &e))?;
+    }
     for key in &keys {
-        println!("delete: {}", object_url(url.bucket(), key));
+        say(
+            ctx,
+            &format!("{tag}delete: {}", object_url(url.bucket(), key)),
+        );
     }
     Ok(())
 }
@@ -656,7 +702,7 @@ pub async fn mb(ctx: &Context, url: &str) -> Result<(), CliError> {
         .create_bucket(&url, &region)
         .await
         .map_err(|e| reported(&url, &e))?;
-    println!("make_bucket: {} ({region})", url.bucket());
+    say(ctx, &format!("make_bucket: {} ({region})", url.bucket()));
     Ok(())
 }
 
@@ -683,7 +729,7 @@ pub async fn rb(ctx: &Context, url: &str, force: bool) -> Result<(), CliError> {
                 err
             }
         })?;
-    println!("remove_bucket: {}", url.bucket());
+    say(ctx, &format!("remove_bucket: {}", url.bucket()));
     Ok(())
 }
 

@@ -15,6 +15,10 @@ pub struct Context {
     pub options: Options,
     /// `cp --content-type`: wins over the guess from the file name.
     pub content_type: Option<String>,
+    /// `--exclude` / `--include`, in the order given on the command line.
+    pub filters: crate::filter::Filters,
+    /// Set while a many-file transfer runs: its one progress bar replaces the per-file ones.
+    pub batch_running: std::sync::atomic::AtomicBool,
 }
 
 impl Context {
@@ -35,6 +39,9 @@ impl Context {
         }
         let http = http.build().map_err(|e| CliError::Usage(e.to_string()))?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
         if let Some(region) = &options.region {
             loader = loader.region(Region::new(region.clone()));
         }
@@ -71,6 +78,8 @@ impl Context {
             sdk,
             options: options.clone(),
             content_type: None,
+            filters: crate::filter::Filters::from_args(&std::env::args().collect::<Vec<_>>()),
+            batch_running: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

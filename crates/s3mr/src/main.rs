@@ -7,6 +7,9 @@ mod commands;
 mod context;
 mod demo;
 mod error;
+mod filter;
+mod plan;
+mod transfer;
 mod tree;
 
 use args::{Cli, Command, Options};
@@ -73,7 +76,19 @@ fn error_line(verb: &str, err: &CliError) -> String {
 async fn run(options: Options, command: Command) -> Result<(), CliError> {
     let mut ctx = context::Context::new(&options).await?;
     let result = match command {
-        Command::Ls { url, recursive } => commands::ls(&ctx, url.as_deref(), recursive).await,
+        Command::Ls {
+            url,
+            recursive,
+            human_readable,
+            summarize,
+        } => {
+            let listing = commands::Listing {
+                recursive,
+                human_readable,
+                summarize,
+            };
+            commands::ls(&ctx, url.as_deref(), listing).await
+        }
         Command::Cat { url } => commands::cat(&ctx, &url).await,
         Command::Stat { url } => commands::stat(&ctx, &url).await,
         Command::Cp {
@@ -87,7 +102,29 @@ async fn run(options: Options, command: Command) -> Result<(), CliError> {
             ctx.content_type = content_type;
             commands::cp(&ctx, &source, &destination, recursive, !no_follow_symlinks).await
         }
-        Command::Rm { url, recursive } => commands::rm(&ctx, &url, recursive).await,
+        Command::Rm { url, recursive, .. } => commands::rm(&ctx, &url, recursive).await,
+        Command::Mv {
+            source,
+            destination,
+            recursive,
+            ..
+        } => commands::mv(&ctx, &source, &destination, recursive).await,
+        Command::Sync {
+            source,
+            destination,
+            delete,
+            size_only,
+            exact_timestamps,
+            no_follow_symlinks,
+            ..
+        } => {
+            let options = plan::SyncOptions {
+                delete,
+                size_only,
+                exact_timestamps,
+            };
+            commands::sync(&ctx, &source, &destination, options, !no_follow_symlinks).await
+        }
         Command::Mb { url } => commands::mb(&ctx, &url).await,
         Command::Rb { url, force } => commands::rb(&ctx, &url, force).await,
         Command::Region { buckets } => commands::region(&ctx, &buckets).await,

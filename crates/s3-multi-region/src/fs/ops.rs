@@ -15,7 +15,7 @@ use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
 use crate::fs::error::{FsError, s3_error};
 use crate::fs::stat_cache::StatCache;
-use crate::fs::types::{DirEntry, EntryKind, Metadata};
+use crate::fs::types::{DirEntry, EntryKind, ListedObject, Metadata};
 use crate::fs::writer::{Plan, Start};
 
 /// Any other failure about `url` (an invalid URL built from a listing, a body that could not be
@@ -383,6 +383,17 @@ impl S3Fs {
     /// Every object key under `url` read as a directory (a bucket, or a prefix ending at `/`), at
     /// any depth, with its size, in S3's order. Keys are returned as S3 holds them.
     pub async fn keys_under(&self, url: &S3Url) -> Result<Vec<(String, u64)>, FsError> {
+        Ok(self
+            .objects_under(url)
+            .await?
+            .into_iter()
+            .map(|o| (o.key, o.size))
+            .collect())
+    }
+
+    /// Every object under `url`'s prefix (recursively, one ListObjectsV2 page after another),
+    /// with its size, modification time and ETag: what `sync` compares.
+    pub async fn objects_under(&self, url: &S3Url) -> Result<Vec<ListedObject>, FsError> {
         let mut pages = self
             .client
             .list_objects_v2()
@@ -390,20 +401,24 @@ impl S3Fs {
             .prefix(url.dir_prefix())
             .into_paginator()
             .send();
-        let mut keys = Vec::new();
+        let mut objects = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| s3_error(url, e))?;
-            keys.extend(
+            objects.extend(
                 page.contents
                     .unwrap_or_default()
                     .into_iter()
                     .filter_map(|o| {
-                        let size = o.size.unwrap_or(0).max(0) as u64;
-                        Some((o.key?, size))
+                        Some(ListedObject {
+                            size: o.size.unwrap_or(0).max(0) as u64,
+                            modified: o.last_modified.and_then(|t| SystemTime::try_from(t).ok()),
+                            etag: o.e_tag.map(|e| e.trim_matches('"').to_owned()),
+                            key: o.key?,
+                        })
                     }),
             );
         }
-        Ok(keys)
+        Ok(objects)
     }
 
     /// Copies an object on the server side, to any bucket in any region (CopyObject, or a

@@ -42,3 +42,17 @@ pub struct DirEntry {
     /// Size in bytes (0 for directories).
     pub size: u64,
 }
+
+/// One object of a recursive listing ([`S3Fs::objects_under`](crate::fs::S3Fs::objects_under)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListedObject {
+    /// The key, as S3 holds it.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification, as S3 lists it.
+    pub modified: Option<SystemTime>,
+    /// The ETag, without quotes.
+    pub etag: Option<String>,
+}

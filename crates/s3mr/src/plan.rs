@@ -1,0 +1,182 @@
+//! What `sync` transfers and deletes (pure, table-tested), with the aws CLI's rules: a file or
+//! object is copied when it is missing at the destination, when the sizes differ, or when the
+//! source is newer (uploads and S3 → S3 copies); for downloads, when the *local* file is newer
+//! than the object (as `aws s3 sync` documents), or with `--exact-timestamps` when the times
+//! differ at all. `--size-only` compares sizes alone. Times compare in whole seconds, as S3 keeps
+//! them; a download's file gets the object's time, so the next sync finds nothing to do.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One side's view of a file or object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub size: u64,
+    pub modified: Option<SystemTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Upload,
+    Download,
+    Copy,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncOptions {
+    pub delete: bool,
+    pub size_only: bool,
+    pub exact_timestamps: bool,
+}
+
+/// What sync does with one relative path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Transfer(String),
+    Delete(String),
+}
+
+fn seconds(t: Option<SystemTime>) -> Option<u64> {
+    t.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+}
+
+/// Whether `src` must be copied over `dst`.
+pub fn needs_transfer(
+    src: &Entry,
+    dst: &Entry,
+    direction: Direction,
+    options: SyncOptions,
+) -> bool {
+    if src.size != dst.size {
+        return true;
+    }
+    if options.size_only {
+        return false;
+    }
+    let (Some(s), Some(d)) = (seconds(src.modified), seconds(dst.modified)) else {
+        return false;
+    };
+    match direction {
+        Direction::Upload | Direction::Copy => s > d,
+        Direction::Download if options.exact_timestamps => s != d,
+        Direction::Download => d > s,
+    }
+}
+
+/// Transfers (in path order), then deletions (with `--delete`, of destination paths the source
+/// lacks). Both maps hold only what the filters let through.
+pub fn plan(
+    source: &BTreeMap<String, Entry>,
+    destination: &BTreeMap<String, Entry>,
+    direction: Direction,
+    options: SyncOptions,
+) -> Vec<Action> {
+    let mut actions: Vec<Action> = source
+        .iter()
+        .filter(|(path, src)| match destination.get(*path) {
+            None => true,
+            Some(dst) => needs_transfer(src, dst, direction, options),
+        })
+        .map(|(path, _)| Action::Transfer(path.clone()))
+        .collect();
+    if options.delete {
+        actions.extend(
+            destination
+                .keys()
+                .filter(|path| !source.contains_key(*path))
+                .map(|path| Action::Delete(path.clone())),
+        );
+    }
+    actions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(secs: u64) -> Option<SystemTime> {
+        Some(UNIX_EPOCH + Duration::from_secs(secs))
+    }
+
+    fn e(size: u64, modified: Option<SystemTime>) -> Entry {
+        Entry { size, modified }
+    }
+
+    #[test]
+    fn when_one_entry_is_copied() {
+        use Direction::*;
+        let plain = SyncOptions::default();
+        let size_only = SyncOptions {
+            size_only: true,
+            ..plain
+        };
+        let exact = SyncOptions {
+            exact_timestamps: true,
+            ..plain
+        };
+        // (src, dst, direction, options) -> transfer
+        let table = [
+            (e(1, at(100)), e(2, at(100)), Upload, plain, true),
+            (e(1, at(200)), e(1, at(100)), Upload, plain, true),
+            (e(1, at(100)), e(1, at(200)), Upload, plain, false),
+            (e(1, at(100)), e(1, at(100)), Upload, plain, false),
+            (e(1, at(200)), e(1, at(100)), Copy, plain, true),
+            (e(1, at(200)), e(1, at(100)), Upload, size_only, false),
+            (e(1, at(200)), e(2, at(100)), Upload, size_only, true),
+            // Downloads: aws re-downloads a same-size file only when the local one is newer.
+            (e(1, at(200)), e(1, at(100)), Download, plain, false),
+            (e(1, at(100)), e(1, at(200)), Download, plain, true),
+            (e(1, at(200)), e(1, at(100)), Download, exact, true),
+            (e(1, at(100)), e(1, at(100)), Download, exact, false),
+            // Sub-second differences are not differences (S3 keeps whole seconds).
+            (
+                e(1, Some(UNIX_EPOCH + Duration::from_millis(100_700))),
+                e(1, at(100)),
+                Upload,
+                plain,
+                false,
+            ),
+            (e(1, None), e(1, at(100)), Upload, plain, false),
+        ];
+        for (i, (src, dst, direction, options, want)) in table.into_iter().enumerate() {
+            assert_eq!(
+                needs_transfer(&src, &dst, direction, options),
+                want,
+                "row {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_plan_transfers_then_deletes() {
+        let source = BTreeMap::from([
+            ("a".to_owned(), e(1, at(100))),
+            ("b".to_owned(), e(2, at(100))),
+            ("c".to_owned(), e(3, at(300))),
+        ]);
+        let destination = BTreeMap::from([
+            ("a".to_owned(), e(1, at(150))),
+            ("c".to_owned(), e(3, at(200))),
+            ("gone".to_owned(), e(9, at(100))),
+        ]);
+        let keep = plan(
+            &source,
+            &destination,
+            Direction::Upload,
+            SyncOptions::default(),
+        );
+        assert_eq!(
+            keep,
+            [Action::Transfer("b".into()), Action::Transfer("c".into())]
+        );
+        let delete = SyncOptions {
+            delete: true,
+            ..SyncOptions::default()
+        };
+        let with_delete = plan(&source, &destination, Direction::Upload, delete);
+        assert_eq!(with_delete.last(), Some(&Action::Delete("gone".into())));
+        assert_eq!(with_delete.len(), 3);
+    }
+}
