@@ -1,0 +1,539 @@
+//! `s3mr` at parity with `aws s3`: sync, mv, filters, dry runs, quiet modes, ls sizes, the aws
+//! CLI's output lines, bad input, and the progress bar (a pseudo-terminal vs a pipe). The built
+//! binary against the emulator, with exact request counts where the count is the point.
+
+mod common;
+
+use std::path::Path;
+
+use common::command;
+use s3mr_emulator::Emulator;
+
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .region("us-east-1")
+        .region("eu-west-1")
+        .region("ap-southeast-2")
+        .start()
+        .await
+        .unwrap()
+}
+
+/// (exit code, stdout, stderr)
+async fn run(emu: &Emulator, args: &[&str]) -> (i32, String, String) {
+    let out = command(emu, args).output().await.unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn ok(emu: &Emulator, args: &[&str]) -> String {
+    let (code, stdout, stderr) = run(emu, args).await;
+    assert_eq!(code, 0, "s3mr {args:?}:\n{stdout}\n{stderr}");
+    stdout
+}
+
+/// Sorted lines, for output whose order follows completion (parallel transfers).
+fn lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines.sort();
+    lines
+}
+
+fn write(path: &Path, body: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+/// PUT requests the emulator received in `region`.
+fn puts(emu: &Emulator, region: &str) -> u64 {
+    emu.counters().requests_by_method(region, "PUT")
+}
+
+fn gets(emu: &Emulator, region: &str) -> u64 {
+    emu.counters().requests_by_method(region, "GET")
+}
+
+#[tokio::test]
+async fn sync_up_uploads_what_is_missing_or_changed_and_deletes_on_request() {
+    let emu = emulator().await;
+    emu.seed_bucket("sync-up", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for name in ["a.txt", "b.txt", "sub/c.txt", "sub/d.log"] {
+        write(&root.join(name), name);
+    }
+    let src = root.to_str().unwrap();
+
+    let out = ok(&emu, &["sync", src, "s3://sync-up/t/"]).await;
+    let want: Vec<String> = ["a.txt", "b.txt", "sub/c.txt", "sub/d.log"]
+        .iter()
+        .map(|n| format!("upload: {} to s3://sync-up/t/{n}", root.join(n).display()))
+        .collect();
+    assert_eq!(lines(&out), want, "the aws CLI's lines");
+    assert_eq!(puts(&emu, "eu-west-1"), 4);
+
+    // Nothing changed: nothing sent but the listing.
+    emu.reset_counters();
+    assert_eq!(ok(&emu, &["sync", src, "s3://sync-up/t/"]).await, "");
+    assert_eq!(puts(&emu, "eu-west-1"), 0);
+
+    // Two changed (sizes), one new, one deleted locally: exactly 3 uploads; with --delete the
+    // deleted one goes too.
+    write(&root.join("a.txt"), "a, longer now");
+    write(&root.join("sub/c.txt"), "c, longer now");
+    write(&root.join("new.txt"), "new");
+    std::fs::remove_file(root.join("b.txt")).unwrap();
+    emu.reset_counters();
+    let dry = ok(
+        &emu,
+        &["sync", src, "s3://sync-up/t/", "--delete", "--dryrun"],
+    )
+    .await;
+    assert!(dry.lines().all(|l| l.starts_with("(dryrun) ")), "{dry}");
+    assert_eq!(dry.lines().count(), 4, "{dry}");
+    assert_eq!(puts(&emu, "eu-west-1"), 0, "a dry run sends nothing");
+    assert_eq!(emu.counters().requests_by_method("eu-west-1", "DELETE"), 0);
+
+    let out = ok(&emu, &["sync", src, "s3://sync-up/t/", "--delete"]).await;
+    assert_eq!(puts(&emu, "eu-west-1"), 3, "{out}");
+    assert!(out.contains("delete: s3://sync-up/t/b.txt"), "{out}");
+    let listed = ok(&emu, &["ls", "s3://sync-up/t/", "--recursive"]).await;
+    assert!(
+        !listed.contains("b.txt") && listed.contains("new.txt"),
+        "{listed}"
+    );
+}
+
+#[tokio::test]
+async fn sync_down_and_across_regions_then_nothing_to_do() {
+    let emu = emulator().await;
+    emu.seed_bucket("sync-src", "ap-southeast-2").unwrap();
+    emu.seed_bucket("sync-dst", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["x/1.bin", "x/2.bin", "y.bin"] {
+        write(&dir.path().join(name), name);
+    }
+    ok(
+        &emu,
+        &[
+            "cp",
+            dir.path().to_str().unwrap(),
+            "s3://sync-src/",
+            "--recursive",
+        ],
+    )
+    .await;
+
+    // S3 -> local: three downloads; again: no GET at all (the files took the objects' times).
+    let down = tempfile::tempdir().unwrap();
+    let dst = down.path().to_str().unwrap();
+    emu.reset_counters();
+    let out = ok(&emu, &["sync", "s3://sync-src/", dst]).await;
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("download: ")).count(),
+        3
+    );
+    assert_eq!(
+        std::fs::read_to_string(down.path().join("x/2.bin")).unwrap(),
+        "x/2.bin"
+    );
+    emu.reset_counters();
+    assert_eq!(ok(&emu, &["sync", "s3://sync-src/", dst]).await, "");
+    assert_eq!(gets(&emu, "ap-southeast-2"), 1, "one listing, no download");
+
+    // --delete removes local files the bucket lacks.
+    write(&down.path().join("stray.txt"), "stray");
+    let out = ok(&emu, &["sync", "s3://sync-src/", dst, "--delete"]).await;
+    assert!(
+        out.contains("delete: ") && out.contains("stray.txt"),
+        "{out}"
+    );
+    assert!(!down.path().join("stray.txt").exists());
+
+    // S3 -> S3 across regions, server-side; again: nothing.
+    emu.reset_counters();
+    let out = ok(&emu, &["sync", "s3://sync-src/x/", "s3://sync-dst/copy/"]).await;
+    assert_eq!(
+        lines(&out),
+        [
+            "copy: s3://sync-src/x/1.bin to s3://sync-dst/copy/1.bin",
+            "copy: s3://sync-src/x/2.bin to s3://sync-dst/copy/2.bin",
+        ]
+    );
+    assert_eq!(
+        ok(&emu, &["sync", "s3://sync-src/x/", "s3://sync-dst/copy/"]).await,
+        ""
+    );
+}
+
+#[tokio::test]
+async fn mv_removes_the_source_only_after_the_copy() {
+    let emu = emulator().await;
+    emu.seed_bucket("mv-here", "us-east-1").unwrap();
+    emu.seed_bucket("mv-there", "ap-southeast-2").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.txt");
+    write(&file, "one");
+
+    // A file: uploaded, then removed.
+    let out = ok(&emu, &["mv", file.to_str().unwrap(), "s3://mv-here/"]).await;
+    assert_eq!(
+        out,
+        format!("move: {} to s3://mv-here/one.txt\n", file.display())
+    );
+    assert!(!file.exists());
+
+    // A prefix, across regions: every object copied, then deleted at the source.
+    for name in ["p/a", "p/b", "p/c"] {
+        write(&dir.path().join(name), name);
+    }
+    ok(
+        &emu,
+        &[
+            "cp",
+            dir.path().join("p").to_str().unwrap(),
+            "s3://mv-here/p/",
+            "--recursive",
+        ],
+    )
+    .await;
+    let out = ok(
+        &emu,
+        &["mv", "s3://mv-here/p/", "s3://mv-there/q/", "--recursive"],
+    )
+    .await;
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("move: s3://mv-here/p/"))
+            .count(),
+        3
+    );
+    let left = ok(&emu, &["ls", "s3://mv-here/p/"]).await;
+    assert_eq!(left, "", "the source is empty");
+    assert_eq!(ok(&emu, &["cat", "s3://mv-there/q/b"]).await, "p/b");
+
+    // A copy that fails leaves the source where it was.
+    let (code, _, stderr) = run(
+        &emu,
+        &["mv", "s3://mv-here/one.txt", "s3://no-such-bucket-x/"],
+    )
+    .await;
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(ok(&emu, &["cat", "s3://mv-here/one.txt"]).await, "one");
+}
+
+#[tokio::test]
+async fn filters_apply_in_order_on_cp_rm_and_sync() {
+    let emu = emulator().await;
+    emu.seed_bucket("filtered", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "keep.txt",
+        "drop.jpg",
+        "sub/keep2.txt",
+        "sub/secret.txt",
+        "sub/x.jpg",
+    ] {
+        write(&dir.path().join(name), name);
+    }
+    let src = dir.path().to_str().unwrap();
+    let out = ok(
+        &emu,
+        &[
+            "cp",
+            src,
+            "s3://filtered/",
+            "--recursive",
+            "--exclude",
+            "*",
+            "--include",
+            "*.txt",
+            "--exclude",
+            "sub/secret*",
+        ],
+    )
+    .await;
+    let uploaded: Vec<&str> = out
+        .lines()
+        .map(|l| l.rsplit(" to ").next().unwrap())
+        .collect();
+    let mut uploaded = uploaded;
+    uploaded.sort();
+    assert_eq!(
+        uploaded,
+        ["s3://filtered/keep.txt", "s3://filtered/sub/keep2.txt"]
+    );
+
+    // rm --recursive with a filter: only what matches goes (dry run first: nothing goes).
+    let dry = ok(
+        &emu,
+        &[
+            "rm",
+            "s3://filtered/",
+            "--recursive",
+            "--exclude",
+            "sub/*",
+            "--dryrun",
+        ],
+    )
+    .await;
+    assert_eq!(dry, "(dryrun) delete: s3://filtered/keep.txt\n");
+    let out = ok(
+        &emu,
+        &["rm", "s3://filtered/", "--recursive", "--exclude", "sub/*"],
+    )
+    .await;
+    assert_eq!(out, "delete: s3://filtered/keep.txt\n");
+    let left = ok(&emu, &["ls", "s3://filtered/", "--recursive"]).await;
+    assert!(
+        left.contains("sub/keep2.txt") && !left.contains(" keep.txt"),
+        "{left}"
+    );
+
+    // A pattern that matches nothing is named (a typo, most often), and the rest goes on.
+    let (code, _, stderr) = run(&emu, &["sync", src, "s3://filtered/", "--exclude", "*.tpm"]).await;
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("the pattern \"*.tpm\" matches nothing"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn quiet_modes_and_ls_sizes() {
+    let emu = emulator().await;
+    emu.seed_bucket("quiet", "us-east-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("k1"), &"x".repeat(1536));
+    write(&dir.path().join("k2"), &"y".repeat(2048));
+    let src = dir.path().to_str().unwrap();
+    assert_eq!(
+        ok(&emu, &["cp", src, "s3://quiet/", "--recursive", "--quiet"]).await,
+        ""
+    );
+    assert_eq!(
+        ok(
+            &emu,
+            &[
+                "cp",
+                src,
+                "s3://quiet/again/",
+                "--recursive",
+                "--only-show-errors"
+            ]
+        )
+        .await,
+        ""
+    );
+    // --only-show-errors still shows errors.
+    let (code, stdout, stderr) = run(
+        &emu,
+        &["cp", "s3://quiet/missing", "x", "--only-show-errors"],
+    )
+    .await;
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("no such key"), "{stderr}");
+
+    let out = ok(
+        &emu,
+        &["ls", "s3://quiet/", "--human-readable", "--summarize"],
+    )
+    .await;
+    assert!(
+        out.contains("1.5 KiB k1") && out.contains("2.0 KiB k2"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("\nTotal Objects: 2\n   Total Size: 3.5 KiB\n"),
+        "{out}"
+    );
+    let out = ok(&emu, &["ls", "s3://quiet/", "--recursive", "--summarize"]).await;
+    assert!(
+        out.ends_with("\nTotal Objects: 4\n   Total Size: 7168 Bytes\n"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_one_clear_line_and_writes_nothing() {
+    let emu = emulator().await;
+    emu.seed_bucket("bad-input", "us-east-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    write(&a.join("f.txt"), "f");
+    ok(
+        &emu,
+        &[
+            "cp",
+            a.to_str().unwrap(),
+            "s3://bad-input/p/",
+            "--recursive",
+        ],
+    )
+    .await;
+
+    let a_file = a.join("f.txt");
+    let cases: [(&[&str], i32, &str); 4] = [
+        (
+            &["sync", "--no-such-flag", "s3://bad-input/", "x"],
+            2,
+            "unexpected argument",
+        ),
+        (
+            &["sync", a.to_str().unwrap(), b.to_str().unwrap()],
+            2,
+            "both locations are local",
+        ),
+        (
+            &["sync", a_file.to_str().unwrap(), "s3://bad-input/"],
+            2,
+            "sync takes directories",
+        ),
+        (&["mv", "-", "s3://bad-input/k"], 2, "standard input"),
+    ];
+    for (args, want, needle) in cases {
+        let (code, stdout, stderr) = run(&emu, args).await;
+        assert_eq!(code, want, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert_eq!(stdout, "", "{args:?}");
+    }
+    // A file where a directory is needed: the download fails, and no partial file is left.
+    let file = dir.path().join("plain-file");
+    write(&file, "mine");
+    let (code, _, stderr) = run(
+        &emu,
+        &[
+            "cp",
+            "s3://bad-input/p/",
+            file.to_str().unwrap(),
+            "--recursive",
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "nothing half-written beside it: {names:?}");
+}
+
+#[tokio::test]
+async fn profiles_come_from_the_config_files() {
+    let emu = emulator().await;
+    emu.seed_bucket("profiled", "eu-west-1").unwrap();
+    let (ak, sk) = emu.credentials();
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!("[emu]\naws_access_key_id = {ak}\naws_secret_access_key = {sk}\n"),
+    )
+    .unwrap();
+    let with_profile = |args: &[&str], profile: Option<&str>| {
+        let mut cmd = command(&emu, args);
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_CONFIG_FILE", dir.path().join("config"));
+        if let Some(p) = profile {
+            cmd.env("AWS_PROFILE", p);
+        }
+        cmd
+    };
+    let out = with_profile(&["ls", "s3://profiled/", "--profile", "emu"], None)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = with_profile(&["ls", "s3://profiled/"], Some("emu"))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "AWS_PROFILE");
+    let out = with_profile(&["ls", "s3://profiled/"], None)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "no profile, no credentials");
+}
+
+/// Runs `s3mr args` in a pseudo-terminal (Python's `pty`, as a terminal user has one) and
+/// returns everything the terminal showed.
+async fn in_a_terminal(emu: &Emulator, args: &[&str]) -> String {
+    let mut all = vec![
+        "-c".to_owned(),
+        "import os, pty, sys\n\
+         os.environ['COLUMNS'] = '120'\n\
+         status = pty.spawn(sys.argv[1:])\n\
+         sys.exit(os.waitstatus_to_exitcode(status))"
+            .to_owned(),
+        common::BIN.to_owned(),
+    ];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let mut cmd = command(emu, &[]);
+    let std_cmd = cmd.as_std_mut();
+    *std_cmd = {
+        let mut python = std::process::Command::new("python3");
+        python.args(&all);
+        for (k, v) in std_cmd.get_envs() {
+            if let Some(v) = v {
+                python.env(k, v);
+            }
+        }
+        python.env("TERM", "xterm");
+        python
+    };
+    let out = cmd.output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn one_progress_bar_on_a_terminal_and_none_on_a_pipe() {
+    let emu = emulator().await;
+    emu.seed_bucket("progress", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..40 {
+        write(
+            &dir.path().join(format!("f{i:02}")),
+            &"z".repeat(256 * 1024),
+        );
+    }
+    let src = dir.path().to_str().unwrap();
+
+    let shown = in_a_terminal(&emu, &["cp", src, "s3://progress/tty/", "--recursive"]).await;
+    assert!(
+        shown.contains("Completed "),
+        "a bar on the terminal: {shown:?}"
+    );
+    assert!(shown.contains(" of 40 files"), "{shown:?}");
+    assert_eq!(shown.matches("upload: ").count(), 40);
+
+    let (code, stdout, stderr) =
+        run(&emu, &["cp", src, "s3://progress/pipe/", "--recursive"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(stderr, "", "nothing but the lines on a pipe");
+    assert!(
+        !stdout.contains("Completed") && !stdout.contains('\u{1b}'),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 40);
+}
