@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-tools.sh
 
-cargo build --release --locked -q -p s3mr-bench
-./target/release/s3mr-bench
+# s3mr itself too: scenario 9 runs the binary beside the aws CLI.
+cargo build --release --locked -q -p s3mr-bench -p s3mr
+S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench
 
 # criterion, in its one-line "bencher" format, turned into `name value unit`.
 cargo bench --locked -q -p s3-multi-region --bench micro -- --output-format bencher 2>/dev/null |

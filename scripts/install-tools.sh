@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what tests and benchmarks need when missing: boto3 (botocore's redirector, the
-# cross-check), moto[server,dynamodb] (a second AWS service and the DynamoDB tier), redis-server (the fleet cache) and curl (a
+# cross-check), awscli (the CLI benchmark), moto[server,dynamodb] (a second AWS service and the DynamoDB tier), redis-server (the fleet cache) and curl (a
 # second client fetching presigned URLs through the emulator's CONNECT proxy).
 # Sourced by scripts/test.sh and scripts/bench.sh; safe to run again on a set-up machine.
 if ! python3 -c 'import boto3' 2>/dev/null; then
   python3 -m pip install --quiet boto3
+fi
+# The aws CLI: scenario 9 of the benchmarks runs `aws s3` beside `s3mr` (scripts/bench.sh).
+if ! python3 -c 'import awscli' 2>/dev/null; then
+  python3 -m pip install --quiet awscli
 fi
 # The DynamoDB extra brings moto's expression parser (conditional writes of the DynamoDB tier).
 if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import flask, flask_cors, py_partiql_parser, docker' 2>/dev/null; then

@@ -7,6 +7,7 @@
 
 mod alloc;
 mod caches;
+mod cli;
 mod cold;
 mod instructions;
 mod objstore;
@@ -31,6 +32,7 @@ async fn main() {
         Some("emulator-process") => return transfer::emulator_process().await,
         Some("instructions") => return instructions::run(&args[1..]).await,
         Some("objstore") => return objstore::alone().await,
+        Some("cli") => return cli::against_aws_cli().await,
         Some(other) => {
             eprintln!("usage: s3mr-bench (no arguments); unknown {other:?}");
             std::process::exit(2);
@@ -83,6 +85,7 @@ async fn main() {
     }
     transfer::fs_sequential_256m().await;
     objstore::against_native(&emu, &sdk).await;
+    cli::against_aws_cli().await;
     warm::emulator_max_gets(&emu, &sdk).await;
     if let Some((mut child, _)) = redis {
         let _ = child.kill();

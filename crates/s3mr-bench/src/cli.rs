@@ -1,0 +1,292 @@
+//! Scenario 9: `s3mr` beside the aws CLI (`aws s3`), both run as users run them against the
+//! emulator's real-hostnames mode: TLS on every S3 hostname, reached only through its CONNECT
+//! proxy (`HTTPS_PROXY`) and trusted only through its test CA (`AWS_CA_BUNDLE`), no endpoint
+//! URL. The bucket is in eu-west-1, both CLIs default to us-east-1. Each figure: both wall times,
+//! the ratio (aws ÷ ours) and the requests each sent (the emulator's counters).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use s3mr_emulator::{Emulator, TlsSource};
+
+use crate::setup::{R0, R1, figure};
+
+const BUCKET: &str = "bench-cli";
+const SMALL_FILES: usize = 1000;
+const CHANGED: usize = 10;
+const LISTED: usize = 10_000;
+const BIG: usize = 512 * 1024 * 1024;
+
+struct Tools {
+    s3mr: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Tools {
+    fn command(&self, tool: &str, args: &[&str]) -> std::process::Command {
+        let mut cmd = match tool {
+            "s3mr" => std::process::Command::new(&self.s3mr),
+            _ => {
+                let mut aws = std::process::Command::new("aws");
+                aws.arg("s3");
+                aws
+            }
+        };
+        cmd.args(args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Runs `tool args`, returning the wall time and the requests the emulator received.
+    fn timed(&self, emu: &Emulator, tool: &str, args: &[&str]) -> (Duration, u64) {
+        emu.reset_counters();
+        let started = Instant::now();
+        let out = self.command(tool, args).output().expect("run the CLI");
+        let took = started.elapsed();
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (took, emu.counters().total_requests())
+    }
+}
+
+fn write_tree(root: &Path, files: usize) {
+    for i in 0..files {
+        let path = root.join(format!("d{:02}/f{i:04}.bin", i % 20));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, vec![(i % 251) as u8; 4096]).unwrap();
+    }
+}
+
+fn report(name: &str, ours: (Duration, u64), aws: (Duration, u64)) {
+    figure(
+        &format!("cli_{name}_s3mr"),
+        format!("{:.2}", ours.0.as_secs_f64()),
+        "s",
+    );
+    figure(
+        &format!("cli_{name}_aws"),
+        format!("{:.2}", aws.0.as_secs_f64()),
+        "s",
+    );
+    figure(
+        &format!("cli_{name}_ratio"),
+        format!("{:.2}", aws.0.as_secs_f64() / ours.0.as_secs_f64()),
+        "aws/s3mr",
+    );
+    figure(&format!("cli_{name}_requests_s3mr"), ours.1, "requests");
+    figure(&format!("cli_{name}_requests_aws"), aws.1, "requests");
+}
+
+/// Runs both tools on one step, the order alternating by step (`aws_first`).
+fn both(
+    emu: &Emulator,
+    tools: &Tools,
+    aws_first: bool,
+    ours: &[&str],
+    aws: &[&str],
+) -> ((Duration, u64), (Duration, u64)) {
+    if aws_first {
+        let a = tools.timed(emu, "aws", aws);
+        (tools.timed(emu, "s3mr", ours), a)
+    } else {
+        let o = tools.timed(emu, "s3mr", ours);
+        (o, tools.timed(emu, "aws", aws))
+    }
+}
+
+pub async fn against_aws_cli() {
+    if std::process::Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "aws CLI not installed: scenario 9 skipped (scripts/install-tools.sh installs it)"
+        );
+        return;
+    }
+    let s3mr = std::env::var_os("S3MR_BIN")
+        .map_or_else(|| PathBuf::from("target/release/s3mr"), PathBuf::from);
+    let emu = Emulator::builder()
+        .region(R0)
+        .region(R1)
+        .tls(TlsSource::Generated)
+        .proxy("127.0.0.1:0".parse().unwrap())
+        .start()
+        .await
+        .expect("emulator");
+    emu.seed_bucket(BUCKET, R1).expect("seed");
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, emu.ca_pem().unwrap()).unwrap();
+    let (ak, sk) = emu.credentials();
+    let env = [
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("HOME", dir.path().display().to_string()),
+        ("HTTPS_PROXY", emu.proxy_url().unwrap()),
+        ("AWS_CA_BUNDLE", ca.display().to_string()),
+        ("AWS_ACCESS_KEY_ID", ak.to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", sk.to_owned()),
+        ("AWS_REGION", R0.to_owned()),
+        ("AWS_DEFAULT_REGION", R0.to_owned()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        (
+            "AWS_CONFIG_FILE",
+            dir.path().join("none").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("none").display().to_string(),
+        ),
+    ];
+    let tools = Tools {
+        s3mr,
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    };
+    let work = dir.path();
+    let tree = work.join("tree");
+    write_tree(&tree, SMALL_FILES);
+    let t = tree.to_str().unwrap();
+    let url = |tool: &str, what: &str| format!("s3://{BUCKET}/{tool}/{what}/");
+
+    // (1) 1 000 × 4 KiB up, then down.
+    let (o, a) = both(
+        &emu,
+        &tools,
+        false,
+        &["cp", t, &url("s3mr", "tree"), "--recursive"],
+        &[
+            "cp",
+            t,
+            &url("aws", "tree"),
+            "--recursive",
+            "--only-show-errors",
+        ],
+    );
+    report("cp_up_1000x4k", o, a);
+    let down = |tool: &str| work.join(format!("down-{tool}"));
+    let (o, a) = both(
+        &emu,
+        &tools,
+        true,
+        &[
+            "cp",
+            &url("s3mr", "tree"),
+            down("s3mr").to_str().unwrap(),
+            "--recursive",
+        ],
+        &[
+            "cp",
+            &url("aws", "tree"),
+            down("aws").to_str().unwrap(),
+            "--recursive",
+            "--only-show-errors",
+        ],
+    );
+    report("cp_down_1000x4k", o, a);
+
+    // (3) sync after 10 files changed (sizes), on the trees just uploaded.
+    std::thread::sleep(Duration::from_millis(1100));
+    for i in 0..CHANGED {
+        let path = tree.join(format!("d{:02}/f{i:04}.bin", i % 20));
+        std::fs::write(path, vec![9u8; 5000]).unwrap();
+    }
+    emu.reset_counters();
+    let (o, a) = both(
+        &emu,
+        &tools,
+        false,
+        &["sync", t, &url("s3mr", "tree")],
+        &["sync", t, &url("aws", "tree"), "--only-show-errors"],
+    );
+    report("sync_10_of_1000_changed", o, a);
+    // Exactly 10 uploads each time? Count again on a fresh change for ours alone.
+    for i in CHANGED..2 * CHANGED {
+        let path = tree.join(format!("d{:02}/f{i:04}.bin", i % 20));
+        std::fs::write(path, vec![8u8; 5001]).unwrap();
+    }
+    emu.reset_counters();
+    tools.timed(&emu, "s3mr", &["sync", t, &url("s3mr", "tree")]);
+    figure(
+        "cli_sync_10_changed_puts_s3mr",
+        emu.counters().requests_by_method(R1, "PUT"),
+        "PUT requests",
+    );
+
+    // (2) one 512 MiB file up, then down.
+    let big = work.join("big.bin");
+    std::fs::write(&big, vec![3u8; BIG]).unwrap();
+    let b = big.to_str().unwrap();
+    let (o, a) = both(
+        &emu,
+        &tools,
+        true,
+        &["cp", b, &format!("s3://{BUCKET}/s3mr/big.bin")],
+        &[
+            "cp",
+            b,
+            &format!("s3://{BUCKET}/aws/big.bin"),
+            "--only-show-errors",
+        ],
+    );
+    report("cp_up_512m", o, a);
+    let (o, a) = both(
+        &emu,
+        &tools,
+        false,
+        &[
+            "cp",
+            &format!("s3://{BUCKET}/s3mr/big.bin"),
+            work.join("big-s3mr").to_str().unwrap(),
+        ],
+        &[
+            "cp",
+            &format!("s3://{BUCKET}/aws/big.bin"),
+            work.join("big-aws").to_str().unwrap(),
+            "--only-show-errors",
+        ],
+    );
+    report("cp_down_512m", o, a);
+    let _ = std::fs::remove_file(&big);
+    let _ = std::fs::remove_file(work.join("big-s3mr"));
+    let _ = std::fs::remove_file(work.join("big-aws"));
+
+    // (4) ls --recursive of 10 000 keys (seeded through the s3mr binary's parallel upload).
+    let many = work.join("many");
+    for i in 0..LISTED {
+        let path = many.join(format!("k{:02}/{i:05}", i % 50));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"").unwrap();
+    }
+    tools.timed(
+        &emu,
+        "s3mr",
+        &[
+            "cp",
+            many.to_str().unwrap(),
+            &url("both", "many"),
+            "--recursive",
+            "--quiet",
+            "--concurrency",
+            "32",
+        ],
+    );
+    let (o, a) = both(
+        &emu,
+        &tools,
+        true,
+        &["ls", &url("both", "many"), "--recursive"],
+        &["ls", &url("both", "many"), "--recursive"],
+    );
+    report("ls_recursive_10000", o, a);
+}
