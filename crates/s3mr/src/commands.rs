@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
 use s3_multi_region::fs::{EntryKind, S3Fs, local_path_for_key, printable_key};
@@ -21,6 +22,8 @@ use crate::error::CliError;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once; an upload holds at most this many parts plus one in memory.
 const UPLOAD_PARALLELISM: usize = 2;
+/// Ranged GETs in flight for one large download (each holds one part in memory).
+const RANGED_PARALLELISM: usize = 6;
 
 pub(crate) fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliError {
     CliError::Object {
@@ -429,6 +432,149 @@ pub(crate) async fn download(
     path: Option<&Path>,
 ) -> Result<u64, CliError> {
     ctx.prefer_region(src.bucket())?;
+    let Some(path) = path else {
+        return download_to_stdout(ctx, src).await;
+    };
+    // The first part, ranged: its answer says how large the object is, and a larger object's
+    // other parts are fetched in parallel (as the aws CLI does), pinned to the first part's
+    // ETag so an object replaced meanwhile fails the download instead of mixing two versions.
+    let first = ctx
+        .client
+        .get_object()
+        .bucket(src.bucket())
+        .key(src.key())
+        .range(format!("bytes=0-{}", PART_SIZE - 1))
+        .send()
+        .await;
+    let first = match first {
+        Ok(out) => out,
+        // An empty object has no byte 0: S3 answers 416; fetch it whole.
+        Err(err) if err.raw_response().map(|r| r.status().as_u16()) == Some(416) => ctx
+            .client
+            .get_object()
+            .bucket(src.bucket())
+            .key(src.key())
+            .send()
+            .await
+            .map_err(|e| s3_failed(src, e))?,
+        Err(err) => return Err(s3_failed(src, err)),
+    };
+    let received = first.content_length().unwrap_or(0).max(0) as u64;
+    let total = first
+        .content_range()
+        .and_then(|r| r.rsplit('/').next())
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or(received);
+    let etag = first.e_tag().map(str::to_owned);
+    let bar = progress(ctx, Some(total), &format!("download {src}"));
+    let tmp = partial_path(path);
+    // create_new: never open (and so never write through) something already there.
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| failed(tmp.display(), e))?;
+    let file = std::sync::Arc::new(file);
+    let written = std::sync::atomic::AtomicU64::new(0);
+    let advance = |n: u64| {
+        let now = written.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        if let Some(bar) = &bar {
+            bar.set_position(now);
+        }
+    };
+    let copied = async {
+        let mut offset = 0u64;
+        let mut body = first.body;
+        while let Some(chunk) = body.try_next().await.map_err(|e| failed(src, e))? {
+            let len = chunk.len() as u64;
+            write_at(&file, chunk, offset)
+                .await
+                .map_err(|e| failed(tmp.display(), e))?;
+            offset += len;
+            advance(len);
+        }
+        let ranges: Vec<(u64, u64)> = (received..total)
+            .step_by(PART_SIZE)
+            .map(|start| (start, (start + PART_SIZE as u64).min(total) - 1))
+            .collect();
+        let mut parts = futures::stream::iter(ranges)
+            .map(|(start, end)| {
+                let etag = etag.clone();
+                async move {
+                    let part = ctx
+                        .client
+                        .get_object()
+                        .bucket(src.bucket())
+                        .key(src.key())
+                        .range(format!("bytes={start}-{end}"))
+                        .set_if_match(etag)
+                        .send()
+                        .await
+                        .map_err(|e| s3_failed(src, e))?;
+                    let bytes = part
+                        .body
+                        .collect()
+                        .await
+                        .map_err(|e| failed(src, e))?
+                        .into_bytes();
+                    Ok::<_, CliError>((start, bytes))
+                }
+            })
+            .buffer_unordered(RANGED_PARALLELISM);
+        while let Some(part) = parts.next().await {
+            let (start, bytes) = part?;
+            let len = bytes.len() as u64;
+            write_at(&file, bytes, start)
+                .await
+                .map_err(|e| failed(tmp.display(), e))?;
+            advance(len);
+        }
+        file.sync_data().map_err(|e| failed(tmp.display(), e))
+    };
+    if let Err(err) = copied.await {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err);
+    }
+    tokio::fs::rename(&tmp, path)
+        .await
+        .map_err(|e| failed(path.display(), e))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(written.into_inner())
+}
+
+/// Writes `bytes` at `offset` of `file` on a blocking thread.
+async fn write_at(
+    file: &std::sync::Arc<std::fs::File>,
+    bytes: bytes::Bytes,
+    offset: u64,
+) -> std::io::Result<()> {
+    let file = std::sync::Arc::clone(file);
+    tokio::task::spawn_blocking(move || {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::write_all_at(&*file, &bytes, offset)
+        }
+        #[cfg(windows)]
+        {
+            let mut done = 0;
+            while done < bytes.len() {
+                done += std::os::windows::fs::FileExt::seek_write(
+                    &*file,
+                    &bytes[done..],
+                    offset + done as u64,
+                )?;
+            }
+            Ok(())
+        }
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// `cat` and `cp s3://... -`: one GET, streamed to standard output in order.
+async fn download_to_stdout(ctx: &Context, src: &S3Url) -> Result<u64, CliError> {
     let out = ctx
         .client
         .get_object()
@@ -437,61 +583,20 @@ pub(crate) async fn download(
         .send()
         .await
         .map_err(|e| s3_failed(src, e))?;
-    let bar = progress(
-        ctx,
-        out.content_length().map(|l| l as u64),
-        &format!("download {src}"),
-    );
     let mut body = out.body;
     let mut written = 0u64;
-    match path {
-        None => {
-            let mut stdout = tokio::io::stdout();
-            while let Some(chunk) = body.try_next().await.map_err(|e| failed(src, e))? {
-                stdout
-                    .write_all(&chunk)
-                    .await
-                    .map_err(|e| failed("standard output", e))?;
-                written += chunk.len() as u64;
-            }
-            stdout
-                .flush()
-                .await
-                .map_err(|e| failed("standard output", e))?;
-        }
-        Some(path) => {
-            let tmp = partial_path(path);
-            // create_new: never open (and so never write through) something already there.
-            let mut file = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .await
-                .map_err(|e| failed(tmp.display(), e))?;
-            let copied = async {
-                while let Some(chunk) = body.try_next().await.map_err(|e| failed(src, e))? {
-                    file.write_all(&chunk)
-                        .await
-                        .map_err(|e| failed(tmp.display(), e))?;
-                    written += chunk.len() as u64;
-                    if let Some(bar) = &bar {
-                        bar.set_position(written);
-                    }
-                }
-                file.flush().await.map_err(|e| failed(tmp.display(), e))
-            };
-            if let Err(err) = copied.await {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(err);
-            }
-            tokio::fs::rename(&tmp, path)
-                .await
-                .map_err(|e| failed(path.display(), e))?;
-        }
+    let mut stdout = tokio::io::stdout();
+    while let Some(chunk) = body.try_next().await.map_err(|e| failed(src, e))? {
+        stdout
+            .write_all(&chunk)
+            .await
+            .map_err(|e| failed("standard output", e))?;
+        written += chunk.len() as u64;
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    stdout
+        .flush()
+        .await
+        .map_err(|e| failed("standard output", e))?;
     Ok(written)
 }
 

@@ -537,3 +537,32 @@ async fn one_progress_bar_on_a_terminal_and_none_on_a_pipe() {
     );
     assert_eq!(stdout.lines().count(), 40);
 }
+
+#[tokio::test]
+async fn a_large_download_is_fetched_in_parallel_ranges() {
+    let emu = emulator().await;
+    emu.seed_bucket("ranged", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // 20 MiB + 1 byte: three 8 MiB ranges; every byte distinct by position.
+    let data: Vec<u8> = (0..20 * 1024 * 1024 + 1).map(|i| (i % 251) as u8).collect();
+    let big = dir.path().join("big.bin");
+    std::fs::write(&big, &data).unwrap();
+    ok(&emu, &["cp", big.to_str().unwrap(), "s3://ranged/big.bin"]).await;
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    ok(&emu, &["cp", empty.to_str().unwrap(), "s3://ranged/empty"]).await;
+
+    emu.reset_counters();
+    let back = dir.path().join("back.bin");
+    ok(&emu, &["cp", "s3://ranged/big.bin", back.to_str().unwrap()]).await;
+    assert!(std::fs::read(&back).unwrap() == data, "the bytes, in order");
+    // us-east-1's one redirect, then 3 ranged GETs in the bucket's region.
+    assert_eq!(gets(&emu, "eu-west-1"), 3);
+
+    // An empty object has no byte 0 (416): fetched whole, one more request.
+    emu.reset_counters();
+    let back = dir.path().join("empty-back");
+    ok(&emu, &["cp", "s3://ranged/empty", back.to_str().unwrap()]).await;
+    assert_eq!(std::fs::read(&back).unwrap(), b"");
+    assert_eq!(gets(&emu, "eu-west-1"), 2);
+}
