@@ -43,15 +43,26 @@ fn entity_bomb() -> String {
 async fn broken_error_bodies_are_never_followed() {
     let w = world().await;
     let padding = "<Pad>0123456789abcdef</Pad>".repeat(10 * MIB / 26);
+    // What each broken body must lead to, and the requests per region it may cost.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Outcome {
+        /// A wrong-region answer without a usable region: one probe (which says nothing either).
+        Unresolved,
+        /// A region named that is not a region: refused on the spot.
+        InvalidRegion,
+        /// Not S3's error at all: the 400 surfaces as it is.
+        S3sOwn400,
+    }
+    use Outcome::*;
     let bodies = [
-        ("cut mid-element", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Reg".to_owned()),
-        ("unclosed element", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1<Region></Error>".to_owned()),
-        ("not XML", "\u{0}\u{1}<<<>>>&&&; Region=eu-west-1".to_owned()),
-        ("entity bomb", entity_bomb()),
-        ("host in Region", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>evil.example.com</Region></Error>".to_owned()),
-        ("10 MB, Region past the parse bound", format!("<Error><Code>AuthorizationHeaderMalformed</Code>{padding}<Region>eu-west-1</Region></Error>")),
+        ("cut mid-element", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Reg".to_owned(), Unresolved, (2, 0, 0)),
+        ("unclosed element", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1<Region></Error>".to_owned(), Unresolved, (2, 0, 0)),
+        ("not XML", "\u{0}\u{1}<<<>>>&&&; Region=eu-west-1".to_owned(), S3sOwn400, (1, 0, 0)),
+        ("entity bomb", entity_bomb(), Unresolved, (2, 0, 0)),
+        ("host in Region", "<Error><Code>AuthorizationHeaderMalformed</Code><Region>evil.example.com</Region></Error>".to_owned(), InvalidRegion, (1, 0, 0)),
+        ("10 MB, Region past the parse bound", format!("<Error><Code>AuthorizationHeaderMalformed</Code>{padding}<Region>eu-west-1</Region></Error>"), Unresolved, (2, 0, 0)),
     ];
-    for (i, (what, body)) in bodies.into_iter().enumerate() {
+    for (i, (what, body, want, requests)) in bodies.into_iter().enumerate() {
         let bucket = format!("broken-body-{i}");
         w.bucket_with_object(&bucket, R1, "k", b"x").await;
         w.emu.configure(|s| {
@@ -65,22 +76,24 @@ async fn broken_error_bodies_are_never_followed() {
         let err = bounded(what, client.get_object().bucket(&bucket).key("k").send())
             .await
             .unwrap_err();
-        // A wrong-region answer without a usable region makes routing probe once (which says
-        // nothing either); one naming an invalid region is refused on the spot; a body that is
-        // not S3's error at all surfaces as the 400 it is.
-        let probed = match routing_error(&err) {
-            Some(Error::RegionUnresolved { .. }) => true,
-            Some(Error::InvalidRegion { .. }) => false,
+        let got = match routing_error(&err) {
+            Some(Error::RegionUnresolved { .. }) => Unresolved,
+            Some(Error::InvalidRegion { .. }) => InvalidRegion,
             None if err
                 .raw_response()
                 .is_some_and(|r| r.status().as_u16() == 400) =>
             {
-                false
+                S3sOwn400
             }
             _ => panic!("{what}: {err:?}"),
         };
-        let want = if probed { (2, 0, 0) } else { (1, 0, 0) };
-        assert_eq!(w.requests(), want, "{what}: only us-east-1 was asked");
+        assert_eq!(got, want, "{what}: {err:?}");
+        assert_eq!(w.requests(), requests, "{what}: only us-east-1 was asked");
+        assert_eq!(
+            client.stats().probes,
+            u64::from(want == Unresolved),
+            "{what}"
+        );
         assert_eq!(
             client.cached_region(&bucket),
             None,
@@ -105,10 +118,11 @@ async fn a_redirect_ping_pong_stops_after_two_requests() {
     )
     .await
     .unwrap_err();
+    // A (R0) named B (R1), B named A: the second redirect of the call stops it.
     assert!(
         matches!(
             routing_error(&err),
-            Some(Error::TooManyRedirects { .. } | Error::RedirectToSameRegion { .. })
+            Some(Error::TooManyRedirects { tried, discovered, .. }) if tried == R1 && discovered == R0
         ),
         "{err:?}"
     );
@@ -117,7 +131,8 @@ async fn a_redirect_ping_pong_stops_after_two_requests() {
         (1, 1, 0),
         "A → B, and B's answer A is not followed"
     );
-    assert_ne!(client.cached_region("ping-pong").as_deref(), Some(R0));
+    // What stays cached: A's answer (B), learned before B contradicted it; B's answer (A) never.
+    assert_eq!(client.cached_region("ping-pong").unwrap(), R1);
 }
 
 #[tokio::test]
@@ -355,21 +370,41 @@ async fn retried_uploads_deliver_byte_identical_objects() {
     let client = w.client();
     client.bucket_region("retried").await.unwrap();
     let data: Vec<u8> = (0..3 * MIB).map(|i| (i * 13 % 256) as u8).collect();
-    for (what, fault) in [
-        ("500 then 200", Fault::new(FaultKind::InternalError, 1)),
+    // (fault, PUT requests it must cost, error answers it must produce): proof that the fault
+    // fired and the upload was retried, not only that the bytes arrived.
+    for (what, fault, puts, errors) in [
+        (
+            "500 then 200",
+            Fault::new(FaultKind::InternalError, 1),
+            2,
+            (500, 1),
+        ),
         (
             "dropped connection",
             Fault::new(FaultKind::DropConnection, 1),
+            2,
+            (0, 0),
         ),
-        ("503 twice", Fault::new(FaultKind::SlowDown, 2)),
+        ("503 twice", Fault::new(FaultKind::SlowDown, 2), 3, (503, 2)),
     ] {
         w.emu
             .inject(fault.in_region(R1).for_bucket("retried").for_method("PUT"));
+        w.emu.reset_counters();
         let put = client.put_object().bucket("retried").key(what);
         put.body(ByteStream::from(data.clone()))
             .send()
             .await
             .unwrap();
+        let c = w.emu.counters();
+        assert_eq!(c.requests_by_method(R1, "PUT"), puts, "{what}: retried");
+        if errors.0 != 0 {
+            assert_eq!(
+                c.answers_with_status(R1, errors.0),
+                errors.1,
+                "{what}: fired"
+            );
+        }
+        assert_eq!(c.answers_with_status(R1, 200), 1, "{what}: one success");
         let got = client
             .get_object()
             .bucket("retried")
@@ -385,6 +420,7 @@ async fn retried_uploads_deliver_byte_identical_objects() {
     let big: Vec<u8> = (0..16 * MIB).map(|i| (i * 7 % 251) as u8).collect();
     let url = "s3://retried/multipart".parse().unwrap();
     let mut writer = fs.create(&url).unwrap();
+    w.emu.reset_counters();
     writer.write_all(&big[..6 * MIB]).await.unwrap();
     w.emu.inject(
         Fault::new(FaultKind::DropConnection, 1)
@@ -402,6 +438,8 @@ async fn retried_uploads_deliver_byte_identical_objects() {
         .unwrap();
     assert_eq!(common::body_of(got).await, big);
     assert_eq!(w.emu.open_uploads(), 0);
+    // 16 MiB in 5 MiB parts is 4 parts; the dropped one was sent twice.
+    assert_eq!(w.emu.counters().requests_by_method(R1, "PUT"), 5);
 }
 
 /// Makes `paths` read-only for real: `chattr +i` as root (root ignores permission bits), mode

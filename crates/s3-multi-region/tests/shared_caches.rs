@@ -179,6 +179,21 @@ async fn a_poisoned_redis_value_is_ignored_and_replaced() {
     let redis = Arc::new(RedisCache::open(&suite_redis_url()).unwrap());
     let client = w.builder().shared_cache(redis.clone()).build().unwrap();
     let scope = client.cache_scope().to_owned();
+
+    // The tier is read: a good value planted there saves the redirect (0,1,0).
+    w.bucket_with_object("seeded", R1, "k", b"hello").await;
+    redis.put_raw(&scope, "seeded", R1).await.unwrap();
+    client
+        .get_object()
+        .bucket("seeded")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(w.requests(), (0, 1, 0), "the seeded value was used");
+    assert_eq!(client.stats().shared_hits, 1);
+    w.emu.reset_counters();
+
     redis
         .put_raw(&scope, "poisoned", "evil.example.com/x")
         .await
@@ -216,6 +231,17 @@ async fn a_poisoned_redis_value_is_ignored_and_replaced() {
         .await
         .unwrap();
     assert_eq!(w.requests(), (1, 1, 0));
+    client.flush_cache_writes().await;
+    assert_eq!(
+        redis.get(&scope, "poisoned-cn").await.unwrap().as_deref(),
+        Some(R1),
+        "the second planted value is replaced too"
+    );
+    assert_eq!(
+        client.stats().shared_hits,
+        1,
+        "no poisoned value counted as a hit"
+    );
 }
 
 #[tokio::test]
