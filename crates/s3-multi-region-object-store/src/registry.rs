@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use object_store::path::Path;
-use object_store::registry::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
+use object_store::registry::ObjectStoreRegistry;
 use object_store::{ObjectStore, Result};
 use s3_multi_region::MultiRegionClient;
 use url::Url;
@@ -14,7 +14,11 @@ use crate::error::generic;
 
 /// An [`ObjectStoreRegistry`] that resolves any `s3://<bucket>/<path>` (and `s3a://`) URL to a
 /// [`MultiRegionStore`] over one shared client, made on first use and kept. Stores registered
-/// explicitly (any scheme) win, as in object_store's `DefaultObjectStoreRegistry`.
+/// explicitly (any scheme) win, matched as object_store's registries match them (same scheme
+/// and authority, the longest path prefix by whole segments). Nothing else is made lazily:
+/// object_store's `DefaultObjectStoreRegistry` would build its own `AmazonS3` for an unknown
+/// `s3://` URL when object_store's `aws` feature is on — pinned to one region, the very thing
+/// this registry replaces.
 ///
 /// ```
 /// # fn run(client: s3_multi_region::MultiRegionClient) -> object_store::Result<()> {
@@ -32,7 +36,40 @@ use crate::error::generic;
 pub struct MultiRegionRegistry {
     client: MultiRegionClient,
     buckets: RwLock<HashMap<String, Arc<dyn ObjectStore>>>,
-    registered: DefaultObjectStoreRegistry,
+    /// Explicit registrations: (scheme, authority, path segments) → store.
+    registered: RwLock<Vec<(Registration, Arc<dyn ObjectStore>)>>,
+}
+
+/// Where a registered store applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Registration {
+    scheme: String,
+    authority: String,
+    segments: Vec<String>,
+}
+
+impl Registration {
+    fn of(url: &Url) -> Self {
+        Self {
+            scheme: url.scheme().to_owned(),
+            authority: url.authority().to_owned(),
+            segments: url
+                .path_segments()
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+
+    /// How many segments of `url` this registration covers, if it applies to it.
+    fn covers(&self, url: &Registration) -> Option<usize> {
+        (self.scheme == url.scheme
+            && self.authority == url.authority
+            && url.segments.starts_with(&self.segments))
+        .then_some(self.segments.len())
+    }
 }
 
 impl MultiRegionRegistry {
@@ -41,7 +78,7 @@ impl MultiRegionRegistry {
         Self {
             client,
             buckets: RwLock::default(),
-            registered: DefaultObjectStoreRegistry::new(),
+            registered: RwLock::default(),
         }
     }
 
@@ -79,12 +116,29 @@ impl MultiRegionRegistry {
 
 impl ObjectStoreRegistry for MultiRegionRegistry {
     fn register(&self, url: Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
-        self.registered.register(url, store)
+        let at = Registration::of(&url);
+        let mut registered = self.registered.write().unwrap_or_else(|e| e.into_inner());
+        match registered.iter_mut().find(|(r, _)| *r == at) {
+            Some((_, old)) => Some(std::mem::replace(old, store)),
+            None => {
+                registered.push((at, store));
+                None
+            }
+        }
     }
 
     fn resolve(&self, url: &Url) -> Result<(Arc<dyn ObjectStore>, Path)> {
-        if let Ok(found) = self.registered.resolve(url) {
-            return Ok(found);
+        let wanted = Registration::of(url);
+        let best = self
+            .registered
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(|(r, store)| r.covers(&wanted).map(|n| (n, Arc::clone(store))))
+            .max_by_key(|(n, _)| *n);
+        if let Some((covered, store)) = best {
+            let rest = wanted.segments[covered..].join("/");
+            return Ok((store, Path::from_url_path(rest)?));
         }
         if !matches!(url.scheme(), "s3" | "s3a") {
             return Err(generic(format!(

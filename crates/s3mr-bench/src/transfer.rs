@@ -189,25 +189,35 @@ pub async fn fs_sequential_256m() {
     let mut raw_multipart_rate = Vec::new();
     let (mut raw_write, mut fs_write, mut raw_read, mut fs_read) = (vec![], vec![], vec![], vec![]);
     let mut writer_peak = 0;
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        let put = raw.put_object().bucket("transfer").key("raw");
-        put.body(ByteStream::from(data.clone()))
-            .send()
-            .await
-            .expect("raw PUT");
-        let raw_secs = started.elapsed().as_secs_f64();
-
-        alloc::reset_peak();
-        let before = alloc::current();
-        let started = Instant::now();
-        let mut writer = fs.create(&fs_url).expect("writer");
-        for chunk in data.chunks(MIB) {
-            writer.write_all(chunk).await.expect("write");
+    for round in 0..ROUNDS {
+        // Who goes first alternates by round (raw, then ours; ours, then raw).
+        let order: [bool; 2] = if round % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        let (mut raw_secs, mut fs_secs) = (0.0, 0.0);
+        for raw_turn in order {
+            let started = Instant::now();
+            if raw_turn {
+                let put = raw.put_object().bucket("transfer").key("raw");
+                put.body(ByteStream::from(data.clone()))
+                    .send()
+                    .await
+                    .expect("raw PUT");
+                raw_secs = started.elapsed().as_secs_f64();
+            } else {
+                alloc::reset_peak();
+                let before = alloc::current();
+                let mut writer = fs.create(&fs_url).expect("writer");
+                for chunk in data.chunks(MIB) {
+                    writer.write_all(chunk).await.expect("write");
+                }
+                writer.shutdown().await.expect("complete");
+                fs_secs = started.elapsed().as_secs_f64();
+                writer_peak = writer_peak.max(alloc::peak() - before);
+            }
         }
-        writer.shutdown().await.expect("complete");
-        let fs_secs = started.elapsed().as_secs_f64();
-        writer_peak = writer_peak.max(alloc::peak() - before);
         raw_write.push(mb / raw_secs);
         fs_write.push(mb / fs_secs);
         write_ratio.push(raw_secs / fs_secs);
@@ -217,38 +227,52 @@ pub async fn fs_sequential_256m() {
         raw_multipart_rate.push(mb / multipart_secs);
         multipart_ratio.push(multipart_secs / fs_secs);
 
-        let started = Instant::now();
-        let got = raw
-            .get_object()
-            .bucket("transfer")
-            .key("raw")
-            .send()
-            .await
-            .expect("GET");
-        let mut body = got.body;
-        let mut read = 0;
-        while let Some(chunk) = body.next().await {
-            read += chunk.expect("chunk").len();
-        }
-        assert_eq!(read, data.len());
-        let raw_secs = started.elapsed().as_secs_f64();
-
-        let started = Instant::now();
-        let mut reader = fs.open(&fs_url).await.expect("open");
-        let (mut buf, mut read) = (vec![0u8; MIB], 0);
-        loop {
-            let n = reader.read(&mut buf).await.expect("read");
-            if n == 0 {
-                break;
+        for raw_turn in order {
+            let started = Instant::now();
+            if raw_turn {
+                let got = raw
+                    .get_object()
+                    .bucket("transfer")
+                    .key("raw")
+                    .send()
+                    .await
+                    .expect("GET");
+                let mut body = got.body;
+                let mut read = 0;
+                while let Some(chunk) = body.next().await {
+                    read += chunk.expect("chunk").len();
+                }
+                assert_eq!(read, data.len());
+                raw_secs = started.elapsed().as_secs_f64();
+            } else {
+                let mut reader = fs.open(&fs_url).await.expect("open");
+                let (mut buf, mut read) = (vec![0u8; MIB], 0);
+                loop {
+                    let n = reader.read(&mut buf).await.expect("read");
+                    if n == 0 {
+                        break;
+                    }
+                    read += n;
+                }
+                assert_eq!(read, data.len());
+                fs_secs = started.elapsed().as_secs_f64();
             }
-            read += n;
         }
-        assert_eq!(read, data.len());
-        let fs_secs = started.elapsed().as_secs_f64();
         raw_read.push(mb / raw_secs);
         fs_read.push(mb / fs_secs);
         read_ratio.push(raw_secs / fs_secs);
     }
+    let totals = |ours: &[f64], raw: &[f64]| ours.iter().sum::<f64>() / raw.iter().sum::<f64>();
+    figure(
+        "s3fs_write_256m_ratio_of_totals",
+        format!("{:.3}", totals(&fs_write, &raw_write)),
+        "s3fs/raw",
+    );
+    figure(
+        "s3fs_read_256m_ratio_of_totals",
+        format!("{:.3}", totals(&fs_read, &raw_read)),
+        "s3fs/raw",
+    );
     figure(
         "s3fs_write_256m_raw_put",
         format!("{:.0}", median(raw_write)),
