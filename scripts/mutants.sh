@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of the routing core's pure parts (cargo-mutants): every mutant of these files
-# must be caught by the fast tests (unit tests and fuzz properties; no outside service). Not run
-# by CI (tens of minutes on 2 cores); RELIABILITY.md records the last run's table.
+# must be caught by the library's unit tests (no outside service). Not run by CI: about 21 s per
+# mutant on 2 cores (an incremental build of the library's test binary), 304 mutants for the
+# files below ≈ 1 h 45 min. RELIABILITY.md records each run's table.
 #
 #   ./scripts/mutants.sh                 # the files below
 #   ./scripts/mutants.sh -f <file>       # more files (cargo-mutants' own options pass through)
@@ -17,5 +18,4 @@ exec cargo mutants --in-place --no-shuffle -p s3-multi-region --all-features \
   -f "$src/redirect.rs" -f "$src/region.rs" -f "$src/routing/decision.rs" \
   -f "$src/routing/params.rs" -f "$src/cache/memory.rs" -f "$src/cache/file.rs" \
   -f "$src/fs/url.rs" \
-  --cargo-test-arg=--lib --cargo-test-arg=--test=fuzz \
-  --timeout 120 "$@"
+  --cargo-test-arg=--lib --timeout 90 "$@"

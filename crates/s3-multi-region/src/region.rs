@@ -199,4 +199,34 @@ mod tests {
             assert_eq!(partition_of(region), partition, "{region}");
         }
     }
+
+    #[test]
+    fn valid_regions_convert_and_compare_as_their_names() {
+        let region = ValidRegion::new("eu-west-1").unwrap();
+        assert_eq!(region.as_str(), "eu-west-1");
+        assert_eq!(AsRef::<str>::as_ref(&region), "eu-west-1");
+        assert_eq!(&*region, "eu-west-1");
+        assert_eq!(region.to_string(), "eu-west-1");
+        assert!(region == *"eu-west-1" && region != *"eu-west-2");
+        assert!(region == "eu-west-1" && region != "eu-west-2");
+        assert_eq!("eu-west-1".parse::<ValidRegion>().unwrap(), region);
+        let sdk: aws_types::region::Region = region.clone().into();
+        assert_eq!(sdk.as_ref(), "eu-west-1");
+    }
+
+    #[test]
+    fn refusals_say_what_and_why() {
+        let err = ValidRegion::new("Evil.Example").unwrap_err();
+        assert_eq!(err.value(), "Evil.Example");
+        assert_eq!(
+            err.reason(),
+            "only lower-case letters, digits and '-' are allowed"
+        );
+        // The 63-character limit is inclusive.
+        assert!(validate_region(&"a".repeat(63)).is_ok());
+        assert_eq!(
+            validate_region(&"a".repeat(64)).unwrap_err().reason(),
+            "longer than 63 characters"
+        );
+    }
 }

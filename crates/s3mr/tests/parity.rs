@@ -566,3 +566,66 @@ async fn a_large_download_is_fetched_in_parallel_ranges() {
     assert_eq!(std::fs::read(&back).unwrap(), b"");
     assert_eq!(gets(&emu, "eu-west-1"), 2);
 }
+
+#[tokio::test]
+async fn size_only_exact_timestamps_and_concurrency() {
+    let emu = emulator().await;
+    emu.seed_bucket("sync-flags", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("same.txt"), "1234");
+    let src = dir.path().to_str().unwrap();
+    ok(
+        &emu,
+        &["sync", src, "s3://sync-flags/", "--concurrency", "1"],
+    )
+    .await;
+
+    // A newer local file of the same size: sent by default, not with --size-only.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    write(&dir.path().join("same.txt"), "abcd");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.path().join("same.txt"))
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    assert_eq!(
+        ok(&emu, &["sync", src, "s3://sync-flags/", "--size-only"]).await,
+        ""
+    );
+    let out = ok(&emu, &["sync", src, "s3://sync-flags/"]).await;
+    assert!(out.starts_with("upload: "), "{out}");
+
+    // S3 -> local: a same-size local file with another time is kept by default and replaced
+    // with --exact-timestamps.
+    let down = tempfile::tempdir().unwrap();
+    let dst = down.path().to_str().unwrap();
+    ok(&emu, &["sync", "s3://sync-flags/", dst]).await;
+    let local = down.path().join("same.txt");
+    std::fs::write(&local, "wxyz").unwrap();
+    let earlier = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&local)
+        .unwrap()
+        .set_modified(earlier)
+        .unwrap();
+    assert_eq!(ok(&emu, &["sync", "s3://sync-flags/", dst]).await, "");
+    assert_eq!(std::fs::read_to_string(&local).unwrap(), "wxyz");
+    let out = ok(
+        &emu,
+        &["sync", "s3://sync-flags/", dst, "--exact-timestamps"],
+    )
+    .await;
+    assert!(out.starts_with("download: "), "{out}");
+    assert_eq!(std::fs::read_to_string(&local).unwrap(), "abcd");
+
+    // --concurrency takes 1..=256.
+    let (code, _, stderr) = run(
+        &emu,
+        &["sync", src, "s3://sync-flags/", "--concurrency", "0"],
+    )
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -446,6 +446,14 @@ mod tests {
                 Judgement::Forget,
             ),
             (
+                "404 NoSuchKey: the bucket is there, its region stays",
+                |s| s.from_cache = true,
+                404,
+                None,
+                Some(b"<Error><Code>NoSuchKey</Code></Error>"),
+                Judgement::Nothing,
+            ),
+            (
                 "403 is not routing's business",
                 |_| {},
                 403,
