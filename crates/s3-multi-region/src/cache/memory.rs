@@ -168,4 +168,16 @@ mod tests {
         }
         assert!(cache.len() <= 110, "{}", cache.len());
     }
+
+    #[test]
+    fn the_default_entry_lives_a_day_and_the_cache_can_be_emptied() {
+        assert_eq!(DEFAULT_TTL, Duration::from_secs(86_400));
+        let cache = MemoryCache::default();
+        assert!(cache.is_empty());
+        cache.insert("aws", "b", &r("eu-west-1"));
+        assert!(!cache.is_empty());
+        cache.clear();
+        assert!(cache.is_empty());
+        assert_eq!(cache.get_region("aws", "b"), None);
+    }
 }
