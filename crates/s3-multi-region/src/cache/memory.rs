@@ -180,4 +180,28 @@ mod tests {
         assert!(cache.is_empty());
         assert_eq!(cache.get_region("aws", "b"), None);
     }
+
+    #[test]
+    fn every_key_finds_its_own_entry() {
+        // Many keys in a small table: lookups that matched the wrong key (an equality that
+        // ignores the scope or the bucket) would return another bucket's region.
+        let regions = [r("eu-west-1"), r("ap-southeast-2"), r("us-west-2")];
+        let cache = MemoryCache::new(5_000, DEFAULT_TTL);
+        for i in 0..3_000 {
+            let scope = ["aws", "aws-cn", "endpoints-x"][i % 3];
+            cache.insert(scope, &format!("b{}", i / 3), &regions[(i / 3) % 3]);
+        }
+        for i in 0..3_000 {
+            let scope = ["aws", "aws-cn", "endpoints-x"][i % 3];
+            let got = cache.get_region(scope, &format!("b{}", i / 3));
+            assert_eq!(
+                got.as_ref(),
+                Some(&regions[(i / 3) % 3]),
+                "{scope} b{}",
+                i / 3
+            );
+        }
+        assert_eq!(cache.get_region("aws", "b-missing"), None);
+        assert_eq!(cache.get_region("other-scope", "b1"), None);
+    }
 }
