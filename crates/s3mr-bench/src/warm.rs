@@ -52,7 +52,7 @@ async fn alternating(
 ) -> (f64, f64) {
     let (mut raw_time, mut multi_time) = (Duration::ZERO, Duration::ZERO);
     for i in 0..GETS_PER_ROUND * 2 {
-        if (i + round) % 2 == 0 {
+        if (i + round).is_multiple_of(2) {
             raw_time += timed_get(raw).await;
         } else {
             multi_time += timed_get(multi).await;
