@@ -389,4 +389,68 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn operation_names_map_to_their_variants() {
+        let table = [
+            ("CreateBucket", Operation::CreateBucket),
+            ("DeleteBucket", Operation::DeleteBucket),
+            ("ListBuckets", Operation::ListBuckets),
+            ("HeadBucket", Operation::HeadBucket),
+            ("HeadObject", Operation::HeadObject),
+            ("GetObject", Operation::Other),
+            ("headbucket", Operation::Other),
+        ];
+        for (name, want) in table {
+            assert_eq!(Operation::from_name(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_parse_bound_is_64_kib_and_nesting_8_deep() {
+        // A <Region> 60 KiB in is still read (the bound is 64 KiB, not less).
+        let pad = "<Pad>x</Pad>".repeat(60 * 1024 / 12);
+        let body = format!(
+            "<Error><Code>AuthorizationHeaderMalformed</Code>{pad}<Region>eu-west-1</Region></Error>"
+        );
+        assert!(body.len() < ERROR_BODY_LIMIT);
+        assert_eq!(
+            parse_error_body(body.as_bytes()).region.as_deref(),
+            Some("eu-west-1")
+        );
+        // Elements nest up to 8 deep below <Error> and parsing goes on; deeper, it stops.
+        let nested = |depth: usize| {
+            format!(
+                "<Error>{}{}<Region>eu-west-1</Region></Error>",
+                "<a>".repeat(depth),
+                "</a>".repeat(depth)
+            )
+        };
+        assert_eq!(
+            parse_error_body(nested(8).as_bytes()).region.as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(parse_error_body(nested(9).as_bytes()).region, None);
+    }
+
+    #[test]
+    fn only_the_constraint_element_names_the_region() {
+        let table: [(&[u8], Option<&str>); 4] = [
+            (
+                b"<CreateBucketConfiguration><Tag>x</Tag><LocationConstraint>ap-southeast-2</LocationConstraint></CreateBucketConfiguration>",
+                Some("ap-southeast-2"),
+            ),
+            (b"<CreateBucketConfiguration><LocationConstraint> </LocationConstraint></CreateBucketConfiguration>", None),
+            (b"<CreateBucketConfiguration><LocationConstraint>EU</LocationConstraint></CreateBucketConfiguration>", Some("eu-west-1")),
+            (b"<CreateBucketConfiguration></CreateBucketConfiguration>", None),
+        ];
+        for (body, want) in table {
+            assert_eq!(
+                location_constraint(body).as_deref(),
+                want,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 }
