@@ -92,9 +92,13 @@ impl RoutingInterceptor {
             .load::<Metadata>()
             .map_or(Operation::Other, |m| Operation::from_name(m.name()));
         let params = s3_params(cfg);
+        // The common case is the client's default, validated once at build: reuse it (no
+        // validation, no allocation per call); only another region is checked here.
         let original_region = match params.and_then(Params::region) {
-            Some(region) => ValidRegion::new(region).map_err(Error::InvalidRegionArgument)?,
-            None => self.router.default_region.clone(),
+            Some(region) if region != self.router.default_region.as_str() => {
+                ValidRegion::new(region).map_err(Error::InvalidRegionArgument)?
+            }
+            _ => self.router.default_region.clone(),
         };
         let routable = self.router.enabled
             && params.is_some_and(|p| p.endpoint().is_none() || self.router.endpoints.is_some());
