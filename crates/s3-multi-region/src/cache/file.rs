@@ -394,4 +394,186 @@ mod tests {
             .any(|e| e.file_name().to_string_lossy().contains("corrupt-"));
         assert!(aside, "the corrupt file was kept aside for inspection");
     }
+
+    /// A row as another process (or an older version) wrote it, straight into the file.
+    fn write_row(path: &Path, bucket: &str, region: &str, expires_at: i64) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute(
+            "INSERT OR REPLACE INTO bucket_region (scope, bucket, region, expires_at) VALUES ('aws', ?1, ?2, ?3)",
+            params![bucket, region, expires_at],
+        )
+        .unwrap();
+    }
+
+    fn wall_clock_secs() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    }
+
+    fn set_aside_files(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("corrupt-"))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn expiry_is_wall_clock_seconds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.db");
+        let cache = FileCache::with_ttl(&path, Duration::from_secs(3600)).unwrap();
+        let now = wall_clock_secs();
+        write_row(&path, "lapsed", "eu-west-1", now - 5);
+        write_row(&path, "live", "eu-west-1", now + 60);
+        assert_eq!(cache.get("aws", "lapsed").await.unwrap(), None);
+        assert_eq!(
+            cache.get("aws", "live").await.unwrap().as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            cache.entries().await.unwrap(),
+            Some(1),
+            "the lapsed row is not counted"
+        );
+
+        cache.put("aws", "b", "ap-southeast-2").await.unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let expires: i64 = conn
+            .query_row(
+                "SELECT expires_at FROM bucket_region WHERE bucket = 'b'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let expected = wall_clock_secs() + 3600;
+        assert!(
+            (expected - 5..=expected).contains(&expires),
+            "written to expire one TTL from now: {expires} vs {expected}"
+        );
+    }
+
+    #[tokio::test]
+    async fn entries_counts_and_clear_empties() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileCache::open(dir.path().join("regions.db")).unwrap();
+        assert_eq!(cache.entries().await.unwrap(), Some(0));
+        for bucket in ["a", "b", "c"] {
+            cache.put("aws", bucket, "eu-west-1").await.unwrap();
+        }
+        cache.put("aws", "a", "us-west-2").await.unwrap();
+        assert_eq!(
+            cache.entries().await.unwrap(),
+            Some(3),
+            "a put again replaces"
+        );
+        cache.clear().await.unwrap();
+        assert_eq!(cache.entries().await.unwrap(), Some(0));
+        assert_eq!(cache.get("aws", "b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_file_deleted_or_replaced_under_an_open_connection_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.db");
+        let cache = FileCache::open(&path).unwrap();
+        cache.put("aws", "before", "eu-west-1").await.unwrap();
+
+        // Deleted (a user cleaning up, tmpfiles.d): the next write must land in a file at the path.
+        for side in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+        }
+        cache.put("aws", "after-delete", "eu-west-1").await.unwrap();
+        let other = FileCache::open(&path).unwrap();
+        assert_eq!(
+            other.get("aws", "after-delete").await.unwrap().as_deref(),
+            Some("eu-west-1"),
+            "another process sees what was written after the delete"
+        );
+
+        // Replaced by another file (a restore, a `mv` over it) once the other process is gone:
+        // read the new one.
+        drop(other);
+        let replacement = dir.path().join("replacement.db");
+        let fresh = FileCache::open(&replacement).unwrap();
+        fresh
+            .put("aws", "restored", "ap-southeast-2")
+            .await
+            .unwrap();
+        drop(fresh);
+        // SQLite's rule for a file replaced while open: its -wal and -shm go with it (else the
+        // old journal is replayed over the new file).
+        for side in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+        }
+        std::fs::rename(&replacement, &path).unwrap();
+        assert_eq!(
+            cache.get("aws", "restored").await.unwrap().as_deref(),
+            Some("ap-southeast-2"),
+            "the replaced file is read, not the one held open"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_busy_file_is_an_error_and_never_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.db");
+        let cache = FileCache::open(&path).unwrap();
+        cache.put("aws", "kept", "eu-west-1").await.unwrap();
+        // Another process holds the write lock past our busy timeout.
+        let holder = Connection::open(&path).unwrap();
+        holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        assert!(cache.put("aws", "b", "eu-west-1").await.is_err());
+        holder.execute_batch("ROLLBACK").unwrap();
+        drop(holder);
+        assert_eq!(set_aside_files(dir.path()), 0, "a lock is not corruption");
+        assert_eq!(
+            cache.get("aws", "kept").await.unwrap().as_deref(),
+            Some("eu-west-1"),
+            "nothing was lost"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_table_found_corrupt_by_a_query_is_set_aside_and_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.db");
+        let cache = FileCache::open(&path).unwrap();
+        cache.put("aws", "b", "eu-west-1").await.unwrap();
+        drop(cache);
+        // The schema page is intact (the file opens), the entries' page is garbage: only the
+        // query finds the corruption, on a connection that opened fine.
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() >= 3 * 4096, "schema, entries and claims pages");
+        bytes[4096..2 * 4096].fill(0xAB);
+        std::fs::write(&path, bytes).unwrap();
+        let cache = FileCache::open(&path).unwrap();
+        assert_eq!(set_aside_files(dir.path()), 0, "the file opened");
+        assert_eq!(
+            cache.get("aws", "b").await.unwrap(),
+            None,
+            "a fresh file answers, without the lost entry"
+        );
+        assert_eq!(set_aside_files(dir.path()), 1);
+        cache.put("aws", "b", "eu-west-1").await.unwrap();
+        assert_eq!(cache.entries().await.unwrap(), Some(1));
+    }
+
+    /// The file swapped for garbage under an open cache: the very next call sets it aside,
+    /// recreates it and answers (no error, no second call needed).
+    #[tokio::test]
+    async fn a_corrupt_file_found_on_reopen_is_replaced_within_the_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regions.db");
+        let cache = FileCache::open(&path).unwrap();
+        cache.put("aws", "b", "eu-west-1").await.unwrap();
+        for side in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+        }
+        std::fs::write(&path, vec![0xAB; 8192]).unwrap();
+        assert_eq!(cache.get("aws", "b").await.unwrap(), None);
+        assert_eq!(set_aside_files(dir.path()), 1);
+    }
 }

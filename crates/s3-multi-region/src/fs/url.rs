@@ -285,4 +285,43 @@ mod tests {
         assert_eq!(dir.dir_prefix(), "photos/");
         assert_eq!(dir.join("x/").dir_prefix(), "photos/x/");
     }
+
+    #[test]
+    fn directories_are_the_bucket_and_keys_ending_with_a_slash() {
+        for (input, directory) in [
+            ("s3://bucket", true),
+            ("s3://bucket/", true),
+            ("s3://bucket/dir/", true),
+            ("s3://bucket/key", false),
+            ("s3://bucket/dir/key", false),
+        ] {
+            let url: S3Url = input.parse().unwrap();
+            assert_eq!(url.is_directory(), directory, "{input}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_input_and_the_reason() {
+        let long_key = format!("s3://bucket/{}", "k".repeat(1025));
+        for (input, reason) in [
+            ("bucket/key", "expected s3://bucket/key"),
+            ("s3:///key", "no bucket"),
+            ("s3://Bucket/key", "invalid bucket name"),
+            ("s3://bucket/a\nb", "the key holds a line break or NUL"),
+            (long_key.as_str(), "keys are at most 1024 bytes"),
+        ] {
+            let err = input.parse::<S3Url>().unwrap_err();
+            let shown: String = input.chars().take(256).collect();
+            assert_eq!(
+                (err.url(), err.reason()),
+                (shown.as_str(), reason),
+                "{input:?}"
+            );
+        }
+        let err = S3Url::new("Bad", "k\n").unwrap_err();
+        assert_eq!(
+            (err.url(), err.reason()),
+            ("s3://Bad/k\\n", "invalid bucket name")
+        );
+    }
 }

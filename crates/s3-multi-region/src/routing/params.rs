@@ -150,6 +150,11 @@ mod tests {
         let names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["bucket", "key", "use_fips", "new_field", "list"]);
         assert_eq!(pairs[3], ("new_field", "Some(true)"));
+        assert_eq!(
+            pairs[4],
+            ("list", "Some([1, 2])"),
+            "a comma inside brackets"
+        );
     }
 
     #[test]
@@ -208,5 +213,33 @@ mod tests {
             (Some("http://127.0.0.1:1"), Some(true))
         );
         assert_eq!(mapped.use_fips(), Some(true));
+    }
+
+    /// A key is user data: quotes, brackets and `, name: value` inside it must not split fields.
+    /// Debug escapes the quote (`\"`), so the scanner must honour escapes inside quoted text.
+    #[test]
+    fn a_key_shaped_like_fields_stays_one_value() {
+        for key in [
+            "a), new_field: Some(true), (b",
+            "q\"), new_field: Some(true), (\"",
+            "back\\slash\\\"), new_field: Some(true), (",
+        ] {
+            let params = Params::builder()
+                .region("us-east-1")
+                .bucket("b")
+                .key(key)
+                .build()
+                .unwrap();
+            let debug = format!("{params:?}");
+            let pairs = debug_pairs(&debug);
+            let names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+            assert_eq!(names, COPIED_FIELDS, "{key:?} in {debug}");
+            let value = pairs.iter().find(|(n, _)| *n == "key").unwrap().1;
+            assert_eq!(value, format!("Some({key:?})"), "{key:?}");
+            assert!(
+                dropped_by_copy(&params, &["new_field".to_owned()]).is_empty(),
+                "{key:?}"
+            );
+        }
     }
 }
