@@ -9,9 +9,10 @@ source scripts/install-tools.sh
 
 # s3mr itself too: scenario 9 runs the binary beside the aws CLI.
 cargo build --release --locked -q -p s3mr-bench -p s3mr
-# Every figure of the run is also kept as data, one file per day, beside the tables it feeds.
+# Every figure of the run is also kept as data, one file per run (UTC start time), beside the
+# tables it feeds.
 mkdir -p bench/results
-exec > >(tee "bench/results/$(date +%F).txt")
+exec > >(tee "bench/results/$(date -u +%F-%H%M).txt")
 S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench
 
 # criterion, in its one-line "bencher" format, turned into `name value unit`.
