@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces every figure of BENCHMARKS.md in one run (on 2 cores: the scenarios ≈ 4–5 minutes, plus
-# the release build, ≈ 3 minutes when cold): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
+# Reproduces every figure of BENCHMARKS.md in one run (2 cores: ≈ 7 minutes with a built tree, plus
+# the release build on a cold tree): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
 # criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
 # per figure.
 set -euo pipefail
