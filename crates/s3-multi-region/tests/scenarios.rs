@@ -966,3 +966,90 @@ async fn one_hundred_twenty_eight_concurrent_first_calls_cost_129_requests() {
     assert_eq!(w.requests(), (1, 128, 0), "one 301, then 128 GETs at R1");
     assert_eq!(client.stats().redirects, 1);
 }
+
+/// `at_region` names the region even when it is the client's default: the call goes there first
+/// (PHP's `@region`), and S3's answer corrects it. A plain `region` override is explicit too.
+#[tokio::test]
+async fn an_explicit_region_wins_even_when_it_is_the_default() {
+    let w = world().await;
+    w.bucket_with_object("explicit", R1, "k", b"x").await;
+    let client = w.client();
+    let got = client.get_object().bucket("explicit").key("k").send().await;
+    assert_eq!(body_of(got.unwrap()).await, b"x");
+    assert_eq!(client.cached_region("explicit").as_deref(), Some(R1));
+
+    w.emu.reset_counters();
+    let got = client
+        .get_object()
+        .bucket("explicit")
+        .key("k")
+        .customize()
+        .config_override(at_region(R0))
+        .send()
+        .await;
+    assert_eq!(body_of(got.unwrap()).await, b"x");
+    assert_eq!(
+        w.requests(),
+        (1, 1, 0),
+        "sent to the named default region first, then where S3 says"
+    );
+
+    w.emu.reset_counters();
+    let plain_override =
+        aws_sdk_s3::config::Builder::default().region(aws_sdk_s3::config::Region::new(R2));
+    let got = client
+        .get_object()
+        .bucket("explicit")
+        .key("k")
+        .customize()
+        .config_override(plain_override)
+        .send()
+        .await;
+    assert_eq!(body_of(got.unwrap()).await, b"x");
+    assert_eq!(
+        w.requests(),
+        (0, 1, 1),
+        "a plain region override is explicit"
+    );
+
+    let bad_override = aws_sdk_s3::config::Builder::default()
+        .region(aws_sdk_s3::config::Region::new("evil.example.com/x"));
+    let err = client
+        .get_object()
+        .bucket("explicit")
+        .key("k")
+        .customize()
+        .config_override(bad_override)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(routing_error(&err), Some(Error::InvalidRegionArgument(_))),
+        "{err:?}"
+    );
+}
+
+/// Access-point and Object Lambda aliases, directory buckets and ARNs name endpoints S3 resolves
+/// itself: routing leaves them alone (no lookup, nothing cached). A plain name is routed.
+#[tokio::test]
+async fn names_s3_resolves_itself_are_never_routed() {
+    let w = world().await;
+    let client = w.client();
+    for bucket in [
+        "my-ap-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias",
+        "my-olap-qelh9vcvctbxgkoxvnmxvfmesa--ol-s3",
+        "my-dir--use1-az4--x-s3",
+        "arn:aws:s3:us-east-1:123456789012:accesspoint/my-ap",
+    ] {
+        let _ = client.head_object().bucket(bucket).key("k").send().await;
+        assert_eq!(client.stats().cache_misses, 0, "{bucket} was routed");
+        assert_eq!(client.cached_region(bucket), None, "{bucket}");
+    }
+    let _ = client
+        .head_object()
+        .bucket("plain-missing")
+        .key("k")
+        .send()
+        .await;
+    assert_eq!(client.stats().cache_misses, 1, "a plain name is routed");
+}
