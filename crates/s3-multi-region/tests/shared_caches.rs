@@ -13,7 +13,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_types::SdkConfig;
-use common::{PrivateRedis, R0, R1, world};
+use common::{PrivateRedis, R0, R1, R2, body_of, world};
 use s3_multi_region::{
     BucketRegionCache, DynamoDbCache, FileCache, MultiRegionClient, RedisCache, shared_cache_for,
     shared_cache_from_url,
@@ -627,4 +627,40 @@ async fn dynamodb_down_or_missing_never_fails_a_request() {
         .await
         .unwrap();
     assert_eq!(w.requests(), (1, 1, 0));
+}
+
+/// A region in the shared tier that is valid but stale (the bucket was deleted and recreated
+/// elsewhere) costs one wrong-region answer; the answer replaces it in both tiers, and the
+/// re-sent attempt goes where S3 said, not back to the stale region.
+#[tokio::test]
+async fn a_stale_shared_region_costs_one_redirect_and_is_replaced() {
+    let w = world().await;
+    w.bucket_with_object("stale", R1, "k", b"moved").await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Arc::new(FileCache::open(dir.path().join("regions.db")).unwrap());
+    let client = w.builder().shared_cache(cache.clone()).build().unwrap();
+    let scope = client.cache_scope().to_owned();
+    cache.put(&scope, "stale", R2).await.unwrap();
+    w.emu.reset_counters();
+    let got = client
+        .get_object()
+        .bucket("stale")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body_of(got).await, b"moved");
+    assert_eq!(
+        w.requests(),
+        (0, 1, 1),
+        "R2 from the shared tier, its 301, then R1"
+    );
+    assert_eq!(client.stats().shared_hits, 1);
+    assert_eq!(client.stats().redirects, 1);
+    client.flush_cache_writes().await;
+    assert_eq!(
+        cache.get(&scope, "stale").await.unwrap().as_deref(),
+        Some(R1)
+    );
+    assert_eq!(client.cached_region("stale").as_deref(), Some(R1));
 }
