@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use aws_sdk_s3::client::Waiters;
+use aws_sdk_s3::config::Region;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use common::{R0, R1, R2, body_of, one_shot, routing_error, world};
@@ -977,16 +978,16 @@ async fn an_explicit_region_wins_even_when_it_is_the_default() {
     let got = client.get_object().bucket("explicit").key("k").send().await;
     assert_eq!(body_of(got.unwrap()).await, b"x");
     assert_eq!(client.cached_region("explicit").as_deref(), Some(R1));
+    let get_with = |config: aws_sdk_s3::config::Builder| {
+        let request = client.get_object().bucket("explicit").key("k");
+        request.customize().config_override(config).send()
+    };
+    let plain_region = |region: &str| {
+        aws_sdk_s3::config::Builder::default().region(Region::new(region.to_owned()))
+    };
 
     w.emu.reset_counters();
-    let got = client
-        .get_object()
-        .bucket("explicit")
-        .key("k")
-        .customize()
-        .config_override(at_region(R0))
-        .send()
-        .await;
+    let got = get_with(at_region(R0)).await;
     assert_eq!(body_of(got.unwrap()).await, b"x");
     assert_eq!(
         w.requests(),
@@ -995,16 +996,7 @@ async fn an_explicit_region_wins_even_when_it_is_the_default() {
     );
 
     w.emu.reset_counters();
-    let plain_override =
-        aws_sdk_s3::config::Builder::default().region(aws_sdk_s3::config::Region::new(R2));
-    let got = client
-        .get_object()
-        .bucket("explicit")
-        .key("k")
-        .customize()
-        .config_override(plain_override)
-        .send()
-        .await;
+    let got = get_with(plain_region(R2)).await;
     assert_eq!(body_of(got.unwrap()).await, b"x");
     assert_eq!(
         w.requests(),
@@ -1012,15 +1004,7 @@ async fn an_explicit_region_wins_even_when_it_is_the_default() {
         "a plain region override is explicit"
     );
 
-    let bad_override = aws_sdk_s3::config::Builder::default()
-        .region(aws_sdk_s3::config::Region::new("evil.example.com/x"));
-    let err = client
-        .get_object()
-        .bucket("explicit")
-        .key("k")
-        .customize()
-        .config_override(bad_override)
-        .send()
+    let err = get_with(plain_region("evil.example.com/x"))
         .await
         .unwrap_err();
     assert!(
