@@ -92,3 +92,48 @@ impl Drop for FlightGuard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flight(flights: &Flights, bucket: &str) -> FlightGuard {
+        let sender = Arc::new(watch::channel(None).0);
+        crate::lock(flights).insert(bucket.to_owned(), sender.clone());
+        FlightGuard {
+            flights: flights.clone(),
+            bucket: bucket.to_owned(),
+            sender,
+        }
+    }
+
+    /// A pioneer that ends without a region takes its flight with it: the next caller on the
+    /// bucket leads a discovery of its own at once instead of waiting `FLIGHT_WAIT` for nobody.
+    #[test]
+    fn a_pioneer_that_ends_without_a_region_leaves_no_flight_behind() {
+        let flights = Flights::default();
+        let guard = flight(&flights, "b");
+        let mut waiter = guard.sender.subscribe();
+        drop(guard);
+        assert!(crate::lock(&flights).is_empty());
+        // The waiter already subscribed is released with no region (the channel closed).
+        assert!(waiter.has_changed().is_err());
+        assert_eq!(*waiter.borrow_and_update(), None);
+    }
+
+    /// An old guard never removes the flight of a later pioneer of the same bucket.
+    #[test]
+    fn an_old_guard_leaves_a_newer_flight_alone() {
+        let flights = Flights::default();
+        let old = flight(&flights, "b");
+        let newer = flight(&flights, "b");
+        drop(old);
+        assert!(
+            crate::lock(&flights)
+                .get("b")
+                .is_some_and(|s| Arc::ptr_eq(s, &newer.sender))
+        );
+        drop(newer);
+        assert!(crate::lock(&flights).is_empty());
+    }
+}
