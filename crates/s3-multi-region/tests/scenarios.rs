@@ -1037,3 +1037,94 @@ async fn names_s3_resolves_itself_are_never_routed() {
         .await;
     assert_eq!(client.stats().cache_misses, 1, "a plain name is routed");
 }
+
+/// With a memory tier that keeps nothing (TTL zero), a call still remembers what its own probe
+/// found: the retry after a 500 at the probed region goes back there, not to the default.
+#[tokio::test]
+async fn a_call_remembers_its_probes_answer_when_the_memory_tier_keeps_nothing() {
+    let w = world().await;
+    w.bucket_with_object("forgetful", R1, "k", b"f").await;
+    w.emu.configure(|s| {
+        s.answer(WrongRegionAnswer::PermanentRedirect);
+        s.bucket("forgetful").region_header = Some(Reported::Omit);
+        s.bucket("forgetful").region_element = Some(Reported::Omit);
+    });
+    w.emu.inject(
+        Fault::new(FaultKind::InternalError, 1)
+            .in_region(R1)
+            .for_bucket("forgetful")
+            .for_method("GET"),
+    );
+    let client = w
+        .builder()
+        .memory_cache(std::sync::Arc::new(s3_multi_region::MemoryCache::new(
+            16,
+            Duration::ZERO,
+        )))
+        .build()
+        .unwrap();
+    let got = client.get_object().bucket("forgetful").key("k").send();
+    assert_eq!(body_of(got.await.unwrap()).await, b"f");
+    assert_eq!(
+        w.requests(),
+        (2, 2, 0),
+        "GET 301 and the probe at R0; GET 500, GET 200 at R1"
+    );
+    assert_eq!(w.emu.counters().answers_with_status(R1, 500), 1);
+    assert_eq!(client.stats().probes, 1);
+    assert_eq!(client.cached_region("forgetful"), None, "nothing kept");
+}
+
+/// An endpoint map names the sites routing may use; a call that brings its own endpoint URL for a
+/// region the map does not name goes to that URL (and its region is not cached: it is outside
+/// the map).
+#[tokio::test]
+async fn a_calls_own_endpoint_url_reaches_a_region_the_map_does_not_name() {
+    const OUTSIDE: &str = "ca-central-1";
+    let emu = s3mr_emulator::Emulator::builder()
+        .region(R0)
+        .region(R1)
+        .region(OUTSIDE)
+        .start()
+        .await
+        .unwrap();
+    let (ak, sk) = emu.credentials();
+    let map: s3_multi_region::EndpointMap =
+        format!("{R0}={},{R1}={}", emu.endpoint(R0), emu.endpoint(R1))
+            .parse()
+            .unwrap();
+    let client = MultiRegionClient::builder(&common::sdk_for(ak, sk))
+        .endpoint_map(map)
+        .build()
+        .unwrap();
+    emu.seed_bucket("outside", OUTSIDE).unwrap();
+    let own_endpoint = || {
+        aws_sdk_s3::config::Builder::default()
+            .endpoint_url(emu.endpoint(OUTSIDE))
+            .region(Region::new(OUTSIDE))
+    };
+    client
+        .put_object()
+        .bucket("outside")
+        .key("k")
+        .body(ByteStream::from_static(b"o"))
+        .customize()
+        .config_override(own_endpoint())
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .get_object()
+        .bucket("outside")
+        .key("k")
+        .customize()
+        .config_override(own_endpoint())
+        .send();
+    assert_eq!(body_of(got.await.unwrap()).await, b"o");
+    let c = emu.counters();
+    assert_eq!(
+        (c.requests(R0), c.requests(R1), c.requests(OUTSIDE)),
+        (0, 0, 2)
+    );
+    assert_eq!(client.cached_region("outside"), None);
+}
