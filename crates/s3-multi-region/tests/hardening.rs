@@ -507,3 +507,76 @@ async fn a_cache_file_another_writer_holds_locked_never_fails_a_request() {
     assert!(again.is_ok());
     assert_eq!(w.requests(), (0, 0, 1));
 }
+
+/// The bucket (in R1) answers every wrong-region request without a region; its HeadBucket probe
+/// names `probe_says` instead of the truth.
+fn headerless_bucket_whose_probe_says(w: &common::World, bucket: &str, probe_says: &str) {
+    w.emu.configure(|s| {
+        s.answer(WrongRegionAnswer::PermanentRedirect);
+        let b = s.bucket(bucket);
+        b.region_header = Some(Reported::Omit);
+        b.region_element = Some(Reported::Omit);
+        b.head_bucket_header = Some(Reported::Value(probe_says.into()));
+    });
+}
+
+#[tokio::test]
+async fn a_probe_that_names_the_region_just_tried_ends_the_call() {
+    let w = world().await;
+    w.bucket_with_object("probe-says-here", R1, "k", b"x").await;
+    headerless_bucket_whose_probe_says(&w, "probe-says-here", R0);
+    let client = w.client();
+    let err = bounded(
+        "probe names R0",
+        client
+            .get_object()
+            .bucket("probe-says-here")
+            .key("k")
+            .send(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            routing_error(&err),
+            Some(Error::RegionUnresolved { tried, .. }) if tried == R0
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        w.requests(),
+        (2, 0, 0),
+        "GET and probe at R0, no second GET there"
+    );
+    assert_eq!(client.stats().probes, 1);
+    assert_eq!(client.stats().redirects, 0);
+}
+
+#[tokio::test]
+async fn a_probed_region_that_answers_without_a_region_is_not_probed_again() {
+    let w = world().await;
+    w.bucket_with_object("probe-says-r2", R1, "k", b"x").await;
+    headerless_bucket_whose_probe_says(&w, "probe-says-r2", R2);
+    let client = w.client();
+    let err = bounded(
+        "probe names R2",
+        client.get_object().bucket("probe-says-r2").key("k").send(),
+    )
+    .await
+    .unwrap_err();
+    // One region-less answer per call is followed by a probe; R2's own region-less 301 is S3's
+    // answer to the call (a second probe would only name R2 again).
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(301),
+        "{err:?}"
+    );
+    assert!(routing_error(&err).is_none(), "{err:?}");
+    assert_eq!(
+        w.requests(),
+        (2, 0, 1),
+        "GET and one probe at R0, the GET the probe sent to R2"
+    );
+    assert_eq!(client.stats().probes, 1);
+    assert_eq!(client.stats().redirects, 1);
+}
