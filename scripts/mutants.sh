@@ -7,8 +7,9 @@
 #   ./scripts/mutants.sh routing         # interceptor, router, resolver, classifier, route:
 #                                        #   unit tests, the emulator scenarios (in-process
 #                                        #   emulator, and in its TLS + proxy mode for the
-#                                        #   production path) and the shared-cache tests, which need the
-#                                        #   redis-server and moto that scripts/test.sh starts
+#                                        #   production path), the hardening and shared-cache
+#                                        #   tests, which need the redis-server and moto that
+#                                        #   scripts/test.sh starts
 #                                        #   (S3MR_TEST_REDIS_URL, S3MR_TEST_MOTO_URL)
 #   ./scripts/mutants.sh [routing] -f <file> --iterate ...   # cargo-mutants' options pass through
 #
@@ -26,7 +27,7 @@ if [ "${1:-}" = routing ]; then
     -f "$src/routing/interceptor.rs" -f "$src/routing/router.rs" -f "$src/routing/resolver.rs" \
     -f "$src/routing/classifier.rs" -f "$src/routing/route.rs" \
     --cargo-test-arg=--lib --cargo-test-arg=--test=scenarios --cargo-test-arg=--test=shared_caches \
-    --cargo-test-arg=--test=production_path \
+    --cargo-test-arg=--test=production_path --cargo-test-arg=--test=hardening \
     "$@"
 fi
 exec cargo mutants "${common[@]}" \

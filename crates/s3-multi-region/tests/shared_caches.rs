@@ -664,3 +664,83 @@ async fn a_stale_shared_region_costs_one_redirect_and_is_replaced() {
     );
     assert_eq!(client.cached_region("stale").as_deref(), Some(R1));
 }
+
+type CacheFuture<'a, T> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<T, s3_multi_region::CacheError>> + Send + 'a>,
+>;
+
+/// A user's own shared tier (the trait is public) backed by a `MemoryCache`, whose writes of one
+/// bucket wait until the test opens a gate: a tier slower to write than anything on 127.0.0.1.
+#[derive(Debug)]
+struct SlowToWrite {
+    store: s3_multi_region::MemoryCache,
+    slow_bucket: &'static str,
+    gate: tokio::sync::Semaphore,
+}
+
+impl BucketRegionCache for SlowToWrite {
+    fn get<'a>(&'a self, scope: &'a str, bucket: &'a str) -> CacheFuture<'a, Option<String>> {
+        self.store.get(scope, bucket)
+    }
+
+    fn put<'a>(&'a self, scope: &'a str, bucket: &'a str, region: &'a str) -> CacheFuture<'a, ()> {
+        Box::pin(async move {
+            if bucket == self.slow_bucket {
+                let _open = self.gate.acquire().await;
+            }
+            self.store.put(scope, bucket, region).await
+        })
+    }
+
+    fn remove<'a>(&'a self, scope: &'a str, bucket: &'a str) -> CacheFuture<'a, ()> {
+        self.store.remove(scope, bucket)
+    }
+
+    fn clear(&self) -> CacheFuture<'_, ()> {
+        BucketRegionCache::clear(&self.store)
+    }
+}
+
+/// `flush_cache_writes` waits for every shared-tier write still running, including one started
+/// before a later write that finished first.
+#[tokio::test]
+async fn flush_waits_for_every_shared_write_still_running() {
+    let w = world().await;
+    w.bucket_with_object("slow-write", R1, "k", b"s").await;
+    w.bucket_with_object("quick-write", R2, "k", b"q").await;
+    let tier = Arc::new(SlowToWrite {
+        store: s3_multi_region::MemoryCache::default(),
+        slow_bucket: "slow-write",
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let client = w.builder().shared_cache(tier.clone()).build().unwrap();
+    for bucket in ["slow-write", "quick-write"] {
+        let got = client.get_object().bucket(bucket).key("k").send();
+        body_of(got.await.unwrap()).await;
+    }
+    assert_eq!(w.requests(), (2, 1, 1), "one redirect per bucket");
+    let scope = client.cache_scope().to_owned();
+    let flush = {
+        let client = client.clone();
+        tokio::spawn(async move { client.flush_cache_writes().await })
+    };
+    let mut flush = std::pin::pin!(flush);
+    // The quick write ends at once; the slow one is held at the gate, and so is the flush.
+    let early = tokio::time::timeout(Duration::from_millis(300), &mut flush).await;
+    assert!(early.is_err(), "flush returned with a write still running");
+    assert_eq!(
+        tier.store.get_region(&scope, "quick-write").as_deref(),
+        Some(R2)
+    );
+    assert_eq!(tier.store.get_region(&scope, "slow-write"), None);
+    tier.gate.add_permits(1);
+    tokio::time::timeout(Duration::from_secs(10), flush)
+        .await
+        .expect("flush ends once the write is let through")
+        .unwrap();
+    assert_eq!(
+        tier.store.get_region(&scope, "slow-write").as_deref(),
+        Some(R1),
+        "the write flush waited for is done"
+    );
+}
