@@ -550,6 +550,9 @@ async fn a_probe_that_names_the_region_just_tried_ends_the_call() {
     );
     assert_eq!(client.stats().probes, 1);
     assert_eq!(client.stats().redirects, 0);
+    // What the probe said stays cached: the default region, which a cold call tries first anyway,
+    // so the next call costs the same two requests.
+    assert_eq!(client.cached_region("probe-says-here").unwrap(), R0);
 }
 
 #[tokio::test]
@@ -579,4 +582,6 @@ async fn a_probed_region_that_answers_without_a_region_is_not_probed_again() {
     );
     assert_eq!(client.stats().probes, 1);
     assert_eq!(client.stats().redirects, 1);
+    // What the probe said stays cached (R2): S3's HeadBucket is the authority routing trusts.
+    assert_eq!(client.cached_region("probe-says-r2").unwrap(), R2);
 }
