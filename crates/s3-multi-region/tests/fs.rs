@@ -282,3 +282,39 @@ async fn reader_reads_seeks_within_its_buffer_and_pins_the_etag() {
         .unwrap_err();
     assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
 }
+
+/// Once two ranges in a row were read sequentially the reader keeps two more in flight (one
+/// request's set-up overlaps another's transfer), never more, and a whole read costs exactly one
+/// GET per range.
+#[tokio::test]
+async fn a_sequential_reader_keeps_two_ranges_in_flight_after_two_in_a_row() {
+    use tokio::io::AsyncReadExt;
+    const MIB: usize = 1024 * 1024;
+    let w = world().await;
+    let data: Vec<u8> = (0..8 * MIB + 5).map(|i| (i * 13 % 256) as u8).collect();
+    w.bucket_with_object("fs-ahead", R1, "blob", &data).await;
+    let url: s3_multi_region::S3Url = "s3://fs-ahead/blob".parse().unwrap();
+    let mut reader = s3_multi_region::fs::S3Reader::open(w.client(), url, MIB)
+        .await
+        .unwrap();
+    let gets = || w.emu.counters().requests_by_method(R1, "GET");
+    // The prefetches run on their own tasks: wait (bounded) for what they send.
+    let settles_at = |expected: u64| async move {
+        for _ in 0..500 {
+            if gets() >= expected {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(gets(), expected);
+    };
+    let mut got = vec![0u8; 2 * MIB];
+    reader.read_exact(&mut got[..MIB]).await.unwrap();
+    settles_at(2).await; // range 0, and range 1 ahead
+    reader.read_exact(&mut got[MIB..]).await.unwrap();
+    settles_at(4).await; // two in a row: ranges 2 and 3 ahead, not 4
+    reader.read_to_end(&mut got).await.unwrap();
+    assert_eq!(got, data);
+    assert_eq!(gets(), 9, "8 MiB + 5 bytes in 1 MiB ranges, none twice");
+}

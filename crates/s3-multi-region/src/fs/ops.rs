@@ -89,7 +89,8 @@ impl S3Fs {
         self
     }
 
-    /// Readers ask for `bytes` per ranged GET.
+    /// Readers ask for `bytes` per ranged GET (a sequential reader holds up to three such ranges:
+    /// the one being read and two in flight).
     pub fn with_read_ahead(mut self, bytes: usize) -> Self {
         self.read_ahead = bytes.max(1);
         self

@@ -4,11 +4,14 @@
 //! checked on arrival, so an object overwritten while it is read gives a clear error, never bytes
 //! of two versions. Seeking inside the buffer fetches nothing.
 //!
-//! Sequential reading is double-buffered: when a range arrives that continues the previous one,
-//! the next range is already requested in the background while the caller consumes this one, so
-//! a sequential read streams like one GET (at most two ranges in memory). A seek elsewhere
-//! cancels the prefetch and fetches only what is read.
+//! Sequential reading is prefetched: when a range arrives that continues the previous one, the
+//! next range is already requested in the background while the caller consumes this one; once
+//! two ranges in a row were sequential, two are kept in flight, so one request's set-up overlaps
+//! another's transfer and a sequential read streams like one GET (at most three ranges in
+//! memory). A read that stops early leaves at most two ranges fetched unread; a seek elsewhere
+//! cancels the prefetches and fetches only what is read.
 
+use std::collections::VecDeque;
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -24,6 +27,9 @@ pub const DEFAULT_READ_AHEAD: usize = 8 * 1024 * 1024;
 
 type Fetch = tokio::task::JoinHandle<io::Result<Bytes>>;
 
+/// Ranges kept in flight ahead of a reader that has read two ranges in a row sequentially.
+const SEQUENTIAL_AHEAD: usize = 2;
+
 /// Reads `s3://bucket/key` (see the module docs). Open it with [`crate::fs::S3Fs::open`].
 pub struct S3Reader {
     client: MultiRegionClient,
@@ -34,7 +40,10 @@ pub struct S3Reader {
     buffer: Bytes,
     buffer_start: u64,
     read_ahead: usize,
-    fetch: Option<(u64, Fetch)>,
+    /// Ranges requested ahead, in order: where each starts, and its fetch.
+    fetches: VecDeque<(u64, Fetch)>,
+    /// Ranges received in a row, each continuing the one before.
+    sequential_ranges: u32,
 }
 
 impl std::fmt::Debug for S3Reader {
@@ -87,7 +96,8 @@ impl S3Reader {
             buffer: Bytes::new(),
             buffer_start: 0,
             read_ahead: read_ahead.max(1),
-            fetch: None,
+            fetches: VecDeque::new(),
+            sequential_ranges: 0,
         })
     }
 
@@ -170,38 +180,65 @@ impl AsyncRead for S3Reader {
             }
             let position = self.position;
             if self
-                .fetch
-                .as_ref()
+                .fetches
+                .front()
                 .is_none_or(|(from, _)| *from != position)
             {
-                // A seek away from the prefetched range: that range is not wanted any more.
-                if let Some((_, stale)) = self.fetch.take() {
-                    stale.abort();
-                }
+                // A seek away from the prefetched ranges: they are not wanted any more.
+                self.cancel_fetches();
                 let fetch = self.start_fetch(position);
-                self.fetch = Some((position, fetch));
+                self.fetches.push_back((position, fetch));
             }
-            let (from, fetch) = self.fetch.as_mut().expect("set above");
+            let (from, fetch) = self.fetches.front_mut().expect("pushed above");
             let from = *from;
             let bytes = ready!(Pin::new(fetch).poll(cx)).map_err(io::Error::other)?;
-            self.fetch = None;
+            self.fetches.pop_front();
             let sequential = from == 0 || from == self.buffer_start + self.buffer.len() as u64;
+            self.sequential_ranges = if sequential {
+                self.sequential_ranges + 1
+            } else {
+                0
+            };
             self.buffer = bytes?;
             self.buffer_start = from;
-            let next = from + self.buffer.len() as u64;
-            if sequential && next < self.size {
-                let prefetch = self.start_fetch(next);
-                self.fetch = Some((next, prefetch));
+            if sequential {
+                let next = from + self.buffer.len() as u64;
+                self.prefetch_after(next);
             }
+        }
+    }
+}
+
+impl S3Reader {
+    /// Keeps ranges requested ahead of `next` (where the buffer just received ends): one, or
+    /// [`SEQUENTIAL_AHEAD`] once two ranges in a row were sequential.
+    fn prefetch_after(&mut self, next: u64) {
+        let ahead = if self.sequential_ranges >= 2 {
+            SEQUENTIAL_AHEAD
+        } else {
+            1
+        };
+        let mut from = self
+            .fetches
+            .back()
+            .map_or(next, |(start, _)| start + self.read_ahead as u64);
+        while self.fetches.len() < ahead && from < self.size {
+            let fetch = self.start_fetch(from);
+            self.fetches.push_back((from, fetch));
+            from += self.read_ahead as u64;
+        }
+    }
+
+    fn cancel_fetches(&mut self) {
+        for (_, fetch) in self.fetches.drain(..) {
+            fetch.abort();
         }
     }
 }
 
 impl Drop for S3Reader {
     fn drop(&mut self) {
-        if let Some((_, fetch)) = self.fetch.take() {
-            fetch.abort();
-        }
+        self.cancel_fetches();
     }
 }
 
