@@ -2,7 +2,7 @@
 # Reproduces every figure of BENCHMARKS.md in one run (2 cores: ≈ 7 minutes with a built tree, plus
 # the release build on a cold tree): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
 # criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
-# per figure.
+# per figure. `./scripts/bench.sh fs` runs scenario 6 alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-tools.sh
@@ -12,6 +12,11 @@ cargo build --release --locked -q -p s3mr-bench -p s3mr
 # Every figure of the run is also kept as data, one file per run (UTC start time), beside the
 # tables it feeds.
 mkdir -p bench/results
+if [ "${1:-}" = fs ]; then
+  # Scenario 6 alone (the s3:// writer and reader against raw transfers, ≈ 1 minute).
+  ./target/release/s3mr-bench fs | tee "bench/results/$(date -u +%F-%H%M)-fs.txt"
+  exit
+fi
 exec > >(tee "bench/results/$(date -u +%F-%H%M).txt")
 S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench
 

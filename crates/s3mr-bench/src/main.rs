@@ -33,6 +33,7 @@ async fn main() {
         Some("instructions") => return instructions::run(&args[1..]).await,
         Some("objstore") => return objstore::alone().await,
         Some("cli") => return cli::against_aws_cli().await,
+        Some("fs") => return transfer::fs_sequential_256m().await,
         Some(other) => {
             eprintln!("usage: s3mr-bench (no arguments); unknown {other:?}");
             std::process::exit(2);
