@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of the routing core (cargo-mutants): every mutant must be caught, or be listed
-# with its reason in RELIABILITY.md. Not run by CI (≈ 20 s a mutant for the pure files, ≈ 40 s
+# with its reason in RELIABILITY.md. Not run by CI (≈ 20 s a mutant for the pure files, ≈ 30 s
 # for the rest of routing/, on 2 cores). RELIABILITY.md records each run's table.
 #
 #   ./scripts/mutants.sh                 # the pure files, against the library's unit tests

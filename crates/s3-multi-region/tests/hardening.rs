@@ -508,23 +508,11 @@ async fn a_cache_file_another_writer_holds_locked_never_fails_a_request() {
     assert_eq!(w.requests(), (0, 0, 1));
 }
 
-/// The bucket (in R1) answers every wrong-region request without a region; its HeadBucket probe
-/// names `probe_says` instead of the truth.
-fn headerless_bucket_whose_probe_says(w: &common::World, bucket: &str, probe_says: &str) {
-    w.emu.configure(|s| {
-        s.answer(WrongRegionAnswer::PermanentRedirect);
-        let b = s.bucket(bucket);
-        b.region_header = Some(Reported::Omit);
-        b.region_element = Some(Reported::Omit);
-        b.head_bucket_header = Some(Reported::Value(probe_says.into()));
-    });
-}
-
 #[tokio::test]
 async fn a_probe_that_names_the_region_just_tried_ends_the_call() {
     let w = world().await;
     w.bucket_with_object("probe-says-here", R1, "k", b"x").await;
-    headerless_bucket_whose_probe_says(&w, "probe-says-here", R0);
+    w.answers_without_a_region("probe-says-here", Reported::Value(R0.into()));
     let client = w.client();
     let err = bounded(
         "probe names R0",
@@ -559,7 +547,7 @@ async fn a_probe_that_names_the_region_just_tried_ends_the_call() {
 async fn a_probed_region_that_answers_without_a_region_is_not_probed_again() {
     let w = world().await;
     w.bucket_with_object("probe-says-r2", R1, "k", b"x").await;
-    headerless_bucket_whose_probe_says(&w, "probe-says-r2", R2);
+    w.answers_without_a_region("probe-says-r2", Reported::Value(R2.into()));
     let client = w.client();
     let err = bounded(
         "probe names R2",

@@ -166,9 +166,10 @@ async fn ten_thousand_operations_two_processes_one_discovery_per_bucket_in_dynam
 }
 
 /// 10 000 operations over 300 buckets, 32 at a time in each of two OS processes sharing the
-/// tier at `cache_url`: zero errors, exactly one discovery per bucket, 10 200 requests. The variants take turns:
-/// four saturated processes and moto on two cores made calls outlast their bounds (each such
-/// bounded miss costs a second discovery, by design: 202 instead of 200 in one CI run).
+/// tier at `cache_url`: zero errors, exactly one discovery per bucket, 10 200 requests. The
+/// variants take turns: four saturated processes and moto on two cores made calls outlast their
+/// bounds (each such bounded miss costs a second discovery, by design: 202 instead of 200 in one
+/// CI run).
 async fn load_run(cache_url: &str) {
     static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _turn = ONE_AT_A_TIME.lock().await;

@@ -918,18 +918,6 @@ async fn a_create_bucket_constraint_that_is_not_a_region_is_refused_before_sendi
     assert_eq!(w.requests(), (0, 0, 0), "nothing sent anywhere");
 }
 
-/// `bucket` gets 301 PermanentRedirect without `x-amz-bucket-region` or `<Region>` wherever it is
-/// not; its HeadBucket probe still names the region (S3 always sends the header on HeadBucket).
-fn answers_without_a_region(w: &common::World, bucket: &str) {
-    w.emu.configure(|s| {
-        s.answer(WrongRegionAnswer::PermanentRedirect);
-        let b = s.bucket(bucket);
-        b.region_header = Some(Reported::Omit);
-        b.region_element = Some(Reported::Omit);
-        b.head_bucket_header = Some(Reported::Actual);
-    });
-}
-
 #[tokio::test]
 async fn a_headerless_permanent_redirect_is_resolved_by_the_probes_own_301() {
     // A regional 301 PermanentRedirect without x-amz-bucket-region or <Region>; the HeadBucket
@@ -937,7 +925,7 @@ async fn a_headerless_permanent_redirect_is_resolved_by_the_probes_own_301() {
     // HeadBucket): GET, probe, GET = 3 requests.
     let w = world().await;
     w.bucket_with_object("headerless", R1, "k", b"h").await;
-    answers_without_a_region(&w, "headerless");
+    w.answers_without_a_region("headerless", Reported::Actual);
     let client = w.client();
     let got = client.get_object().bucket("headerless").key("k").send();
     assert_eq!(body_of(got.await.unwrap()).await, b"h");
@@ -1051,7 +1039,7 @@ async fn names_s3_resolves_itself_are_never_routed() {
 async fn a_call_remembers_its_probes_answer_when_the_memory_tier_keeps_nothing() {
     let w = world().await;
     w.bucket_with_object("forgetful", R1, "k", b"f").await;
-    answers_without_a_region(&w, "forgetful");
+    w.answers_without_a_region("forgetful", Reported::Actual);
     w.emu.inject(
         Fault::new(FaultKind::InternalError, 1)
             .in_region(R1)

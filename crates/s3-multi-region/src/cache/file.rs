@@ -388,11 +388,10 @@ mod tests {
             cache.get("aws", "b").await.unwrap().as_deref(),
             Some("eu-west-1")
         );
-        let aside = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .any(|e| e.file_name().to_string_lossy().contains("corrupt-"));
-        assert!(aside, "the corrupt file was kept aside for inspection");
+        assert!(
+            set_aside_files(dir.path()) > 0,
+            "the corrupt file was kept aside for inspection"
+        );
     }
 
     /// A row as another process (or an older version) wrote it, straight into the file.
@@ -410,6 +409,13 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64
+    }
+
+    /// Deletes the database file and its `-wal` and `-shm` (SQLite's rule: they go together).
+    fn remove_with_journal(path: &Path) {
+        for side in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+        }
     }
 
     fn set_aside_files(dir: &Path) -> usize {
@@ -482,9 +488,7 @@ mod tests {
         cache.put("aws", "before", "eu-west-1").await.unwrap();
 
         // Deleted (a user cleaning up, tmpfiles.d): the next write must land in a file at the path.
-        for side in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{side}", path.display()));
-        }
+        remove_with_journal(&path);
         cache.put("aws", "after-delete", "eu-west-1").await.unwrap();
         let other = FileCache::open(&path).unwrap();
         assert_eq!(
@@ -505,9 +509,7 @@ mod tests {
         drop(fresh);
         // SQLite's rule for a file replaced while open: its -wal and -shm go with it (else the
         // old journal is replayed over the new file).
-        for side in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{side}", path.display()));
-        }
+        remove_with_journal(&path);
         std::fs::rename(&replacement, &path).unwrap();
         assert_eq!(
             cache.get("aws", "restored").await.unwrap().as_deref(),
@@ -569,9 +571,7 @@ mod tests {
         let path = dir.path().join("regions.db");
         let cache = FileCache::open(&path).unwrap();
         cache.put("aws", "b", "eu-west-1").await.unwrap();
-        for side in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{side}", path.display()));
-        }
+        remove_with_journal(&path);
         std::fs::write(&path, vec![0xAB; 8192]).unwrap();
         assert_eq!(cache.get("aws", "b").await.unwrap(), None);
         assert_eq!(set_aside_files(dir.path()), 1);

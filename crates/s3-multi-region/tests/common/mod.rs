@@ -12,7 +12,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::retry::RetryConfig;
 use aws_types::SdkConfig;
 use s3_multi_region::{EndpointMap, MultiRegionClient};
-use s3mr_emulator::Emulator;
+use s3mr_emulator::{Emulator, Reported, WrongRegionAnswer};
 
 pub const R0: &str = "us-east-1";
 pub const R1: &str = "eu-west-1";
@@ -73,6 +73,19 @@ impl World {
             .await
             .unwrap();
         self.emu.reset_counters();
+    }
+
+    /// `bucket` gets 301 PermanentRedirect without `x-amz-bucket-region` or `<Region>` wherever
+    /// it is not; its HeadBucket probe's header says `probe_says` (S3 always sends the header on
+    /// HeadBucket: [`Reported::Actual`] is the real service, anything else a lying probe).
+    pub fn answers_without_a_region(&self, bucket: &str, probe_says: Reported) {
+        self.emu.configure(|s| {
+            s.answer(WrongRegionAnswer::PermanentRedirect);
+            let b = s.bucket(bucket);
+            b.region_header = Some(Reported::Omit);
+            b.region_element = Some(Reported::Omit);
+            b.head_bucket_header = Some(probe_says);
+        });
     }
 
     /// Requests per region now, as `(R0, R1, R2)`.
