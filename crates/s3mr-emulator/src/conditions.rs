@@ -6,7 +6,10 @@
 //!   before the start and fails);
 //! - one writer per key at a time: S3's writes are atomic, and a conditional write's check and
 //!   write are one step, while s3s-fs writes the data and its metadata (ETag, checksums) as
-//!   separate files, so racing writers could pair one's bytes with the other's checksum.
+//!   separate files, so racing writers could pair one's bytes with the other's checksum;
+//! - `If-Match` on DeleteObject (S3's conditional delete): 412 when the object changed;
+//! - a CopyObject onto its own source that changes nothing, which S3 refuses (400
+//!   InvalidRequest) and s3s-fs accepts.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -82,6 +85,49 @@ pub(crate) fn clamp_range(range: Range, size: u64) -> Range {
         },
         other => other,
     }
+}
+
+/// Whether a conditional delete (`If-Match`) of an object whose ETag is `current` goes ahead:
+/// `None` (missing) is 404 NoSuchKey, another ETag 412 PreconditionFailed, as S3 answers.
+pub(crate) fn check_delete(
+    if_match: &ETagCondition,
+    current: Option<&ETag>,
+) -> Result<(), S3Error> {
+    match current {
+        None => Err(s3_error!(NoSuchKey, "The specified key does not exist.")),
+        Some(etag) if matches(if_match, etag) => Ok(()),
+        Some(_) => Err(s3_error!(
+            PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold"
+        )),
+    }
+}
+
+/// What a CopyObject may change that makes a copy onto its own source legal.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CopyChanges {
+    pub(crate) replaces_metadata: bool,
+    pub(crate) storage_class: bool,
+    pub(crate) website_redirect: bool,
+    pub(crate) encryption: bool,
+}
+
+/// S3 refuses a copy of an object onto itself that changes neither its metadata, storage
+/// class, website redirect location nor encryption (400 InvalidRequest); any other copy goes.
+pub(crate) fn check_self_copy(same_object: bool, changes: CopyChanges) -> Result<(), S3Error> {
+    let changes_something = changes.replaces_metadata
+        || changes.storage_class
+        || changes.website_redirect
+        || changes.encryption;
+    if same_object && !changes_something {
+        return Err(s3_error!(
+            InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself \
+             without changing the object's metadata, storage class, website redirect location or \
+             encryption attributes."
+        ));
+    }
+    Ok(())
 }
 
 type KeyLock = Arc<tokio::sync::RwLock<()>>;
@@ -168,6 +214,45 @@ mod tests {
                 Err(e) => e.status_code().map_or(0, |s| s.as_u16()),
             };
             assert_eq!(got, want, "{conditions:?}");
+        }
+    }
+
+    #[test]
+    fn conditional_deletes_and_self_copies_as_s3_answers_them() {
+        let etag = ETag::Strong("abc".into());
+        let status = |r: Result<(), S3Error>| match r {
+            Ok(()) => 200,
+            Err(e) => e.status_code().map_or(0, |s| s.as_u16()),
+        };
+        let same = ETagCondition::ETag(ETag::Strong("abc".into()));
+        let other = ETagCondition::ETag(ETag::Strong("zzz".into()));
+        assert_eq!(status(check_delete(&same, Some(&etag))), 200);
+        assert_eq!(status(check_delete(&ETagCondition::Any, Some(&etag))), 200);
+        assert_eq!(status(check_delete(&other, Some(&etag))), 412);
+        assert_eq!(status(check_delete(&same, None)), 404);
+
+        let none = CopyChanges::default();
+        assert_eq!(status(check_self_copy(true, none)), 400);
+        assert_eq!(status(check_self_copy(false, none)), 200);
+        for change in [
+            CopyChanges {
+                replaces_metadata: true,
+                ..none
+            },
+            CopyChanges {
+                storage_class: true,
+                ..none
+            },
+            CopyChanges {
+                website_redirect: true,
+                ..none
+            },
+            CopyChanges {
+                encryption: true,
+                ..none
+            },
+        ] {
+            assert_eq!(status(check_self_copy(true, change)), 200, "{change:?}");
         }
     }
 

@@ -204,7 +204,7 @@ async fn handle(
         .switches
         .read()
         .expect("switches lock")
-        .latency_for(&region);
+        .latency_for(&region, method.as_str());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

@@ -437,6 +437,19 @@ impl S3 for RegionStore {
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         let key = to_stored(&mut req.input.key);
         stored_source(&mut req.input.copy_source);
+        let i = &req.input;
+        let same_object = matches!(&i.copy_source, CopySource::Bucket { bucket, key, .. }
+            if **bucket == *i.bucket && **key == *i.key);
+        let changes = conditions::CopyChanges {
+            replaces_metadata: i
+                .metadata_directive
+                .as_ref()
+                .is_some_and(|d| d.as_str() == MetadataDirective::REPLACE),
+            storage_class: i.storage_class.is_some(),
+            website_redirect: i.website_redirect_location.is_some(),
+            encryption: i.server_side_encryption.is_some() || i.sse_customer_algorithm.is_some(),
+        };
+        conditions::check_self_copy(same_object, changes)?;
         let _writing = self.locks.write(&req.input.bucket, &req.input.key).await;
         self.remember(&req.input.bucket, &key)?;
         self.fs.copy_object(req).await
@@ -449,6 +462,11 @@ impl S3 for RegionStore {
         let key = to_stored(&mut req.input.key);
         let bucket = req.input.bucket.clone();
         let _writing = self.locks.write(&bucket, &req.input.key).await;
+        // S3's conditional delete: checked and done under the key's write lock, as one step.
+        if let Some(if_match) = &req.input.if_match {
+            let head = self.head_of(&req, &bucket, &req.input.key).await;
+            conditions::check_delete(if_match, head.as_ref().and_then(|h| h.e_tag.as_ref()))?;
+        }
         let out = self.fs.delete_object(req).await?;
         keys::forget(&self.bucket_dir(&bucket), &key);
         Ok(out)
@@ -463,8 +481,39 @@ impl S3 for RegionStore {
             let key = to_stored(&mut object.key);
             by_stored.insert(object.key.clone(), key);
         }
+        // S3's conditional delete per object (`<ETag>` in an `<Object>`): a changed or missing
+        // object is refused with its own error entry and kept; the others are deleted.
+        let bucket = req.input.bucket.clone();
+        let mut refused = Vec::new();
+        let mut unconditional = Vec::new();
+        for object in std::mem::take(&mut req.input.delete.objects) {
+            if let Some(wanted) = &object.e_tag {
+                let head = self.head_of(&req, &bucket, &object.key).await;
+                let condition = ETagCondition::ETag(wanted.clone());
+                if let Err(e) = conditions::check_delete(
+                    &condition,
+                    head.as_ref().and_then(|h| h.e_tag.as_ref()),
+                ) {
+                    refused.push(Error {
+                        code: Some(e.code().as_str().to_owned()),
+                        key: Some(object.key.clone()),
+                        message: e.message().map(str::to_owned),
+                        version_id: None,
+                    });
+                    continue;
+                }
+            }
+            unconditional.push(object);
+        }
+        req.input.delete.objects = unconditional;
         let bucket_dir = self.bucket_dir(&req.input.bucket);
         let mut out = self.fs.delete_objects(req).await?;
+        if !refused.is_empty() {
+            out.output
+                .errors
+                .get_or_insert_with(Vec::new)
+                .extend(refused);
+        }
         let original = |stored: &mut Option<String>| {
             if let Some(key) = stored.as_ref().and_then(|s| by_stored.get(s)) {
                 *stored = Some(key.clone());

@@ -124,6 +124,10 @@ pub struct Switches {
     /// Latency by listener region (wins over `latency`).
     #[serde(with = "duration_ms_map")]
     pub per_region_latency: HashMap<String, Duration>,
+    /// Latency by HTTP method (`DELETE`, `PUT`, ...), added to the region's: lets a test act
+    /// between two requests of one command (a write landing between `mv`'s copy and delete).
+    #[serde(with = "duration_ms_map")]
+    pub per_method_latency: HashMap<String, Duration>,
 }
 
 /// Regions launched after 2019-03-20, which a customer must opt in to. S3 answers requests that
@@ -160,6 +164,7 @@ impl Default for Switches {
                 .collect(),
             latency: Duration::ZERO,
             per_region_latency: HashMap::new(),
+            per_method_latency: HashMap::new(),
         }
     }
 }
@@ -205,11 +210,18 @@ impl Switches {
         }
     }
 
-    pub(crate) fn latency_for(&self, region: &str) -> Duration {
-        self.per_region_latency
+    pub(crate) fn latency_for(&self, region: &str, method: &str) -> Duration {
+        let by_region = self
+            .per_region_latency
             .get(region)
             .copied()
-            .unwrap_or(self.latency)
+            .unwrap_or(self.latency);
+        by_region
+            + self
+                .per_method_latency
+                .get(method)
+                .copied()
+                .unwrap_or_default()
     }
 
     pub(crate) fn is_opt_in(&self, region: &str) -> bool {
@@ -392,6 +404,13 @@ mod tests {
         s.bucket("b").region_header = Some(Reported::Value("evil.example.com/x".into()));
         s.per_region_latency
             .insert("eu-west-1".into(), Duration::from_millis(20));
+        s.per_method_latency
+            .insert("DELETE".into(), Duration::from_millis(30));
+        assert_eq!(
+            s.latency_for("eu-west-1", "DELETE"),
+            Duration::from_millis(50)
+        );
+        assert_eq!(s.latency_for("us-east-1", "GET"), Duration::ZERO);
         let json = serde_json::to_string(&s).unwrap();
         let back: Switches = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);
