@@ -90,6 +90,7 @@ impl MultiRegionClient {
             routing: true,
             direct_body_limit: DEFAULT_DIRECT_BODY_LIMIT,
             copied_params: crate::routing::params::COPIED_FIELDS,
+            sdk_params_shown: None,
             customize: None,
         }
     }
@@ -202,6 +203,7 @@ pub struct MultiRegionClientBuilder {
     routing: bool,
     direct_body_limit: u64,
     copied_params: &'static [&'static str],
+    sdk_params_shown: Option<&'static [&'static str]>,
     customize: Option<Customize>,
 }
 
@@ -255,6 +257,15 @@ impl MultiRegionClientBuilder {
     #[doc(hidden)]
     pub fn assume_copied_endpoint_params(mut self, fields: &'static [&'static str]) -> Self {
         self.copied_params = fields;
+        self
+    }
+
+    /// For tests of the SDK-drift guard only: pretend `Params`'s `Debug` shows just these fields
+    /// (as a newer SDK that prints it differently might), so the build-time warning is tested
+    /// and the per-call guard is seen not to depend on it.
+    #[doc(hidden)]
+    pub fn assume_debug_shows_endpoint_params(mut self, fields: &'static [&'static str]) -> Self {
+        self.sdk_params_shown = Some(fields);
         self
     }
 
@@ -330,7 +341,10 @@ impl MultiRegionClientBuilder {
             Policy {
                 enabled: self.routing,
                 direct_body_limit: self.direct_body_limit,
-                uncopied_params: uncopied_params(self.copied_params),
+                copied_params: {
+                    warn_of_uncopied_params(self.sdk_params_shown, self.copied_params);
+                    self.copied_params
+                },
             },
             aws_sdk_s3::Client::from_conf(probe_config),
         ));
@@ -362,26 +376,45 @@ impl EndpointResolverShared for aws_sdk_s3::config::Builder {
     }
 }
 
-/// The endpoint parameters of the linked aws-sdk-s3 that routing does not copy. A user's
-/// `cargo update` can link a newer SDK than we tested: then say so once, at `warn`.
-fn uncopied_params(copied: &[&str]) -> Vec<String> {
+/// Says once, at `warn`, what the linked aws-sdk-s3's `Params` has that routing does not copy
+/// (a user's `cargo update` can link a newer SDK than we tested), or that its `Debug` no longer
+/// shows every field routing knows. Only a warning: every call's copy is proven equal to the
+/// original but for the region (`routing::params::check_copy`), whatever `Debug` prints.
+fn warn_of_uncopied_params(shown: Option<&[&str]>, copied: &[&str]) {
     use crate::routing::params;
     static SDK_FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     static WARNED: std::sync::Once = std::sync::Once::new();
-    let uncopied = params::uncopied(SDK_FIELDS.get_or_init(params::sdk_fields), copied);
-    if !uncopied.is_empty() {
-        WARNED.call_once(|| {
-            tracing::warn!(
-                fields = ?uncopied,
-                linked = aws_sdk_s3::meta::PKG_VERSION,
-                tested = params::TESTED_AWS_SDK_S3,
-                "aws-sdk-s3 has endpoint parameters s3-multi-region does not copy: calls that set \
-                 them are not rerouted (their wrong-region answers become errors). Upgrade \
-                 s3-multi-region, or use the aws-sdk-s3 release it was tested with"
-            );
-        });
+    let fields: Vec<String> = match shown {
+        Some(shown) => shown.iter().map(|f| (*f).to_owned()).collect(),
+        None => SDK_FIELDS.get_or_init(params::sdk_fields).clone(),
+    };
+    let uncopied = params::uncopied(&fields, copied);
+    let unseen: Vec<&str> = params::COPIED_FIELDS
+        .iter()
+        .copied()
+        .filter(|known| !fields.iter().any(|f| f == known))
+        .collect();
+    if uncopied.is_empty() && unseen.is_empty() {
+        return;
     }
-    uncopied
+    // Tests of the guard pass their own lists: warn each time for them, once otherwise.
+    let warn = || {
+        tracing::warn!(
+            fields = ?uncopied,
+            not_shown = ?unseen,
+            linked = aws_sdk_s3::meta::PKG_VERSION,
+            tested = params::TESTED_AWS_SDK_S3,
+            "aws-sdk-s3's endpoint parameters differ from those s3-multi-region copies (fields it \
+             does not copy, or fewer shown by Debug than it knows): each call is checked, and one \
+             whose copy would lose a value is not rerouted (its wrong-region answer becomes an \
+             error). Upgrade s3-multi-region, or use the aws-sdk-s3 release it was tested with"
+        );
+    };
+    if shown.is_some() || copied.len() != params::COPIED_FIELDS.len() {
+        warn();
+    } else {
+        WARNED.call_once(warn);
+    }
 }
 
 /// Whether `sdk` sends S3 to a custom endpoint URL (`endpoint_url`, `AWS_ENDPOINT_URL_S3`,

@@ -691,3 +691,64 @@ async fn a_newer_sdk_parameter_is_never_dropped_by_a_reroute() {
     assert_eq!(listed.key_count(), Some(1));
     assert_eq!(counts(emu, "pp-drift"), (2, 1, 0));
 }
+
+/// The guard is proven per call, not read from `Debug`: with an SDK whose `Params` `Debug` shows
+/// fewer fields than routing knows (here it hides `key`) and whose copy would lose `key`, the
+/// build warns that `Debug` shows less, and a call that sets `key` is still never rerouted.
+#[tokio::test]
+async fn a_parameter_that_debug_hides_is_still_never_dropped_by_a_reroute() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-hidden", R1).unwrap();
+    plant(emu, "pp-hidden", R1, &["k"]).await;
+    let all_but_key: &'static [&'static str] = Box::leak(
+        s3_multi_region::COPIED_ENDPOINT_PARAMS
+            .iter()
+            .copied()
+            .filter(|field| *field != "key")
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(s3_multi_region::http_client().unwrap())
+        .load()
+        .await;
+    let capture = common::Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let client = tracing::subscriber::with_default(subscriber, || {
+        MultiRegionClient::builder(&sdk)
+            .assume_debug_shows_endpoint_params(all_but_key)
+            .assume_copied_endpoint_params(all_but_key)
+            .build()
+            .unwrap()
+    });
+    let warning = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        warning.contains("WARN")
+            && warning.contains("fewer shown by Debug")
+            && warning.contains("not_shown=[\"key\"]")
+            && warning.contains("fields=[]"),
+        "{warning}"
+    );
+    let err = client
+        .get_object()
+        .bucket("pp-hidden")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    match Error::find(&err) {
+        Some(Error::EndpointParamsNotCopied { fields, tried, .. }) => {
+            assert_eq!(
+                (fields.as_slice(), tried.as_str()),
+                (&["key".to_owned()][..], R0)
+            );
+        }
+        other => panic!("{other:?}: {err:?}"),
+    }
+    assert_eq!(counts(emu, "pp-hidden"), (1, 0, 0), "nothing sent to R1");
+    assert_eq!(client.cached_region("pp-hidden"), None);
+}

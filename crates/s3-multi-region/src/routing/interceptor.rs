@@ -125,10 +125,13 @@ impl RoutingInterceptor {
                 .transpose()?,
             _ => None,
         };
+        // Proven per call, whatever `Params`'s `Debug` prints: a copy that would not equal the
+        // original but for the region means this call is never rerouted.
         let not_copied = match (params, &bucket) {
-            (Some(p), Some(_)) => {
-                crate::routing::params::dropped_by_copy(p, &self.router.uncopied_params)
-            }
+            (Some(p), Some(_)) => crate::routing::params::check_copy(p, self.router.copied_params)
+                .err()
+                .map(|e| e.fields)
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         let mut state = CallState::new(operation, original_region);
@@ -328,7 +331,19 @@ impl Intercept for RoutingInterceptor {
             let current = params.region() == Some(region.as_str())
                 && mapped.is_none_or(|e| params.endpoint() == Some(e));
             if !current {
-                *params = crate::routing::params::with_region(params, &region, mapped);
+                *params = crate::routing::params::with_region(
+                    params,
+                    &region,
+                    mapped,
+                    self.router.copied_params,
+                )
+                .map_err(|lost| Error::EndpointParamsNotCopied {
+                    bucket: state.bucket.clone().unwrap_or_default(),
+                    tried: region.to_string(),
+                    fields: lost.fields,
+                    linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
+                    tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
+                })?;
             }
         }
         // Params survive retries: once an attempt has carried a route, overwrite it on every

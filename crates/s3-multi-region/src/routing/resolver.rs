@@ -12,7 +12,7 @@ use aws_smithy_runtime_api::client::endpoint::{
 
 use crate::endpoints::EndpointMap;
 use crate::error::Error;
-use crate::routing::params::{dropped_by_copy, with_region};
+use crate::routing::params::{COPIED_FIELDS, with_region};
 use crate::routing::{PendingRoute, Router};
 
 #[derive(Debug)]
@@ -65,20 +65,19 @@ impl RoutingResolver {
             Some(r) if !current => {
                 // Never send a request built from a lossy copy (a newer SDK than we tested added
                 // a parameter this call sets); with an endpoint map every call needs the copy.
-                if let Some(router) = &self.router {
-                    let fields = dropped_by_copy(s3, &router.uncopied_params);
-                    if !fields.is_empty() {
-                        return Err(Error::EndpointParamsNotCopied {
-                            bucket: s3.bucket().unwrap_or_default().to_owned(),
-                            tried: r,
-                            fields,
-                            linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
-                            tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
-                        }
-                        .into());
+                let copied = self
+                    .router
+                    .as_ref()
+                    .map_or(COPIED_FIELDS, |r| r.copied_params);
+                let routed = with_region(s3, &r, endpoint, copied).map_err(|lost| {
+                    Error::EndpointParamsNotCopied {
+                        bucket: s3.bucket().unwrap_or_default().to_owned(),
+                        tried: r.clone(),
+                        fields: lost.fields,
+                        linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
+                        tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
                     }
-                }
-                let routed = with_region(s3, &r, endpoint);
+                })?;
                 Ok(self.typed.resolve_endpoint(&routed).await?)
             }
             _ => self.inner.resolve_endpoint(params).await,

@@ -63,7 +63,7 @@ const CLAIM_POLL: Duration = Duration::from_millis(20);
 pub(crate) struct Policy {
     pub(crate) enabled: bool,
     pub(crate) direct_body_limit: u64,
-    pub(crate) uncopied_params: Vec<String>,
+    pub(crate) copied_params: &'static [&'static str],
 }
 
 pub(crate) struct Router {
@@ -76,9 +76,9 @@ pub(crate) struct Router {
     /// Bodies up to this many bytes (replayable, known length) go straight to the best-known
     /// region of a cold bucket; larger ones wait for the region (see `probes_first`).
     pub(crate) direct_body_limit: u64,
-    /// Endpoint parameters of the linked SDK that `params::with_region` does not copy (empty
-    /// with the SDK we test); a call that sets one is never rerouted.
-    pub(crate) uncopied_params: Vec<String>,
+    /// The endpoint parameters `params::with_region` copies (all it knows, but in tests of the
+    /// guard); a call whose `Params` a copy would change is never rerouted.
+    pub(crate) copied_params: &'static [&'static str],
     pub(crate) probe_client: aws_sdk_s3::Client,
     probes_in_flight: Mutex<HashMap<String, ProbeCell>>,
     flights: Flights,
@@ -120,7 +120,7 @@ impl Router {
             shared,
             enabled: policy.enabled,
             direct_body_limit: policy.direct_body_limit,
-            uncopied_params: policy.uncopied_params,
+            copied_params: policy.copied_params,
             probe_client,
             probes_in_flight: Mutex::default(),
             flights: Flights::default(),
