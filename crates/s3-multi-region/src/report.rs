@@ -240,10 +240,25 @@ impl Report for crate::fs::FsError {
             ),
             F::IsADirectory(_) => ErrorReport::new(ErrorKind::IsADirectory, "is a directory"),
             F::DirectoryNotEmpty(_) => ErrorReport::new(ErrorKind::NotEmpty, "directory not empty"),
+            F::Changed(_) => ErrorReport::new(
+                ErrorKind::PreconditionFailed,
+                "changed after it was copied; the source was kept",
+            ),
+            F::Overlap { why, .. } => {
+                ErrorReport::new(ErrorKind::Other, format!("cannot move {why}"))
+            }
             F::InvalidRegion(e) => ErrorReport::new(ErrorKind::Region, chain(e)),
             F::NoRuntime(_) => ErrorReport::new(ErrorKind::Other, "needs a Tokio runtime"),
             F::S3 { report, .. } => report.clone(),
         }
+    }
+}
+
+impl Report for crate::CacheError {
+    /// "bucket-region cache failed: <the tier's cause, whole>": a cache command's error names
+    /// what the backend said (a missing table, a refused connection), not only that it failed.
+    fn report(&self) -> ErrorReport {
+        ErrorReport::new(ErrorKind::Other, chain(self))
     }
 }
 

@@ -17,6 +17,21 @@ pub enum FsError {
     /// `remove_dir` on a directory that still holds objects.
     #[error("{0}: directory not empty")]
     DirectoryNotEmpty(S3Url),
+    /// A move's source was written after it was copied: the delete was refused (S3's
+    /// conditional delete) and the source kept, so the write is not lost.
+    #[error("{0}: changed after it was copied; the source was kept")]
+    Changed(S3Url),
+    /// A move or rename whose source and destination hold each other (onto itself, or into its
+    /// own subtree): refused before any request, as it would delete what it copies.
+    #[error("{from} and {to}: {why}")]
+    Overlap {
+        /// The source.
+        from: S3Url,
+        /// The destination.
+        to: S3Url,
+        /// Which of the two: `onto itself` or `into its own subtree`.
+        why: &'static str,
+    },
     /// A region argument that is not a region name.
     #[error(transparent)]
     InvalidRegion(#[from] crate::InvalidRegion),

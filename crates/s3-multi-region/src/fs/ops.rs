@@ -15,7 +15,7 @@ use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
 use crate::fs::error::{FsError, s3_error};
 use crate::fs::stat_cache::StatCache;
-use crate::fs::types::{DirEntry, EntryKind, ListedObject, Metadata};
+use crate::fs::types::{CopiedVersion, DirEntry, EntryKind, ListedObject, Metadata};
 use crate::fs::writer::{Plan, Start};
 
 /// Any other failure about `url` (an invalid URL built from a listing, a body that could not be
@@ -442,37 +442,108 @@ impl S3Fs {
         Ok(source.size)
     }
 
+    /// Like [`copy`](Self::copy), and says which version of the source was copied: its size and
+    /// ETag, what [`remove_if_unchanged`](Self::remove_if_unchanged) compares before a move
+    /// deletes the source.
+    pub async fn copy_version(&self, from: &S3Url, to: &S3Url) -> Result<CopiedVersion, FsError> {
+        Self::object_url(from)?;
+        let source = self.metadata_uncached(from).await?;
+        let bytes = self.copy_from(from, &source, to).await?;
+        Ok(CopiedVersion {
+            bytes,
+            etag: source.etag,
+        })
+    }
+
+    /// Deletes an object only if its ETag is still `etag` (S3's conditional delete, `If-Match`):
+    /// a write that landed after the copy a move made is never deleted uncopied. A changed
+    /// object is [`FsError::Changed`] and stays.
+    pub async fn remove_if_unchanged(&self, url: &S3Url, etag: &str) -> Result<(), FsError> {
+        Self::object_url(url)?;
+        self.stat_cache.forget(url);
+        let deleted = self
+            .client
+            .delete_object()
+            .bucket(url.bucket())
+            .key(url.key())
+            .if_match(quoted(etag))
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let err = s3_error(url, err);
+                // Changed (412) or already gone (404): either way nothing of the copy's is lost.
+                match err.kind() {
+                    crate::ErrorKind::PreconditionFailed | crate::ErrorKind::NoSuchKey => {
+                        Err(FsError::Changed(url.clone()))
+                    }
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
     /// Moves an object, or every object of a directory, to `to` in any bucket and region: a
-    /// server-side copy (pinned to the source's ETag for a single object), then the delete of
-    /// the source. Returns the number of objects moved.
+    /// server-side copy pinned to the source's ETag, then a delete of the source that S3 carries
+    /// out only if the source still has that ETag ([`FsError::Changed`] otherwise: the source
+    /// stays). A move onto itself or into its own subtree is [`FsError::Overlap`], refused before
+    /// any request. Returns the number of objects moved.
     pub async fn rename(&self, from: &S3Url, to: &S3Url) -> Result<u64, FsError> {
+        let overlap = |why| FsError::Overlap {
+            from: from.clone(),
+            to: to.clone(),
+            why,
+        };
+        if from.bucket() == to.bucket() && from.key() == to.key() {
+            return Err(overlap("onto itself"));
+        }
         if !from.key().is_empty() && !from.key().ends_with('/') {
             let source = self.metadata_uncached(from).await?;
             if source.kind == EntryKind::File {
                 self.copy_from(from, &source, to).await?;
-                self.remove(from).await?;
+                let etag = source
+                    .etag
+                    .as_deref()
+                    .ok_or_else(|| FsError::Changed(from.clone()))?;
+                self.remove_if_unchanged(from, etag).await?;
                 return Ok(1);
             }
         }
         let target = S3Url::new(to.bucket(), &to.dir_prefix()).map_err(|e| other_error(to, e))?;
+        if from.overlaps(&target) {
+            return Err(overlap(if from.tree_contains(&target) {
+                "into its own subtree"
+            } else {
+                "onto a directory that holds it"
+            }));
+        }
         let prefix = from.dir_prefix();
-        let keys = self.keys_under(from).await?;
-        if keys.is_empty() {
+        let objects = self.objects_under(from).await?;
+        if objects.is_empty() {
             return Err(FsError::NotFound(from.clone()));
         }
-        for (key, size) in &keys {
-            let source = S3Url::new(from.bucket(), key).map_err(|e| other_error(from, e))?;
-            let destination = target.join(&key[prefix.len()..]);
-            if key.ends_with('/') {
+        let mut copied = Vec::with_capacity(objects.len());
+        for object in &objects {
+            let source =
+                S3Url::new(from.bucket(), &object.key).map_err(|e| other_error(from, e))?;
+            let destination = target.join(&object.key[prefix.len()..]);
+            if object.key.ends_with('/') {
                 self.create_dir(&destination).await?;
             } else {
-                crate::fs::copy::copy_object(&self.client, &source, &destination, *size, None)
-                    .await?;
+                let etag = object.etag.as_ref().map(|e| quoted(e));
+                crate::fs::copy::copy_object(
+                    &self.client,
+                    &source,
+                    &destination,
+                    object.size,
+                    etag.as_deref(),
+                )
+                .await?;
             }
+            copied.push((object.key.clone(), object.etag.clone()));
         }
-        let moved = self
-            .remove_keys(from, keys.into_iter().map(|(k, _)| k).collect())
-            .await?;
+        let moved = self.remove_keys_if_unchanged(from, copied).await?;
         self.stat_cache.forget_tree(&target);
         Ok(moved)
     }
@@ -480,11 +551,28 @@ impl S3Fs {
     /// Deletes `keys` of `url`'s bucket with DeleteObjects, 1000 at a time; the first key S3
     /// refuses ends it with an error naming that key. Returns how many were deleted.
     pub async fn remove_keys(&self, url: &S3Url, keys: Vec<String>) -> Result<u64, FsError> {
+        self.remove_keys_if_unchanged(url, keys.into_iter().map(|k| (k, None)).collect())
+            .await
+    }
+
+    /// [`remove_keys`](Self::remove_keys) where a key given with an ETag is deleted only if it
+    /// still has it (S3's conditional delete, per object of a DeleteObjects). The others of the
+    /// batch are deleted; the first changed key is [`FsError::Changed`] and stays.
+    async fn remove_keys_if_unchanged(
+        &self,
+        url: &S3Url,
+        keys: Vec<(String, Option<String>)>,
+    ) -> Result<u64, FsError> {
         let mut deleted = 0;
         for batch in keys.chunks(1000) {
             let objects = batch
                 .iter()
-                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .map(|(k, etag)| {
+                    ObjectIdentifier::builder()
+                        .key(k)
+                        .set_e_tag(etag.as_deref().map(quoted))
+                        .build()
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| other_error(url, e))?;
             let delete = Delete::builder()
@@ -501,6 +589,12 @@ impl S3Fs {
                 .await
                 .map_err(|e| s3_error(url, e))?;
             if let Some(error) = out.errors().first() {
+                if matches!(error.code(), Some("PreconditionFailed" | "NoSuchKey"))
+                    && let Ok(changed) = S3Url::new(url.bucket(), error.key().unwrap_or_default())
+                {
+                    self.stat_cache.forget_tree(url);
+                    return Err(FsError::Changed(changed));
+                }
                 return Err(FsError::S3 {
                     url: url.clone(),
                     report: crate::ErrorReport::new(
@@ -626,4 +720,9 @@ impl S3Fs {
         }
         Ok(deleted)
     }
+}
+
+/// An ETag as S3's headers and XML carry it: in double quotes.
+fn quoted(etag: &str) -> String {
+    format!("\"{}\"", etag.trim_matches('"'))
 }

@@ -56,3 +56,14 @@ pub struct ListedObject {
     /// The ETag, without quotes.
     pub etag: Option<String>,
 }
+
+/// The version of a source that [`S3Fs::copy_version`](crate::fs::S3Fs::copy_version) copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CopiedVersion {
+    /// Bytes copied.
+    pub bytes: u64,
+    /// The source's ETag when it was copied (without quotes): what a move compares before it
+    /// deletes the source.
+    pub etag: Option<String>,
+}

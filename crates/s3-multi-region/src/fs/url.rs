@@ -125,6 +125,28 @@ impl S3Url {
         }
     }
 
+    /// Whether `other` lies in the tree this URL names read as a directory: the same bucket, and
+    /// `other`'s key is this key or starts with its [`dir_prefix`](Self::dir_prefix). A bucket
+    /// holds every key of itself; `a` holds `a` and `a/b` but not `ab`.
+    ///
+    /// ```
+    /// use s3_multi_region::S3Url;
+    /// let url = |s: &str| s.parse::<S3Url>().unwrap();
+    /// assert!(url("s3://bkt/a/").tree_contains(&url("s3://bkt/a/sub/x")));
+    /// assert!(!url("s3://bkt/a").tree_contains(&url("s3://bkt/ab")));
+    /// ```
+    pub fn tree_contains(&self, other: &S3Url) -> bool {
+        self.bucket == other.bucket
+            && (self.key.trim_end_matches('/') == other.key.trim_end_matches('/')
+                || other.key.starts_with(&self.dir_prefix()))
+    }
+
+    /// Whether one of the two trees holds the other (see [`tree_contains`](Self::tree_contains)):
+    /// a transfer between them would read what it writes or delete what it reads.
+    pub fn overlaps(&self, other: &S3Url) -> bool {
+        self.tree_contains(other) || other.tree_contains(self)
+    }
+
     /// The last path segment of the key.
     pub fn file_name(&self) -> Option<&str> {
         self.key
@@ -195,6 +217,29 @@ pub fn printable_key(key: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trees_that_hold_each_other() {
+        let url = |s: &str| s.parse::<S3Url>().unwrap();
+        // (a, b, a holds b, b holds a)
+        let table = [
+            ("s3://bkt", "s3://bkt/a/x", true, false),
+            ("s3://bkt/", "s3://bkt/", true, true),
+            ("s3://bkt/a/", "s3://bkt/a/", true, true),
+            ("s3://bkt/a", "s3://bkt/a/", true, true),
+            ("s3://bkt/k", "s3://bkt/k", true, true),
+            ("s3://bkt/a/", "s3://bkt/a/sub/", true, false),
+            ("s3://bkt/a", "s3://bkt/ab", false, false),
+            ("s3://bkt/a/", "s3://bkt/ab/", false, false),
+            ("s3://bkt/a/", "s3://cbk/a/", false, false),
+            ("s3://bkt/a/x", "s3://bkt/a/y", false, false),
+        ];
+        for (a, b, holds, held) in table {
+            assert_eq!(url(a).tree_contains(&url(b)), holds, "{a} holds {b}");
+            assert_eq!(url(b).tree_contains(&url(a)), held, "{b} holds {a}");
+            assert_eq!(url(a).overlaps(&url(b)), holds || held, "{a} ~ {b}");
+        }
+    }
 
     #[test]
     fn parsing_table() {
