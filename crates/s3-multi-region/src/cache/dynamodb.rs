@@ -8,6 +8,13 @@
 //! with `attribute_not_exists(pk) OR claim_until < :now`. Every call is one attempt bounded by a
 //! timeout: throttling, a missing table, AccessDenied or an unreachable endpoint are errors the
 //! router logs once and treats as misses — an S3 request never fails because DynamoDB did.
+//!
+//! The table may hold what is not ours: `clear` deletes only items of the cache's shape (an entry
+//! with `region` and `written_at`, or a claim with `claim_until`) in the scope asked, each delete
+//! conditional on that shape. `create_table` writes a marker item when it makes a table, and on a
+//! table that exists checks its key schema (`pk`, a string hash key) and that marker: a table it
+//! did not make is an error naming it, and its TTL is never touched (turning TTL on for
+//! `expires_at` would have DynamoDB delete a user's items).
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,6 +32,39 @@ use super::{BucketRegionCache, CacheError, CacheUrlError};
 pub const DEFAULT_DYNAMODB_TIMEOUT: Duration = Duration::from_millis(100);
 
 const CLAIM_PREFIX: &str = "claim#";
+
+/// The key of the item `create_table` writes into a table it made. Without a `#`, it is never
+/// an entry's key (`<scope>#<bucket>`) nor a claim's.
+const MARKER_PK: &str = "s3mr-cache-table";
+/// What the marker item says in `created_by`.
+const MARKER_OWNER: &str = "s3-multi-region";
+
+/// Whether an item with these attributes is one of the cache's (pure): an entry (`region`
+/// string, `written_at` number) or a claim (`claim#` key, `claim_until` number), in `scope`
+/// when one is given. The marker and anything a user stored are not.
+fn is_cache_item(item: &HashMap<String, AttributeValue>, scope: Option<&str>) -> bool {
+    let Some(AttributeValue::S(pk)) = item.get("pk") else {
+        return false;
+    };
+    let (entry_key, shaped) = match pk.strip_prefix(CLAIM_PREFIX) {
+        Some(rest) => (
+            rest,
+            matches!(item.get("claim_until"), Some(AttributeValue::N(_))),
+        ),
+        None => (
+            pk.as_str(),
+            matches!(item.get("region"), Some(AttributeValue::S(_)))
+                && matches!(item.get("written_at"), Some(AttributeValue::N(_))),
+        ),
+    };
+    let in_scope = match scope {
+        Some(scope) => entry_key
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with('#')),
+        None => entry_key.contains('#'),
+    };
+    shaped && in_scope
+}
 
 /// A bucket-region cache in a DynamoDB table.
 ///
@@ -176,8 +216,11 @@ impl DynamoDbCache {
             .map_err(cache_error)
     }
 
-    /// Creates the table (on-demand billing, TTL on `expires_at`) if it does not exist: `true`
-    /// when it was created now. Safe to run again. Not bounded by the call timeout.
+    /// Creates the table (on-demand billing, TTL on `expires_at`, a marker item saying the cache
+    /// made it) if it does not exist: `true` when it was created now. On a table that exists,
+    /// checks that it is one this cache made (key schema `pk` string hash key, and the marker)
+    /// before anything is changed: a foreign table is an error naming it, its TTL untouched.
+    /// Safe to run again. Not bounded by the call timeout.
     pub async fn create_table(&self) -> Result<bool, CacheError> {
         let created = self
             .client
@@ -211,6 +254,20 @@ impl DynamoDbCache {
             }
             Err(err) => return Err(cache_error(err)),
         };
+        if created {
+            self.wait_until_active().await?;
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", AttributeValue::S(MARKER_PK.to_owned()))
+                .item("created_by", AttributeValue::S(MARKER_OWNER.to_owned()))
+                .item("created_at", number(now().as_secs().into()))
+                .send()
+                .await
+                .map_err(cache_error)?;
+        } else {
+            self.check_ours().await?;
+        }
         // Enabling TTL twice is refused: ask first (no decision by error text).
         let described = self
             .client
@@ -242,6 +299,141 @@ impl DynamoDbCache {
                 .map_err(cache_error)?;
         }
         Ok(created)
+    }
+
+    /// A new table is `CREATING` for a few seconds on DynamoDB (at once on test servers): wait,
+    /// bounded, until it takes writes.
+    async fn wait_until_active(&self) -> Result<(), CacheError> {
+        for _ in 0..120 {
+            let described = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(cache_error)?;
+            let status = described.table().and_then(|t| t.table_status());
+            if status == Some(&aws_sdk_dynamodb::types::TableStatus::Active) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Err(CacheError::new(format!(
+            "table {} did not become ACTIVE within 60 s",
+            self.table
+        )))
+    }
+
+    /// An existing table is the cache's only with its key schema and the marker item.
+    async fn check_ours(&self) -> Result<(), CacheError> {
+        let foreign = |why: String| {
+            CacheError::new(format!(
+                "table {} exists and is not a bucket-region cache made by s3mr ({why}); \
+                 nothing was changed: name another table",
+                self.table
+            ))
+        };
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(cache_error)?;
+        let table = described.table();
+        let schema: Vec<(String, String)> = table
+            .map(|t| t.key_schema())
+            .unwrap_or_default()
+            .iter()
+            .map(|k| {
+                (
+                    k.attribute_name().to_owned(),
+                    k.key_type().as_str().to_owned(),
+                )
+            })
+            .collect();
+        let pk_type = table
+            .map(|t| t.attribute_definitions())
+            .unwrap_or_default()
+            .iter()
+            .find(|a| a.attribute_name() == "pk")
+            .map(|a| a.attribute_type().as_str().to_owned());
+        if schema != [("pk".to_owned(), "HASH".to_owned())] || pk_type.as_deref() != Some("S") {
+            return Err(foreign(format!(
+                "its key schema is {schema:?}, not one string hash key `pk`"
+            )));
+        }
+        let marker = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(MARKER_PK.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(cache_error)?;
+        match marker.item().and_then(|i| i.get("created_by")) {
+            Some(AttributeValue::S(owner)) if owner == MARKER_OWNER => Ok(()),
+            _ => Err(foreign(format!("no marker item `{MARKER_PK}`"))),
+        }
+    }
+
+    /// Deletes the cache's items (in `scope`, or every scope), each only if it still has the
+    /// cache's shape: nothing else in the table is touched.
+    async fn delete_cache_items(&self, scope: Option<&str>) -> Result<(), CacheError> {
+        for pk in self.cache_items(scope).await? {
+            let condition = if pk.starts_with(CLAIM_PREFIX) {
+                "attribute_exists(claim_until)"
+            } else {
+                "attribute_exists(#r) AND attribute_exists(written_at)"
+            };
+            let mut delete = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", AttributeValue::S(pk.clone()))
+                .condition_expression(condition);
+            if !pk.starts_with(CLAIM_PREFIX) {
+                delete = delete.expression_attribute_names("#r", "region");
+            }
+            match self.bounded(delete.send()).await {
+                Ok(_) => {}
+                // Replaced meanwhile by something that is not ours: it stays.
+                Err(err) if is_condition_failure(&err) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    /// The keys of the cache's items (see [`is_cache_item`]) in `scope`, or in every scope.
+    async fn cache_items(&self, scope: Option<&str>) -> Result<Vec<String>, CacheError> {
+        let mut keys = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .bounded(
+                    self.client
+                        .scan()
+                        .table_name(&self.table)
+                        .projection_expression("pk, #r, written_at, claim_until")
+                        .expression_attribute_names("#r", "region")
+                        .set_exclusive_start_key(start.take())
+                        .send(),
+                )
+                .await?;
+            for item in page.items() {
+                if is_cache_item(item, scope)
+                    && let Some(AttributeValue::S(pk)) = item.get("pk")
+                {
+                    keys.push(pk.clone());
+                }
+            }
+            match page.last_evaluated_key() {
+                Some(last) if !last.is_empty() => start = Some(last.clone()),
+                _ => return Ok(keys),
+            }
+        }
     }
 
     /// Stores `value` verbatim under `bucket` (for tests of poisoned entries and tooling).
@@ -289,12 +481,16 @@ impl DynamoDbCache {
                     self.client
                         .scan()
                         .table_name(&self.table)
-                        .projection_expression("pk, expires_at")
+                        .projection_expression("pk, expires_at, #r, written_at, claim_until")
+                        .expression_attribute_names("#r", "region")
                         .set_exclusive_start_key(start.take())
                         .send(),
                 )
                 .await?;
             for item in page.items() {
+                if !is_cache_item(item, None) {
+                    continue;
+                }
                 let (Some(AttributeValue::S(pk)), expires) =
                     (item.get("pk"), item.get("expires_at"))
                 else {
@@ -432,25 +628,67 @@ impl BucketRegionCache for DynamoDbCache {
     }
 
     fn clear(&self) -> BoxFuture<'_, Result<(), CacheError>> {
-        Box::pin(async {
-            for (pk, _) in self.keys().await? {
-                self.bounded(
-                    self.client
-                        .delete_item()
-                        .table_name(&self.table)
-                        .key("pk", AttributeValue::S(pk))
-                        .send(),
-                )
-                .await?;
-            }
-            Ok(())
-        })
+        Box::pin(self.delete_cache_items(None))
+    }
+
+    fn clear_scope<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<(), CacheError>> {
+        Box::pin(self.delete_cache_items(Some(scope)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_caches_own_items_in_scope_are_its_items() {
+        let s = |v: &str| AttributeValue::S(v.to_owned());
+        let n = |v: u64| AttributeValue::N(v.to_string());
+        let item = |pairs: &[(&str, AttributeValue)]| -> HashMap<String, AttributeValue> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        };
+        let entry = item(&[
+            ("pk", s("aws#logs")),
+            ("region", s("eu-west-1")),
+            ("written_at", n(1)),
+        ]);
+        let claim = item(&[("pk", s("claim#aws#logs")), ("claim_until", n(1))]);
+        let other_scope = item(&[
+            ("pk", s("aws-cn#logs")),
+            ("region", s("cn-north-1")),
+            ("written_at", n(1)),
+        ]);
+        let order = item(&[
+            ("pk", s("order#17")),
+            ("expires_at", n(1)),
+            ("total", n(30)),
+        ]);
+        let plain = item(&[("pk", s("customer-9")), ("region", s("eu"))]);
+        let marker = item(&[("pk", s(MARKER_PK)), ("created_by", s(MARKER_OWNER))]);
+        let numeric_pk = item(&[("pk", n(7)), ("region", s("x")), ("written_at", n(1))]);
+        // (item, scope, is the cache's)
+        let table = [
+            (&entry, Some("aws"), true),
+            (&entry, None, true),
+            (&entry, Some("aws-cn"), false),
+            (&entry, Some("aw"), false),
+            (&claim, Some("aws"), true),
+            (&claim, Some("aws-cn"), false),
+            (&other_scope, Some("aws"), false),
+            (&other_scope, None, true),
+            (&order, None, false),
+            (&order, Some("order"), false),
+            (&plain, None, false),
+            (&marker, None, false),
+            (&numeric_pk, None, false),
+        ];
+        for (item, scope, want) in table {
+            assert_eq!(is_cache_item(item, scope), want, "{item:?} in {scope:?}");
+        }
+    }
 
     #[test]
     fn dynamodb_urls() {

@@ -299,6 +299,16 @@ impl BucketRegionCache for FileCache {
         Box::pin(self.clear_all())
     }
 
+    fn clear_scope<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<(), CacheError>> {
+        let scope = scope.to_owned();
+        Box::pin(self.blocking(move |inner| {
+            inner.with_conn(|c| {
+                c.execute("DELETE FROM bucket_region WHERE scope = ?1", params![scope])
+                    .map(drop)
+            })
+        }))
+    }
+
     fn remove<'a>(
         &'a self,
         scope: &'a str,

@@ -92,6 +92,14 @@ pub trait BucketRegionCache: Send + Sync + std::fmt::Debug {
 
     /// Forgets every entry this crate wrote to the tier.
     fn clear(&self) -> BoxFuture<'_, Result<(), CacheError>>;
+
+    /// Forgets the entries this crate wrote in `scope` only: what `s3mr cache clear` does, so
+    /// clients of another partition or endpoint map sharing the tier keep theirs. Tiers that
+    /// cannot tell scopes apart forget everything they wrote ([`clear`](Self::clear)).
+    fn clear_scope<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<(), CacheError>> {
+        let _ = scope;
+        self.clear()
+    }
 }
 
 impl BucketRegionCache for MemoryCache {

@@ -115,9 +115,14 @@ impl RedisCache {
 
     /// Every key of this crate (`s3mr:v2:*`), by SCAN (never KEYS, which blocks the server).
     async fn keys(&self) -> Result<Vec<String>, CacheError> {
+        self.keys_matching("s3mr:v2:*".to_owned()).await
+    }
+
+    /// The keys matching a SCAN `pattern`.
+    async fn keys_matching(&self, pattern: String) -> Result<Vec<String>, CacheError> {
         self.bounded(async move |mut c| {
             let mut keys = Vec::new();
-            let mut iter: redis::AsyncIter<'_, String> = c.scan_match("s3mr:v2:*").await?;
+            let mut iter: redis::AsyncIter<'_, String> = c.scan_match(&pattern).await?;
             while let Some(key) = futures::StreamExt::next(&mut iter).await {
                 keys.push(key?);
             }
@@ -187,6 +192,17 @@ impl BucketRegionCache for RedisCache {
 
     fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
         Box::pin(async { self.keys().await.map(|k| Some(k.len())) })
+    }
+
+    fn clear_scope<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<(), CacheError>> {
+        Box::pin(async move {
+            // Scopes are partition names or hex fingerprints: no glob characters to escape.
+            let keys = self.keys_matching(format!("s3mr:v2:{scope}:*")).await?;
+            if keys.is_empty() {
+                return Ok(());
+            }
+            self.bounded(async move |mut c| c.del(keys).await).await
+        })
     }
 
     fn clear(&self) -> BoxFuture<'_, Result<(), CacheError>> {
