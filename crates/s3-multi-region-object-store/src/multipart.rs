@@ -221,6 +221,21 @@ impl MultipartUpload for Upload {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let s = &self.state;
+        // A part that failed or is still uploading would leave a hole S3 happily completes
+        // around (a silently truncated object): refuse, as object_store's own S3 store does, and
+        // abort so no part is left billed.
+        let started = usize::try_from(self.next_part - 1).unwrap_or(0);
+        if parts.len() != started {
+            let _ = abort(&s.client, &s.bucket, &s.location, &s.id).await;
+            return Err(object_store::Error::Generic {
+                store: crate::error::STORE,
+                source: format!(
+                    "Missing part: {} of {started} parts uploaded; the upload was aborted",
+                    parts.len()
+                )
+                .into(),
+            });
+        }
         let result = complete(&s.client, &s.bucket, &s.location, &s.id, parts, false).await;
         if result.is_err() {
             let _ = abort(&s.client, &s.bucket, &s.location, &s.id).await;

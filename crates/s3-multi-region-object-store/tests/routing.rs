@@ -115,6 +115,50 @@ async fn an_upload_dropped_unfinished_is_aborted() {
     assert!(matches!(err, object_store::Error::NotFound { .. }), "{err}");
 }
 
+/// object_store's own S3 store refuses to complete an upload with a part missing ("Missing
+/// part"); completing around the hole would store a silently truncated object. A part that
+/// failed, and a part never sent: both refused, the upload aborted, no object.
+#[tokio::test]
+async fn complete_with_a_missing_part_is_refused_and_aborts() {
+    let (emu, client) = world().await;
+    emu.seed_bucket("os-holes", R2).unwrap();
+    let store = MultiRegionStore::new(client, "os-holes").unwrap();
+    for failed_part in [true, false] {
+        let path = Path::from(format!("holed-{failed_part}.bin"));
+        let mut upload = store.put_multipart(&path).await.unwrap();
+        upload
+            .put_part(vec![1u8; 5 * 1024 * 1024].into())
+            .await
+            .unwrap();
+        let second = upload.put_part(vec![2u8; 5 * 1024 * 1024].into());
+        if failed_part {
+            // Every attempt of the second part fails (the SDK retries 500s three times).
+            emu.inject(
+                s3mr_emulator::Fault::new(s3mr_emulator::FaultKind::InternalError, 3)
+                    .in_region(R2)
+                    .for_method("PUT"),
+            );
+            assert!(second.await.is_err());
+        } else {
+            drop(second); // never polled: never sent
+        }
+        upload.put_part(vec![3u8; 1024].into()).await.unwrap();
+        assert_eq!(emu.open_uploads(), 1);
+        let err = upload.complete().await.unwrap_err();
+        assert!(
+            matches!(&err, object_store::Error::Generic { source, .. }
+                if source.to_string().contains("Missing part")),
+            "{err}"
+        );
+        assert_eq!(emu.open_uploads(), 0, "aborted");
+        let head = store.head(&path).await.unwrap_err();
+        assert!(
+            matches!(head, object_store::Error::NotFound { .. }),
+            "{head}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn list_with_offset_asks_s3_to_start_after_it() {
     use futures::StreamExt;
