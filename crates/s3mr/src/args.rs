@@ -52,7 +52,7 @@ pub struct Options {
     /// The AWS profile for credentials and region (otherwise AWS_PROFILE, then `default`).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Print what would be done (`(dryrun) upload: ...`) and change nothing.
+    /// Print what would be done (`(dryrun) upload: ...`) and change nothing, on every command.
     #[arg(long, global = true)]
     pub dryrun: bool,
     /// Print nothing (errors included; the exit code tells).
@@ -137,6 +137,13 @@ pub enum Command {
         /// Move every object under a prefix or every file under a directory.
         #[arg(long)]
         recursive: bool,
+        /// Move symlinks' targets (the default). A file reached through a symlinked directory
+        /// that leads out of the source is uploaded but never removed.
+        #[arg(long, overrides_with = "no_follow_symlinks")]
+        follow_symlinks: bool,
+        /// Skip symlinks when moving a directory.
+        #[arg(long, overrides_with = "follow_symlinks")]
+        no_follow_symlinks: bool,
         #[command(flatten)]
         filters: FilterArgs,
     },
@@ -156,9 +163,14 @@ pub enum Command {
         /// S3 → local: re-download same-size objects unless the times are exactly equal.
         #[arg(long)]
         exact_timestamps: bool,
-        /// Skip symlinks when reading a local directory.
+        /// Skip symlinks when reading a local directory (source or destination). Deletes never
+        /// follow a symlink out of the destination either way.
         #[arg(long)]
         no_follow_symlinks: bool,
+        /// With --delete: delete even when the source is empty (otherwise refused, since an
+        /// empty source is most often a mistyped path, and would delete everything).
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         filters: FilterArgs,
     },

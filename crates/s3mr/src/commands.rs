@@ -9,7 +9,7 @@ use aws_smithy_runtime_api::http::Response as HttpResponse;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
-use s3_multi_region::fs::{EntryKind, S3Fs, local_path_for_key, printable_key};
+use s3_multi_region::fs::{CopiedVersion, EntryKind, S3Fs, local_path_for_key, printable_key};
 use s3_multi_region::{ErrorKind, Report};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -17,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use crate::args::CacheAction;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::guard::{self, Intent};
 
 /// Size of each uploaded part.
 const PART_SIZE: usize = 8 * 1024 * 1024;
@@ -286,6 +287,9 @@ pub async fn cp(
     if recursive {
         return cp_recursive(ctx, from, to, follow_symlinks).await;
     }
+    if !matches!(from, Location::Stdio) && left_out_by_filters(ctx, &single_name(&from)) {
+        return Ok(());
+    }
     match (from, to) {
         (Location::S3(src), Location::S3(dst)) => {
             let dst = if dst.is_directory() {
@@ -293,6 +297,7 @@ pub async fn cp(
             } else {
                 dst
             };
+            guard::check_object(&src, &dst, Intent::Copy).map_err(refused)?;
             let line = format!("copy: {src} to {dst}");
             if ctx.options.dryrun {
                 say(ctx, &format!("(dryrun) {line}"));
@@ -414,7 +419,7 @@ async fn upload(
     };
     let outcome = tokio::select! {
         result = copied => result,
-        _ = tokio::signal::ctrl_c() => Err(failed(dst, "interrupted")),
+        () = ctx.interrupt.wait() => Err(failed(dst, "interrupted")),
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -431,9 +436,19 @@ pub(crate) async fn download(
     src: &S3Url,
     path: Option<&Path>,
 ) -> Result<u64, CliError> {
+    download_version(ctx, src, path).await.map(|(n, _)| n)
+}
+
+/// [`download`], and the ETag of the version written (what `mv` compares before it deletes the
+/// source). Ctrl-C stops it, leaving no partial file.
+pub(crate) async fn download_version(
+    ctx: &Context,
+    src: &S3Url,
+    path: Option<&Path>,
+) -> Result<(u64, Option<String>), CliError> {
     ctx.prefer_region(src.bucket())?;
     let Some(path) = path else {
-        return download_to_stdout(ctx, src).await;
+        return Ok((download_to_stdout(ctx, src).await?, None));
     };
     // The first part, ranged: its answer says how large the object is, and a larger object's
     // other parts are fetched in parallel (as the aws CLI does), pinned to the first part's
@@ -531,7 +546,11 @@ pub(crate) async fn download(
         }
         file.sync_data().map_err(|e| failed(tmp.display(), e))
     };
-    if let Err(err) = copied.await {
+    let outcome = tokio::select! {
+        result = copied => result,
+        () = ctx.interrupt.wait() => Err(failed(src, "interrupted")),
+    };
+    if let Err(err) = outcome {
         let _ = std::fs::remove_file(&tmp);
         return Err(err);
     }
@@ -541,7 +560,7 @@ pub(crate) async fn download(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(written.into_inner())
+    Ok((written.into_inner(), etag))
 }
 
 /// Writes `bytes` at `offset` of `file` on a blocking thread.
@@ -611,15 +630,42 @@ fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}-{n}.s3mr-partial", std::process::id()))
 }
 
-/// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above.
-pub(crate) async fn copy_object(ctx: &Context, src: &S3Url, dst: &S3Url) -> Result<(), CliError> {
+/// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above, pinned
+/// to the source's ETag; returns the version copied.
+pub(crate) async fn copy_object(
+    ctx: &Context,
+    src: &S3Url,
+    dst: &S3Url,
+) -> Result<CopiedVersion, CliError> {
     ctx.prefer_region(src.bucket())?;
     ctx.prefer_region(dst.bucket())?;
     S3Fs::new(ctx.client.clone())
-        .copy(src, dst)
+        .copy_version(src, dst)
         .await
-        .map_err(|e| reported(dst, &e))?;
-    Ok(())
+        .map_err(|e| reported(dst, &e))
+}
+
+/// Single-object commands apply `--exclude` / `--include` to the object's or file's name
+/// (relative to its parent), as the aws CLI does: `rm s3://b/k --exclude '*'` deletes nothing.
+fn left_out_by_filters(ctx: &Context, name: &str) -> bool {
+    !ctx.filters.includes(name)
+}
+
+/// The name filters see for a single object or file.
+fn single_name(location: &Location) -> String {
+    match location {
+        Location::S3(url) => url.file_name().unwrap_or_default().to_owned(),
+        Location::Local(path) => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Location::Stdio => String::new(),
+    }
+}
+
+/// A usage error from a guard's refusal (exit 2, nothing sent).
+fn refused(why: String) -> CliError {
+    CliError::Usage(why)
 }
 
 async fn cp_recursive(
@@ -628,6 +674,9 @@ async fn cp_recursive(
     to: Location,
     follow_symlinks: bool,
 ) -> Result<(), CliError> {
+    if let (Location::S3(src), Location::S3(dst)) = (&from, &to) {
+        guard::check_trees(src, dst, Intent::Copy, &ctx.filters).map_err(refused)?;
+    }
     let plan =
         crate::transfer::plan_tree(ctx, &from, &to, &ctx.filters, None, false, follow_symlinks)
             .await?;
@@ -640,12 +689,20 @@ pub async fn mv(
     source: &str,
     destination: &str,
     recursive: bool,
+    follow_symlinks: bool,
 ) -> Result<(), CliError> {
     let (from, to) = (location(source)?, location(destination)?);
     if recursive {
+        if let (Location::S3(src), Location::S3(dst)) = (&from, &to) {
+            guard::check_trees(src, dst, Intent::Move, &ctx.filters).map_err(refused)?;
+        }
         let plan =
-            crate::transfer::plan_tree(ctx, &from, &to, &ctx.filters, None, true, true).await?;
+            crate::transfer::plan_tree(ctx, &from, &to, &ctx.filters, None, true, follow_symlinks)
+                .await?;
         return crate::transfer::execute(ctx, "mv", plan).await;
+    }
+    if !matches!(from, Location::Stdio) && left_out_by_filters(ctx, &single_name(&from)) {
+        return Ok(());
     }
     let (job, bytes) = match (from, to) {
         (Location::Local(path), Location::S3(dst)) => {
@@ -687,6 +744,7 @@ pub async fn mv(
             } else {
                 dst
             };
+            guard::check_object(&src, &to, Intent::Move).map_err(refused)?;
             (crate::transfer::Job::Copy { from: src, to }, 0)
         }
         (Location::Local(_), Location::Local(_)) => {
@@ -725,6 +783,9 @@ pub async fn sync(
     follow_symlinks: bool,
 ) -> Result<(), CliError> {
     let (from, to) = (location(source)?, location(destination)?);
+    if let (Location::S3(src), Location::S3(dst)) = (&from, &to) {
+        guard::check_trees(src, dst, Intent::Sync, &ctx.filters).map_err(refused)?;
+    }
     if let (Location::Local(path), _) | (_, Location::Local(path)) = (&from, &to)
         && path.is_file()
     {
@@ -755,6 +816,9 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
                 "{url} is a bucket: use rb, or rm --recursive to empty it"
             )));
         }
+        if left_out_by_filters(ctx, url.file_name().unwrap_or_default()) {
+            return Ok(());
+        }
         if ctx.options.dryrun {
             say(ctx, &format!("(dryrun) delete: {url}"));
             return Ok(());
@@ -781,16 +845,28 @@ pub async fn rm(ctx: &Context, url: &str, recursive: bool) -> Result<(), CliErro
         .filter(|key| ctx.filters.includes(&key[prefix.len().min(key.len())..]))
         .collect();
     let tag = if ctx.options.dryrun { "(dryrun) " } else { "" };
-    if !ctx.options.dryrun {
-        fs.remove_keys(&url, keys.clone())
-            .await
-            .map_err(|e| reported(&url, &e))?;
-    }
-    for key in &keys {
-        say(
-            ctx,
-            &format!("{tag}delete: {}", object_url(url.bucket(), key)),
-        );
+    // One DeleteObjects of up to 1000 keys at a time; Ctrl-C stops before the next batch.
+    let total = keys.len();
+    let mut deleted = 0;
+    for batch in keys.chunks(1000) {
+        if ctx.interrupt.is_set() {
+            return Err(CliError::Interrupted(format!(
+                "{deleted} deleted, {} not deleted",
+                total - deleted
+            )));
+        }
+        if !ctx.options.dryrun {
+            fs.remove_keys(&url, batch.to_vec())
+                .await
+                .map_err(|e| reported(&url, &e))?;
+        }
+        deleted += batch.len();
+        for key in batch {
+            say(
+                ctx,
+                &format!("{tag}delete: {}", object_url(url.bucket(), key)),
+            );
+        }
     }
     Ok(())
 }
@@ -802,6 +878,13 @@ pub async fn mb(ctx: &Context, url: &str) -> Result<(), CliError> {
         .region
         .clone()
         .unwrap_or_else(|| ctx.client.default_region().to_owned());
+    if ctx.options.dryrun {
+        say(
+            ctx,
+            &format!("(dryrun) make_bucket: {} ({region})", url.bucket()),
+        );
+        return Ok(());
+    }
     // The library knows S3's LocationConstraint rules (none for us-east-1).
     S3Fs::new(ctx.client.clone())
         .create_bucket(&url, &region)
@@ -818,6 +901,13 @@ pub async fn rb(ctx: &Context, url: &str, force: bool) -> Result<(), CliError> {
     }
     if force {
         rm(ctx, &url.to_string(), true).await?;
+    }
+    if ctx.options.dryrun {
+        say(ctx, &format!("(dryrun) remove_bucket: {}", url.bucket()));
+        return Ok(());
+    }
+    if ctx.interrupt.is_set() {
+        return Err(CliError::Interrupted("the bucket was not removed".into()));
     }
     ctx.prefer_region(url.bucket())?;
     ctx.client
@@ -889,7 +979,7 @@ pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
     match action {
         CacheAction::Stats => {
             let entries = match shared {
-                Some(cache) => cache.entries().await.map_err(|e| failed(&shown, e))?,
+                Some(cache) => cache.entries().await.map_err(|e| reported(&shown, &e))?,
                 None => Some(ctx.client.memory_cache().len()),
             };
             let count = entries.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
@@ -906,11 +996,20 @@ pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
             }
         }
         CacheAction::Clear => {
-            ctx.client.memory_cache().clear();
-            if let Some(cache) = shared {
-                cache.clear().await.map_err(|e| failed(&shown, e))?;
+            if ctx.options.dryrun {
+                println!("(dryrun) clear {shown} (scope {scope})");
+                return Ok(());
             }
-            println!("cleared {shown}");
+            ctx.client.memory_cache().clear();
+            // Only this client's scope: other partitions or endpoint maps sharing the tier,
+            // and anything in it that is not the cache's, stay.
+            if let Some(cache) = shared {
+                cache
+                    .clear_scope(scope)
+                    .await
+                    .map_err(|e| reported(&shown, &e))?;
+            }
+            println!("cleared {shown} (scope {scope})");
         }
         CacheAction::Init { url } => {
             let Some(_) = url.strip_prefix("dynamodb://") else {
@@ -921,7 +1020,11 @@ pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
             };
             let cache = s3_multi_region::DynamoDbCache::from_url(&url, &ctx.sdk)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            let created = cache.create_table().await.map_err(|e| failed(&url, e))?;
+            if ctx.options.dryrun {
+                println!("(dryrun) create {url}");
+                return Ok(());
+            }
+            let created = cache.create_table().await.map_err(|e| reported(&url, &e))?;
             println!(
                 "{} {url}",
                 if created {
@@ -936,7 +1039,7 @@ pub async fn cache(ctx: &Context, action: CacheAction) -> Result<(), CliError> {
                 Some(cache) => cache
                     .get(scope, &bucket)
                     .await
-                    .map_err(|e| failed(&shown, e))?,
+                    .map_err(|e| reported(&shown, &e))?,
                 None => ctx.client.cached_region(&bucket).map(|r| r.to_string()),
             };
             if ctx.options.json {

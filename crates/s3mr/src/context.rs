@@ -19,10 +19,15 @@ pub struct Context {
     pub filters: crate::filter::Filters,
     /// Set while a many-file transfer runs: its one progress bar replaces the per-file ones.
     pub batch_running: std::sync::atomic::AtomicBool,
+    /// Ctrl-C / SIGTERM: commands that change data ask it before each step.
+    pub interrupt: crate::interrupt::Interrupt,
 }
 
 impl Context {
-    pub async fn new(options: &Options) -> Result<Self, CliError> {
+    pub async fn new(
+        options: &Options,
+        interrupt: crate::interrupt::Interrupt,
+    ) -> Result<Self, CliError> {
         if let Some(region) = options.region.as_deref().or(options.at_region.as_deref()) {
             ValidRegion::new(region).map_err(|e| CliError::Usage(e.to_string()))?;
         }
@@ -80,6 +85,7 @@ impl Context {
             content_type: None,
             filters: crate::filter::Filters::from_args(&std::env::args().collect::<Vec<_>>()),
             batch_running: std::sync::atomic::AtomicBool::new(false),
+            interrupt,
         })
     }
 

@@ -51,6 +51,10 @@ pub enum CliError {
     },
     #[error("{0}")]
     Other(String),
+    /// Ctrl-C or SIGTERM stopped the command (what was done so far, when there is something to
+    /// say): exit 130.
+    #[error("interrupted{}", interrupted_tail(.0))]
+    Interrupted(String),
     /// A recursive transfer that skipped or failed some objects (each already reported).
     #[error("{verb}: {transferred} transferred, {skipped} skipped, {failed} failed")]
     Incomplete {
@@ -59,6 +63,15 @@ pub enum CliError {
         skipped: usize,
         failed: usize,
     },
+}
+
+/// `: <what was done>` after "interrupted", or nothing.
+fn interrupted_tail(done: &str) -> String {
+    if done.is_empty() {
+        String::new()
+    } else {
+        format!(": {done}")
+    }
 }
 
 impl CliError {
@@ -108,6 +121,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => EXIT_USAGE,
+            Self::Interrupted(_) => crate::interrupt::EXIT_INTERRUPTED,
             Self::Object {
                 kind: Some(kind), ..
             } => exit_code_for(*kind),

@@ -8,6 +8,8 @@ mod context;
 mod demo;
 mod error;
 mod filter;
+mod guard;
+mod interrupt;
 mod plan;
 mod transfer;
 mod tree;
@@ -46,10 +48,22 @@ async fn run_cli() -> i32 {
         .init();
     let verb = cli.command.verb();
     let result = match cli.command {
+        // The demo listens for Ctrl-C itself: with --keep it is how the demo ends, exit 0.
         Command::Demo { keep } => demo::run(keep)
             .await
             .map_err(|e| CliError::Other(e.to_string())),
-        command => run(cli.options, command).await,
+        command => {
+            let interrupt = interrupt::Interrupt::install();
+            let result = run(cli.options, command, interrupt.clone()).await;
+            // Whatever the command made of it, an interrupted command exits 130.
+            match result {
+                Ok(()) if interrupt.is_set() => Err(CliError::Interrupted(String::new())),
+                Err(err) if interrupt.is_set() && !matches!(err, CliError::Interrupted(_)) => {
+                    Err(CliError::Interrupted(err.to_string()))
+                }
+                other => other,
+            }
+        }
     };
     match result {
         Ok(()) => 0,
@@ -68,14 +82,43 @@ fn error_line(verb: &str, err: &CliError) -> String {
     use CliError;
     match err {
         CliError::Object { .. } => format!("s3mr: {verb} {err}"),
-        CliError::Other(_) => format!("s3mr: {verb}: {err}"),
+        CliError::Other(_) | CliError::Interrupted(_) => format!("s3mr: {verb}: {err}"),
         CliError::Usage(_) | CliError::Incomplete { .. } => format!("s3mr: {err}"),
     }
 }
 
-async fn run(options: Options, command: Command) -> Result<(), CliError> {
-    let mut ctx = context::Context::new(&options).await?;
-    let result = match command {
+async fn run(
+    options: Options,
+    command: Command,
+    interrupt: interrupt::Interrupt,
+) -> Result<(), CliError> {
+    let mut ctx = context::Context::new(&options, interrupt.clone()).await?;
+    // Commands that change data stop themselves cleanly on Ctrl-C (see interrupt.rs); the
+    // others only read, and stop at once.
+    let stops_itself = matches!(
+        command,
+        Command::Cp { .. }
+            | Command::Mv { .. }
+            | Command::Sync { .. }
+            | Command::Rm { .. }
+            | Command::Rb { .. }
+            | Command::Mb { .. }
+            | Command::Cache { .. }
+    );
+    let result = if stops_itself {
+        dispatch(&mut ctx, command).await
+    } else {
+        tokio::select! {
+            result = dispatch(&mut ctx, command) => result,
+            () = interrupt.wait() => Err(CliError::Interrupted(String::new())),
+        }
+    };
+    ctx.client.flush_cache_writes().await;
+    result
+}
+
+async fn dispatch(ctx: &mut context::Context, command: Command) -> Result<(), CliError> {
+    match command {
         Command::Ls {
             url,
             recursive,
@@ -87,10 +130,10 @@ async fn run(options: Options, command: Command) -> Result<(), CliError> {
                 human_readable,
                 summarize,
             };
-            commands::ls(&ctx, url.as_deref(), listing).await
+            commands::ls(ctx, url.as_deref(), listing).await
         }
-        Command::Cat { url } => commands::cat(&ctx, &url).await,
-        Command::Stat { url } => commands::stat(&ctx, &url).await,
+        Command::Cat { url } => commands::cat(ctx, &url).await,
+        Command::Stat { url } => commands::stat(ctx, &url).await,
         Command::Cp {
             source,
             destination,
@@ -100,15 +143,16 @@ async fn run(options: Options, command: Command) -> Result<(), CliError> {
             ..
         } => {
             ctx.content_type = content_type;
-            commands::cp(&ctx, &source, &destination, recursive, !no_follow_symlinks).await
+            commands::cp(ctx, &source, &destination, recursive, !no_follow_symlinks).await
         }
-        Command::Rm { url, recursive, .. } => commands::rm(&ctx, &url, recursive).await,
+        Command::Rm { url, recursive, .. } => commands::rm(ctx, &url, recursive).await,
         Command::Mv {
             source,
             destination,
             recursive,
+            no_follow_symlinks,
             ..
-        } => commands::mv(&ctx, &source, &destination, recursive).await,
+        } => commands::mv(ctx, &source, &destination, recursive, !no_follow_symlinks).await,
         Command::Sync {
             source,
             destination,
@@ -116,22 +160,22 @@ async fn run(options: Options, command: Command) -> Result<(), CliError> {
             size_only,
             exact_timestamps,
             no_follow_symlinks,
+            force,
             ..
         } => {
             let options = plan::SyncOptions {
                 delete,
                 size_only,
                 exact_timestamps,
+                force,
             };
-            commands::sync(&ctx, &source, &destination, options, !no_follow_symlinks).await
+            commands::sync(ctx, &source, &destination, options, !no_follow_symlinks).await
         }
-        Command::Mb { url } => commands::mb(&ctx, &url).await,
-        Command::Rb { url, force } => commands::rb(&ctx, &url, force).await,
-        Command::Region { buckets } => commands::region(&ctx, &buckets).await,
-        Command::Presign { url, expires } => commands::presign(&ctx, &url, expires).await,
-        Command::Cache { action } => commands::cache(&ctx, action).await,
+        Command::Mb { url } => commands::mb(ctx, &url).await,
+        Command::Rb { url, force } => commands::rb(ctx, &url, force).await,
+        Command::Region { buckets } => commands::region(ctx, &buckets).await,
+        Command::Presign { url, expires } => commands::presign(ctx, &url, expires).await,
+        Command::Cache { action } => commands::cache(ctx, action).await,
         Command::Demo { .. } => unreachable!("handled above"),
-    };
-    ctx.client.flush_cache_writes().await;
-    result
+    }
 }

@@ -27,6 +27,8 @@ pub struct SyncOptions {
     pub delete: bool,
     pub size_only: bool,
     pub exact_timestamps: bool,
+    /// `--force`: `--delete` goes ahead even when the source is empty.
+    pub force: bool,
 }
 
 /// What sync does with one relative path.

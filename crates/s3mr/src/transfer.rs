@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use s3_multi_region::S3Url;
 use s3_multi_region::fs::{S3Fs, UnsafeKey, local_destination, printable_key};
 
-use crate::commands::{Location, copy_object, download, failed, reported, upload_file};
+use crate::commands::{Location, copy_object, download_version, failed, reported, upload_file};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::filter::Filters;
@@ -63,6 +63,16 @@ pub struct Plan {
 }
 
 impl Job {
+    /// What the job reads (or deletes), as its line names it.
+    fn source(&self) -> String {
+        match self {
+            Job::Upload { path, .. } | Job::DeleteFile(path) => path.display().to_string(),
+            Job::Download { from, .. } | Job::Copy { from, .. } | Job::DeleteObject(from) => {
+                from.to_string()
+            }
+        }
+    }
+
     /// `upload: a.txt to s3://b/a.txt`, `move: ...`, `delete: s3://b/x`.
     fn line(&self, moving: bool) -> String {
         let (verb, from, to) = match self {
@@ -175,10 +185,23 @@ impl Reporter {
     }
 }
 
-/// Runs `job`; returns the bytes moved.
+/// What a local file was when an upload read it: a move removes it only if it still is.
+fn file_version(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()))
+}
+
+/// Runs `job`; returns the bytes moved. A move removes its source only if it is still the
+/// version copied (an object's ETag, compared by S3's conditional delete; a file's size and
+/// modification time), and never after Ctrl-C.
 pub async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
+    let mut copied_etag = None;
+    let mut uploaded_version = None;
     let moved = match &planned.job {
-        Job::Upload { path, to } => upload_file(ctx, path, to).await?,
+        Job::Upload { path, to } => {
+            uploaded_version = file_version(path);
+            upload_file(ctx, path, to).await?
+        }
         Job::Download {
             from,
             path,
@@ -187,7 +210,8 @@ pub async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| failed(parent.display(), e))?;
             }
-            let n = download(ctx, from, Some(path)).await?;
+            let (n, etag) = download_version(ctx, from, Some(path)).await?;
+            copied_etag = etag;
             // As the aws CLI does: the file takes the object's time, so the next sync of the
             // same tree finds nothing to do.
             if let Some(modified) = modified {
@@ -199,8 +223,9 @@ pub async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
             n
         }
         Job::Copy { from, to } => {
-            copy_object(ctx, from, to).await?;
-            planned.bytes
+            let copied = copy_object(ctx, from, to).await?;
+            copied_etag = copied.etag;
+            copied.bytes
         }
         Job::DeleteObject(url) => {
             ctx.client
@@ -218,16 +243,31 @@ pub async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
         }
     };
     if planned.then_remove_source {
+        if ctx.interrupt.is_set() {
+            return Err(failed(
+                planned.job.source(),
+                "interrupted after the copy: the source was kept",
+            ));
+        }
         match &planned.job {
             Job::Upload { path, .. } => {
+                if uploaded_version.is_none() || file_version(path) != uploaded_version {
+                    return Err(failed(
+                        path.display(),
+                        "changed while it was uploaded: the file was kept",
+                    ));
+                }
                 std::fs::remove_file(path).map_err(|e| failed(path.display(), e))?
             }
             Job::Download { from, .. } | Job::Copy { from, .. } => {
-                ctx.client
-                    .delete_object()
-                    .bucket(from.bucket())
-                    .key(from.key())
-                    .send()
+                let Some(etag) = copied_etag else {
+                    return Err(failed(
+                        from,
+                        "S3 gave no ETag to compare: the source was kept",
+                    ));
+                };
+                S3Fs::new(ctx.client.clone())
+                    .remove_if_unchanged(from, &etag)
                     .await
                     .map_err(|e| reported(from, &e))?;
             }
@@ -258,7 +298,9 @@ pub async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Result<()
         // S3 lists first is written, as a one-at-a-time transfer would.
         let (first, after) = phases(&plan.jobs);
         for phase in [first, after] {
+            // After Ctrl-C no job starts: not a transfer, not a delete, not a source removal.
             let mut results = futures::stream::iter(phase)
+                .take_while(|_| std::future::ready(!ctx.interrupt.is_set()))
                 .map(|planned| async move { (planned, run(ctx, planned).await) })
                 .buffer_unordered(usize::from(ctx.options.concurrency.max(1)));
             while let Some((planned, result)) = results.next().await {
@@ -289,6 +331,13 @@ pub async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Result<()
         if *count > 1 {
             reporter.error(&format!("{} more failed with: {cause}", count - 1));
         }
+    }
+    if ctx.interrupt.is_set() {
+        let not_started = plan.jobs.len() - done - failed_jobs;
+        return Err(CliError::Interrupted(format!(
+            "{done} transferred, {} skipped, {failed_jobs} failed, {not_started} not started",
+            plan.skipped.len()
+        )));
     }
     if plan.skipped.is_empty() && failed_jobs == 0 {
         return Ok(());
@@ -336,9 +385,11 @@ fn local_entries(
     follow_symlinks: bool,
     filters: &Filters,
     skipped: &mut Vec<String>,
+    unknown: &mut Vec<String>,
 ) -> BTreeMap<String, (PathBuf, Entry)> {
     let walk = crate::tree::walk(dir, follow_symlinks);
     skipped.extend(walk.skipped);
+    unknown.extend(walk.skipped_names);
     if let Some(ctx) = ctx {
         let names: Vec<&str> = walk.files.iter().map(|f| f.name.as_str()).collect();
         warn_unmatched(ctx, filters, &names, &dir.display().to_string());
@@ -347,7 +398,14 @@ fn local_entries(
         .into_iter()
         .filter(|f| filters.includes(&f.name))
         .filter_map(|f| {
-            let meta = std::fs::metadata(&f.path).ok()?;
+            let meta = match std::fs::metadata(&f.path) {
+                Ok(meta) => meta,
+                Err(e) => {
+                    skipped.push(format!("{}: {e}", f.path.display()));
+                    unknown.push(f.name);
+                    return None;
+                }
+            };
             let entry = Entry {
                 size: meta.len(),
                 modified: meta.modified().ok(),
@@ -394,6 +452,46 @@ async fn s3_entries(
         .collect())
 }
 
+/// Whether `name` is at or under a source path the walk could not read: what it holds is
+/// unknown, not absent, so `--delete` must not delete its destination copy.
+fn under_unknown(unknown: &[String], name: &str) -> bool {
+    unknown.iter().any(|u| {
+        u.is_empty()
+            || name == u
+            || name
+                .strip_prefix(u.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+    })
+}
+
+/// `--delete` with a source that holds nothing (after filters) would delete the whole
+/// destination: most often a mistyped source path. Refused unless `--force`.
+fn refuse_emptying(
+    sync: Option<SyncOptions>,
+    source_len: usize,
+    actions: &[Action],
+    from: impl std::fmt::Display,
+    to: impl std::fmt::Display,
+) -> Result<(), CliError> {
+    let deletes = actions
+        .iter()
+        .filter(|a| matches!(a, Action::Delete(_)))
+        .count();
+    match sync {
+        Some(options) if options.delete && !options.force && source_len == 0 && deletes > 0 => {
+            Err(failed(
+                from,
+                format!(
+                    "is empty (nothing there matches): --delete would delete all {deletes} \
+                     entries under {to}; nothing was deleted"
+                ),
+            )
+            .with_hint("check the source path; add --force to delete them all"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Where an object of `src`'s listing lands under `dir`, or why it is skipped.
 fn download_path(dir: &Path, prefix: &str, key: &str) -> Result<PathBuf, String> {
     local_destination(dir, prefix, key).map_err(|why| match why {
@@ -422,7 +520,15 @@ pub async fn plan_tree(
             if !dir.is_dir() {
                 return Err(failed(dir.display(), "not a directory"));
             }
-            let source = local_entries(Some(ctx), dir, follow_symlinks, filters, &mut plan.skipped);
+            let mut unknown = Vec::new();
+            let source = local_entries(
+                Some(ctx),
+                dir,
+                follow_symlinks,
+                filters,
+                &mut plan.skipped,
+                &mut unknown,
+            );
             let entries: BTreeMap<_, _> =
                 source.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
             let (actions, existing) = match sync {
@@ -436,19 +542,34 @@ pub async fn plan_tree(
                 }
                 None => (keep_all(&entries), BTreeMap::new()),
             };
+            if unknown.is_empty() {
+                refuse_emptying(sync, entries.len(), &actions, dir.display(), dst)?;
+            }
             for action in actions {
                 match action {
                     Action::Transfer(name) => {
                         let (path, entry) = &source[&name];
+                        // A file reached through a symlinked directory that leads out of the
+                        // source is uploaded, never removed: that would delete outside it.
+                        let removable = moving && crate::tree::stays_inside(dir, path);
+                        if moving && !removable {
+                            plan.skipped.push(format!(
+                                "removal of {}: reached through a symlink that leads out of {} \
+                                 (uploaded, not removed)",
+                                path.display(),
+                                dir.display()
+                            ));
+                        }
                         plan.jobs.push(Planned {
                             job: Job::Upload {
                                 path: path.clone(),
                                 to: dst.join(&name),
                             },
                             bytes: entry.size,
-                            then_remove_source: moving,
+                            then_remove_source: removable,
                         });
                     }
+                    Action::Delete(name) if under_unknown(&unknown, &name) => {}
                     Action::Delete(name) => {
                         let key = &existing[&name].0;
                         if let Ok(url) = S3Url::new(dst.bucket(), key) {
@@ -465,17 +586,36 @@ pub async fn plan_tree(
                 source.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
             let actions = match sync {
                 Some(options) => {
-                    let mut ignored = Vec::new();
+                    let (mut ignored, mut unreadable) = (Vec::new(), Vec::new());
                     let local = if dir.is_dir() {
-                        local_entries(None, dir, true, filters, &mut ignored)
+                        local_entries(
+                            None,
+                            dir,
+                            follow_symlinks,
+                            filters,
+                            &mut ignored,
+                            &mut unreadable,
+                        )
                     } else {
                         BTreeMap::new()
                     };
                     let theirs = local.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
                     let actions = plan::plan(&entries, &theirs, Direction::Download, options);
+                    refuse_emptying(sync, entries.len(), &actions, src, dir.display())?;
                     actions
                         .into_iter()
                         .map(|a| match a {
+                            // Deletes never follow a symlink out of the destination.
+                            Action::Delete(name)
+                                if !crate::tree::stays_inside(dir, &local[&name].0) =>
+                            {
+                                plan.skipped.push(format!(
+                                    "{}: behind a symlink that leads out of {} (not deleted)",
+                                    local[&name].0.display(),
+                                    dir.display()
+                                ));
+                                None
+                            }
                             Action::Delete(name) => {
                                 plan.jobs
                                     .push(delete(Job::DeleteFile(local[&name].0.clone())));
@@ -511,7 +651,16 @@ pub async fn plan_tree(
                         bytes: entry.size,
                         then_remove_source: moving,
                     }),
-                    // A directory marker (`photos/`) becomes an empty directory, silently.
+                    // A key ending in `/` cannot be a file: with bytes in it, it is reported,
+                    // never dropped silently (the aws CLI tries it and fails).
+                    Err(why) if why == "a directory marker" && entry.size > 0 => {
+                        plan.skipped.push(format!(
+                            "{shown}: an object of {} bytes whose key ends in '/' cannot be \
+                             written as a file",
+                            entry.size
+                        ));
+                    }
+                    // An empty directory marker (`photos/`) becomes an empty directory, silently.
                     Err(why) if why == "a directory marker" => {
                         let name = key.trim_end_matches('/');
                         if name.len() > prefix.len()
@@ -539,6 +688,7 @@ pub async fn plan_tree(
                 }
                 None => (keep_all(&entries), BTreeMap::new()),
             };
+            refuse_emptying(sync, entries.len(), &actions, src, dst)?;
             for action in actions {
                 match action {
                     Action::Transfer(name) => {

@@ -19,6 +19,21 @@ pub struct LocalFile {
 pub struct Walk {
     pub files: Vec<LocalFile>,
     pub skipped: Vec<String>,
+    /// The names (below the root, `/`-separated; `""` for the root itself) of the entries
+    /// passed over: `sync --delete` deletes nothing at or under them, since what they hold is
+    /// unknown, not absent.
+    pub skipped_names: Vec<String>,
+}
+
+/// Whether `path` lies inside `root` once every symlink on the way is resolved: a file reached
+/// through a symlinked directory that leads elsewhere does not. Removing `path` itself (a file,
+/// or a symlink, which removes only the link) then touches nothing outside `root`. Anything
+/// that cannot be resolved is not inside.
+pub fn stays_inside(root: &Path, path: &Path) -> bool {
+    let (Ok(root), Some(parent)) = (std::fs::canonicalize(root), path.parent()) else {
+        return false;
+    };
+    std::fs::canonicalize(parent).is_ok_and(|parent| parent.starts_with(root))
 }
 
 #[cfg(unix)]
@@ -41,6 +56,7 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
     let Ok(root_meta) = std::fs::metadata(root) else {
         out.skipped
             .push(format!("{}: cannot read the directory", root.display()));
+        out.skipped_names.push(String::new());
         return out;
     };
     // (directory, its name below the root, identities of the directories from the root to it)
@@ -54,6 +70,7 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
             Ok(entries) => entries,
             Err(e) => {
                 out.skipped.push(format!("{}: {e}", dir.display()));
+                out.skipped_names.push(name);
                 continue;
             }
         };
@@ -67,6 +84,7 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
             };
             let Ok(link_meta) = std::fs::symlink_metadata(&path) else {
                 out.skipped.push(format!("{}: cannot read", path.display()));
+                out.skipped_names.push(name);
                 continue;
             };
             let is_link = link_meta.file_type().is_symlink();
@@ -78,6 +96,7 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
                 Err(_) => {
                     out.skipped
                         .push(format!("{}: broken symlink", path.display()));
+                    out.skipped_names.push(name);
                     continue;
                 }
             };
@@ -88,6 +107,7 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
                         "{}: symlink loop (leads back to a directory on its own path)",
                         path.display()
                     ));
+                    out.skipped_names.push(name);
                     continue;
                 }
                 let mut below = ancestors.clone();
@@ -96,6 +116,7 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
             } else if meta.is_file() {
                 if let Err(e) = std::fs::File::open(&path) {
                     out.skipped.push(format!("{}: {e}", path.display()));
+                    out.skipped_names.push(name);
                     continue;
                 }
                 out.files.push(LocalFile { name, path });
@@ -104,6 +125,7 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
                     "{}: not a regular file (socket, FIFO or device)",
                     path.display()
                 ));
+                out.skipped_names.push(name);
             }
         }
     }
@@ -139,6 +161,32 @@ mod tests {
         let walk = super::walk(root, false);
         assert_eq!(names(&walk), ["a.txt", "sub/b.txt"]);
         assert!(walk.skipped.is_empty(), "{:?}", walk.skipped);
+    }
+
+    #[test]
+    fn skipped_entries_are_named_and_symlinks_out_are_not_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("root"), dir.path().join("outside"));
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("precious.txt"), b"p").unwrap();
+        std::fs::write(root.join("sub/a.txt"), b"a").unwrap();
+        symlink(&outside, root.join("link")).unwrap();
+        symlink(root.join("missing"), root.join("sub/dangling")).unwrap();
+        let walk = walk(&root, true);
+        assert_eq!(names(&walk), ["link/precious.txt", "sub/a.txt"]);
+        assert_eq!(walk.skipped_names, ["sub/dangling"]);
+        assert!(stays_inside(&root, &root.join("sub/a.txt")));
+        assert!(
+            stays_inside(&root, &root.join("link")),
+            "the link itself is inside"
+        );
+        assert!(!stays_inside(&root, &root.join("link/precious.txt")));
+        assert!(!stays_inside(&root, &root.join("gone/x")));
+        assert_eq!(
+            super::walk(&dir.path().join("nothing"), true).skipped_names,
+            [""]
+        );
     }
 
     #[test]

@@ -405,7 +405,7 @@ async fn an_interrupted_upload_leaves_no_object_and_no_upload() {
     );
     let status = child.wait().await.unwrap();
     drop(stdin);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(130), "interrupted: 128 + SIGINT");
     cli.fails(&["stat", "s3://interrupted/partial.bin"], 1, "not found")
         .await;
     let methods = cli.emu.counters();

@@ -4,12 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use aws_credential_types::Credentials;
-use aws_sdk_s3::config::{BehaviorVersion, Region};
 use s3mr_emulator::Emulator;
 
 mod common;
-use common::command;
+use common::{command, plain_client};
 
 async fn emulator() -> Emulator {
     Emulator::builder()
@@ -25,24 +23,6 @@ async fn run(emu: &Emulator, args: &[&str]) -> (Output, String, String) {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (out, stdout, stderr)
-}
-
-/// A plain SDK client on `region`'s listener, to plant objects exactly as given.
-fn plain_client(emu: &Emulator, region: &str) -> aws_sdk_s3::Client {
-    let (ak, sk) = emu.credentials();
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .endpoint_url(emu.endpoint(region))
-        .force_path_style(true)
-        .credentials_provider(Credentials::new(ak, sk, None, None, "test"))
-        .http_client(
-            s3_multi_region::HttpClientBuilder::new()
-                .build()
-                .expect("an HTTPS client"),
-        )
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
 }
 
 fn files_under(root: &Path) -> Vec<PathBuf> {
@@ -147,6 +127,13 @@ async fn recursive_download_keeps_every_file_inside_its_destination() {
         stderr.contains("download: s3://trav/ok.txt/inner to ") && stderr.contains(" failed: "),
         "{stderr}"
     );
+    // A non-empty object named like a directory is reported, never dropped silently.
+    assert!(
+        stderr.contains(
+            "warning: Skipping s3://trav/dir/: an object of 12 bytes whose key ends in '/'"
+        ),
+        "{stderr}"
+    );
     // Keys printed once, as S3 holds them: never %252e.
     assert!(
         stdout.contains("download: s3://trav/%2e%2e/z.txt to "),
@@ -160,7 +147,7 @@ async fn recursive_download_keeps_every_file_inside_its_destination() {
     assert!(
         stderr
             .trim_end()
-            .ends_with("s3mr: cp: 4 transferred, 8 skipped, 1 failed"),
+            .ends_with("s3mr: cp: 4 transferred, 9 skipped, 1 failed"),
         "{stderr}"
     );
 

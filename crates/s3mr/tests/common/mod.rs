@@ -9,9 +9,22 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_s3mr");
 
 /// `s3mr args...` with the emulator's credentials, region us-east-1 and its endpoint map.
 pub fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
+    command_via(emu, BIN, &[], args)
+}
+
+/// [`command`] started through `program pre... s3mr args...` (for example `setpriv` to run it
+/// as another user), with the same environment.
+pub fn command_via(
+    emu: &Emulator,
+    program: &str,
+    pre: &[&str],
+    args: &[&str],
+) -> tokio::process::Command {
     let (ak, sk) = emu.credentials();
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(args)
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(pre)
+        .args(if program == BIN { &[][..] } else { &[BIN][..] })
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", std::env::temp_dir())
@@ -21,4 +34,25 @@ pub fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("S3MR_ENDPOINTS", emu.endpoint_map());
     cmd
+}
+
+/// A plain SDK client on `region`'s listener, to plant and read objects exactly as given
+/// (no routing, nothing of `s3mr`'s).
+pub fn plain_client(emu: &Emulator, region: &str) -> aws_sdk_s3::Client {
+    let (ak, sk) = emu.credentials();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(region.to_owned()))
+        .endpoint_url(emu.endpoint(region))
+        .force_path_style(true)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            ak, sk, None, None, "test",
+        ))
+        .http_client(
+            s3_multi_region::HttpClientBuilder::new()
+                .build()
+                .expect("an HTTPS client"),
+        )
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
 }
