@@ -216,6 +216,28 @@ pub enum Command {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// Serve one S3 endpoint through which any S3 client (aws CLI, boto3, DuckDB, pyarrow,
+    /// polars, s3fs, rclone, s3cmd, ...) reaches buckets in every region. Clients sign with a
+    /// key of the keys file; requests go on with this tool's AWS credentials, --region,
+    /// --endpoint-map and --cache. Runs until Ctrl-C.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:9000", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// The keys file (TOML): each client key's secret, bucket globs and read-only flag.
+        #[arg(long, value_name = "FILE")]
+        keys: std::path::PathBuf,
+        /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
+        /// Read `<bucket>.<DOMAIN>` Host headers as virtual-hosted requests (otherwise every
+        /// request is path-style, and other host names are refused).
+        #[arg(long, value_name = "DOMAIN")]
+        domain: Option<String>,
+    },
     /// Start an embedded three-region emulator and walk one client across it, printing what
     /// routing did and how many requests each region received. Needs no AWS account.
     Demo {
@@ -279,6 +301,7 @@ impl Command {
             Self::Region { .. } => "region",
             Self::Presign { .. } => "presign",
             Self::Cache { .. } => "cache",
+            Self::Serve { .. } => "serve",
             Self::Demo { .. } => "demo",
         }
     }

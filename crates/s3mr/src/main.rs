@@ -11,6 +11,7 @@ mod filter;
 mod guard;
 mod interrupt;
 mod plan;
+mod serve;
 mod transfer;
 mod tree;
 
@@ -54,9 +55,12 @@ async fn run_cli() -> i32 {
             .map_err(|e| CliError::Other(e.to_string())),
         command => {
             let interrupt = interrupt::Interrupt::install();
+            // A gateway runs until Ctrl-C: that is its end, not an interruption.
+            let runs_until_signal = matches!(command, Command::Serve { .. });
             let result = run(cli.options, command, interrupt.clone()).await;
             // Whatever the command made of it, an interrupted command exits 130.
             match result {
+                other if runs_until_signal => other,
                 Ok(()) if interrupt.is_set() => Err(CliError::Interrupted(String::new())),
                 Err(err) if interrupt.is_set() && !matches!(err, CliError::Interrupted(_)) => {
                     Err(CliError::Interrupted(err.to_string()))
@@ -104,6 +108,7 @@ async fn run(
             | Command::Rb { .. }
             | Command::Mb { .. }
             | Command::Cache { .. }
+            | Command::Serve { .. }
     );
     let result = if stops_itself {
         dispatch(&mut ctx, command).await
@@ -176,6 +181,16 @@ async fn dispatch(ctx: &mut context::Context, command: Command) -> Result<(), Cl
         Command::Region { buckets } => commands::region(ctx, &buckets).await,
         Command::Presign { url, expires } => commands::presign(ctx, &url, expires).await,
         Command::Cache { action } => commands::cache(ctx, action).await,
+        Command::Serve {
+            listen,
+            keys,
+            tls_cert,
+            tls_key,
+            domain,
+        } => {
+            let tls = tls_cert.zip(tls_key);
+            serve::run(ctx, listen, &keys, tls, domain).await
+        }
         Command::Demo { .. } => unreachable!("handled above"),
     }
 }

@@ -1,0 +1,72 @@
+//! Clients no one here wrote, each with its own documented endpoint settings, through the
+//! gateway to buckets in three regions: put, get (whole and ranged), list, multipart, copy and
+//! delete, byte-exact (`clients.py`). The emulator's counters then prove that every request
+//! for a bucket reached that bucket's region and no other.
+
+mod common;
+
+use common::{BUCKETS, World, run_client};
+
+async fn through_the_gateway(client: &str) {
+    let world = World::start(true).await;
+    run_client(&world, client).await;
+    for (bucket, region) in BUCKETS {
+        let (r0, r1, r2) = world.bucket_requests(bucket);
+        let (own, others) = match region {
+            common::R0 => (r0, r1 + r2),
+            common::R1 => (r1, r0 + r2),
+            _ => (r2, r0 + r1),
+        };
+        assert!(own > 0, "{client}: nothing reached {bucket} in {region}");
+        assert_eq!(
+            others,
+            0,
+            "{client}: {bucket} requests in other regions: {:?}",
+            (r0, r1, r2)
+        );
+    }
+    println!(
+        "{client}: {:?}",
+        BUCKETS.map(|(b, _)| world.bucket_requests(b))
+    );
+}
+
+#[tokio::test]
+async fn boto3() {
+    through_the_gateway("boto3").await;
+}
+
+#[tokio::test]
+async fn aws_cli() {
+    through_the_gateway("aws-cli").await;
+}
+
+#[tokio::test]
+async fn s3fs() {
+    through_the_gateway("s3fs").await;
+}
+
+#[tokio::test]
+async fn pyarrow() {
+    through_the_gateway("pyarrow").await;
+}
+
+#[tokio::test]
+async fn polars() {
+    through_the_gateway("polars").await;
+}
+
+#[tokio::test]
+async fn duckdb() {
+    through_the_gateway("duckdb").await;
+}
+
+#[tokio::test]
+async fn rclone() {
+    through_the_gateway("rclone").await;
+}
+
+#[tokio::test]
+async fn s3cmd() {
+    through_the_gateway("s3cmd").await;
+}

@@ -1,0 +1,198 @@
+//! A gateway in front of a three-region emulator, as `s3mr serve` runs it: a routed client with
+//! the emulator's endpoint map and credentials behind, a keys file's clients in front.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use s3_multi_region::MultiRegionClient;
+use s3mr_emulator::Emulator;
+use s3mr_gateway::{Gateway, Keys};
+
+pub const R0: &str = "us-east-1";
+pub const R1: &str = "eu-west-1";
+pub const R2: &str = "ap-southeast-2";
+
+/// A bucket in each region.
+pub const BUCKETS: [(&str, &str); 3] = [("gw-east", R0), ("gw-euro", R1), ("gw-apac", R2)];
+
+pub const WRITER: (&str, &str) = ("GWWRITER0000000001", "writer-secret-0123456789");
+pub const READER: (&str, &str) = ("GWREADER0000000001", "reader-secret-0123456789");
+pub const EURO_ONLY: (&str, &str) = ("GWEUROONLY00000001", "euro-only-secret-0123456789");
+
+pub const KEYS: &str = r#"
+[[key]]
+access_key = "GWWRITER0000000001"
+secret_key = "writer-secret-0123456789"
+buckets = ["gw-*"]
+
+[[key]]
+access_key = "GWREADER0000000001"
+secret_key = "reader-secret-0123456789"
+buckets = ["gw-*"]
+read_only = true
+
+[[key]]
+access_key = "GWEUROONLY00000001"
+secret_key = "euro-only-secret-0123456789"
+buckets = ["gw-euro"]
+"#;
+
+pub struct World {
+    pub emu: Emulator,
+    pub client: MultiRegionClient,
+    pub addr: SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl World {
+    /// The emulator, a bucket in each region, and a gateway on a free port. With `warm`, the
+    /// gateway's client knows every bucket's region before the counters are reset.
+    pub async fn start(warm: bool) -> Self {
+        Self::start_with(warm, None).await
+    }
+
+    pub async fn start_with(warm: bool, domain: Option<&str>) -> Self {
+        let emu = Emulator::builder()
+            .region(R0)
+            .region(R1)
+            .region(R2)
+            .start()
+            .await
+            .unwrap();
+        for (bucket, region) in BUCKETS {
+            emu.seed_bucket(bucket, region).unwrap();
+        }
+        let (ak, sk) = emu.credentials();
+        let sdk = aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(R0))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new(ak, sk, None, None, "gateway"),
+                ),
+            )
+            .http_client(s3_multi_region::http_client().unwrap())
+            .build();
+        let client = MultiRegionClient::builder(&sdk)
+            .endpoint_map(emu.endpoint_map().parse().unwrap())
+            .build()
+            .unwrap();
+        if warm {
+            for (bucket, region) in BUCKETS {
+                assert_eq!(client.bucket_region(bucket).await.unwrap().as_str(), region);
+            }
+        }
+        let mut builder = Gateway::builder(&client, Keys::parse(KEYS).unwrap());
+        if let Some(domain) = domain {
+            builder = builder.domain(domain);
+        }
+        let gateway = builder.build().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(gateway.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        emu.reset_counters();
+        Self {
+            emu,
+            client,
+            addr,
+            _stop: stop,
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests every region received for `bucket`, as `(us-east-1, eu-west-1, ap-southeast-2)`.
+    pub fn bucket_requests(&self, bucket: &str) -> (u64, u64, u64) {
+        let c = self.emu.counters();
+        (
+            c.requests_for_bucket(R0, bucket),
+            c.requests_for_bucket(R1, bucket),
+            c.requests_for_bucket(R2, bucket),
+        )
+    }
+
+    /// Every request the emulator received (what the gateway forwarded).
+    pub fn forwarded(&self) -> u64 {
+        self.emu.counters().total_requests()
+    }
+
+    /// An aws-sdk-s3 client pointed at the gateway, signing with `key`.
+    pub fn sdk_client(&self, key: (&str, &str)) -> aws_sdk_s3::Client {
+        sdk_client_at(&self.endpoint(), key, None)
+    }
+}
+
+/// An aws-sdk-s3 client on `endpoint` (path-style), signing with `key`, with a clock that is
+/// `skew` off when given.
+pub fn sdk_client_at(
+    endpoint: &str,
+    key: (&str, &str),
+    skew: Option<std::time::Duration>,
+) -> aws_sdk_s3::Client {
+    let mut config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(R0))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            key.0, key.1, None, None, "client",
+        ))
+        .http_client(s3_multi_region::http_client().unwrap())
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled());
+    if let Some(skew) = skew {
+        config = config.time_source(Behind(skew));
+    }
+    aws_sdk_s3::Client::from_conf(config.build())
+}
+
+/// A clock that runs `.0` behind.
+#[derive(Debug)]
+struct Behind(std::time::Duration);
+
+impl aws_smithy_async::time::TimeSource for Behind {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now() - self.0
+    }
+}
+
+/// Runs `clients.py CLIENT ...` against the gateway for every bucket; panics with its output on
+/// failure, and returns its `ok` lines.
+pub async fn run_client(world: &World, client: &str) -> Vec<String> {
+    let scratch = tempfile::tempdir().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients.py");
+    let mut args = vec![
+        script.to_owned(),
+        client.to_owned(),
+        world.endpoint(),
+        WRITER.0.to_owned(),
+        WRITER.1.to_owned(),
+        scratch.path().display().to_string(),
+    ];
+    args.extend(BUCKETS.iter().map(|(b, _)| (*b).to_owned()));
+    let out = tokio::process::Command::new("python3")
+        .args(&args)
+        .env("HOME", scratch.path())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{client} failed:\n{stdout}\n{stderr}");
+    let oks: Vec<String> = stdout
+        .lines()
+        .filter(|l| l.starts_with("ok "))
+        .map(str::to_owned)
+        .collect();
+    let want: Vec<String> = BUCKETS
+        .iter()
+        .map(|(b, _)| format!("ok {client} {b}"))
+        .collect();
+    assert_eq!(oks, want, "{stdout}\n{stderr}");
+    oks
+}
