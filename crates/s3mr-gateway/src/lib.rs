@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod checksum;
 mod forward;
 mod host;
 mod keys;

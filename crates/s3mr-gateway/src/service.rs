@@ -79,6 +79,41 @@ pub(crate) fn client_error(err: S3Error) -> S3Error {
     mapped
 }
 
+/// Wraps `body` in a check of the checksum trailer the request announces (see `checksum.rs`).
+fn verify_trailer(
+    headers: &http::HeaderMap,
+    trailers: Option<s3s::TrailingHeaders>,
+    body: &mut Option<dto::StreamingBlob>,
+) -> Option<(String, crate::checksum::Mismatch)> {
+    let (name, algorithm) = crate::checksum::announced_trailer(headers)?;
+    let inner = body.take()?;
+    let mismatch = crate::checksum::Mismatch::default();
+    let sent = crate::checksum::trailer_of(trailers, name.clone());
+    *body = Some(crate::checksum::verified(
+        inner,
+        name.clone(),
+        algorithm,
+        sent,
+        mismatch.clone(),
+    ));
+    Some((name, mismatch))
+}
+
+/// An upload's answer: BadDigest when its trailer did not match (the upload failed on purpose
+/// before its last chunk), else as [`answer`].
+fn checked<T>(
+    check: Option<(String, crate::checksum::Mismatch)>,
+    result: S3Result<T>,
+) -> S3Result<T> {
+    match (result, check) {
+        (Err(err), Some((name, mismatch))) if mismatch.happened() => {
+            tracing::warn!(trailer = %name, cause = %err, "checksum trailer did not match: upload refused");
+            Err(crate::checksum::Mismatch::error(&name))
+        }
+        (result, _) => answer(result),
+    }
+}
+
 fn internal(message: &'static str) -> S3Error {
     S3Error::with_message(S3ErrorCode::InternalError, message)
 }
@@ -168,14 +203,24 @@ impl GatewayS3 {
         mut req: S3Request<dto::PutObjectInput>,
     ) -> S3Result<S3Response<dto::PutObjectOutput>> {
         req.input.content_encoding = without_aws_chunked(req.input.content_encoding.take());
-        answer(self.proxy.put_object(req).await)
+        let check = verify_trailer(
+            &req.headers,
+            req.trailing_headers.clone(),
+            &mut req.input.body,
+        );
+        checked(check, self.proxy.put_object(req).await)
     }
 
     pub(crate) async fn upload_part_here(
         &self,
-        req: S3Request<dto::UploadPartInput>,
+        mut req: S3Request<dto::UploadPartInput>,
     ) -> S3Result<S3Response<dto::UploadPartOutput>> {
-        answer(self.proxy.upload_part(req).await)
+        let check = verify_trailer(
+            &req.headers,
+            req.trailing_headers.clone(),
+            &mut req.input.body,
+        );
+        checked(check, self.proxy.upload_part(req).await)
     }
 
     /// S3 Express sessions would hand a client the gateway's own credentials: refused (the

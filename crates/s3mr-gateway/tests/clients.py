@@ -305,7 +305,59 @@ def with_s3cmd():
         print("ok s3cmd", bucket, flush=True)
 
 
+def with_boto3_tls_checksums():
+    """boto3 over HTTPS sends its CRC32 as an aws-chunked trailer: a right one stores the
+    object, a wrong one (rewritten on the way out) is BadDigest and stores nothing."""
+    import re
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=ENDPOINT,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+        verify=os.environ["GATEWAY_CA"],
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )
+    seen = {"trailers": 0}
+
+    def corrupt(request, **_):
+        body = request.body
+        data = body.read() if hasattr(body, "read") else bytes(body)
+        data, n = re.subn(rb"x-amz-checksum-crc32:[A-Za-z0-9+/=]+", b"x-amz-checksum-crc32:AAAAAA==", data)
+        seen["trailers"] += n
+        request.body = data
+
+    body = LARGE[: 3 * 1024 * 1024]
+    for bucket in BUCKETS:
+        s3.put_object(Bucket=bucket, Key="tls/good.bin", Body=body)
+        got = s3.get_object(Bucket=bucket, Key="tls/good.bin")["Body"].read()
+        check(got == body, f"{bucket}: TLS round trip differs")
+        s3.meta.events.register("before-send.s3.PutObject", corrupt)
+        try:
+            s3.put_object(Bucket=bucket, Key="tls/bad.bin", Body=body)
+            check(False, f"{bucket}: a wrong trailer was accepted")
+        except ClientError as err:
+            code = err.response["Error"]["Code"]
+            check(code == "BadDigest", f"{bucket}: {code}: {err}")
+        finally:
+            s3.meta.events.unregister("before-send.s3.PutObject", corrupt)
+        try:
+            s3.head_object(Bucket=bucket, Key="tls/bad.bin")
+            check(False, f"{bucket}: the object with a wrong checksum exists")
+        except ClientError as err:
+            check(err.response["Error"]["Code"] in ("404", "NoSuchKey"), f"{bucket}: {err}")
+        s3.delete_object(Bucket=bucket, Key="tls/good.bin")
+        print("ok boto3-tls", bucket, flush=True)
+    check(seen["trailers"] == len(BUCKETS), f"boto3 sent {seen['trailers']} checksum trailers")
+
+
 CLIENTS = {
+    "boto3-tls": with_boto3_tls_checksums,
     "boto3": with_boto3,
     "aws-cli": with_aws_cli,
     "s3fs": with_s3fs,

@@ -42,6 +42,8 @@ pub struct World {
     pub emu: Emulator,
     pub client: MultiRegionClient,
     pub addr: SocketAddr,
+    /// With TLS: the certificate clients trust (a self-signed one for 127.0.0.1), in its dir.
+    pub tls: Option<(tempfile::TempDir, std::path::PathBuf)>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -53,6 +55,15 @@ impl World {
     }
 
     pub async fn start_with(warm: bool, domain: Option<&str>) -> Self {
+        Self::start_full(warm, domain, false).await
+    }
+
+    /// A gateway serving HTTPS with a certificate made for 127.0.0.1.
+    pub async fn start_tls() -> Self {
+        Self::start_full(true, None, true).await
+    }
+
+    async fn start_full(warm: bool, domain: Option<&str>, tls: bool) -> Self {
         let emu = Emulator::builder()
             .region(R0)
             .region(R1)
@@ -87,6 +98,21 @@ impl World {
         if let Some(domain) = domain {
             builder = builder.domain(domain);
         }
+        let tls = tls.then(|| {
+            let made = rcgen::generate_simple_self_signed(vec![
+                "127.0.0.1".to_owned(),
+                "localhost".to_owned(),
+            ])
+            .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            std::fs::write(&cert, made.cert.pem()).unwrap();
+            std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+            (dir, cert, key)
+        });
+        if let Some((_, cert, key)) = &tls {
+            builder = builder.tls(cert, key);
+        }
         let gateway = builder.build().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -99,12 +125,14 @@ impl World {
             emu,
             client,
             addr,
+            tls: tls.map(|(dir, cert, _)| (dir, cert)),
             _stop: stop,
         }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Requests every region received for `bucket`, as `(us-east-1, eu-west-1, ap-southeast-2)`.
@@ -175,12 +203,12 @@ pub async fn run_client(world: &World, client: &str) -> Vec<String> {
         scratch.path().display().to_string(),
     ];
     args.extend(BUCKETS.iter().map(|(b, _)| (*b).to_owned()));
-    let out = tokio::process::Command::new("python3")
-        .args(&args)
-        .env("HOME", scratch.path())
-        .output()
-        .await
-        .unwrap();
+    let mut command = tokio::process::Command::new("python3");
+    command.args(&args).env("HOME", scratch.path());
+    if let Some((_, cert)) = &world.tls {
+        command.env("GATEWAY_CA", cert);
+    }
+    let out = command.output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{client} failed:\n{stdout}\n{stderr}");
