@@ -2,7 +2,7 @@
 # Reproduces every figure of BENCHMARKS.md in one run (2 cores: ≈ 7 minutes with a built tree, plus
 # the release build on a cold tree): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
 # criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
-# per figure. `./scripts/bench.sh fs` runs scenario 6 alone.
+# per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `./scripts/bench.sh gateway` scenario 10.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-tools.sh
@@ -17,8 +17,14 @@ if [ "${1:-}" = fs ]; then
   ./target/release/s3mr-bench fs | tee "bench/results/$(date -u +%F-%H%M)-fs.txt"
   exit
 fi
+if [ "${1:-}" = gateway ]; then
+  # Scenario 10 alone (the gateway, `s3mr serve` in its own process, against the emulator straight).
+  S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench gateway | tee "bench/results/$(date -u +%F-%H%M)-gateway.txt"
+  exit
+fi
 exec > >(tee "bench/results/$(date -u +%F-%H%M).txt")
 S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench
+S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench gateway
 
 # criterion, in its one-line "bencher" format, turned into `name value unit`.
 cargo bench --locked -q -p s3-multi-region --bench micro -- --output-format bencher 2>/dev/null |

@@ -9,6 +9,7 @@ mod alloc;
 mod caches;
 mod cli;
 mod cold;
+mod gateway;
 mod instructions;
 mod objstore;
 mod setup;
@@ -34,6 +35,7 @@ async fn main() {
         Some("objstore") => return objstore::alone().await,
         Some("cli") => return cli::against_aws_cli().await,
         Some("fs") => return transfer::fs_sequential_256m().await,
+        Some("gateway") => return gateway::through_the_gateway().await,
         Some(other) => {
             eprintln!("usage: s3mr-bench (no arguments); unknown {other:?}");
             std::process::exit(2);
