@@ -246,6 +246,9 @@ pub async fn through_the_gateway() {
         "req",
     );
 
+    let at_start = gateway.peak_rss_kib();
+    figure("gw_rss_peak_warm", at_start / 1024, "MiB");
+
     // 4 KiB GETs at c=1: latency and rate, rounds alternating.
     let (mut direct_lat, mut gateway_lat) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
@@ -324,7 +327,7 @@ pub async fn through_the_gateway() {
     let (_, n) = get(&through, "g1g").await;
     assert_eq!(n, 1024 * MIB);
     let after_get = gateway.peak_rss_kib();
-    figure("gw_rss_peak_before", before / 1024, "MiB");
+    figure("gw_rss_peak_before_1g", before / 1024, "MiB");
     figure(
         "gw_rss_growth_1g_put",
         (after_put.saturating_sub(before)) / 1024,
@@ -333,6 +336,11 @@ pub async fn through_the_gateway() {
     figure(
         "gw_rss_growth_1g_get",
         (after_get.saturating_sub(after_put)) / 1024,
+        "MiB",
+    );
+    figure(
+        "gw_rss_growth_from_warm",
+        (after_get.saturating_sub(at_start)) / 1024,
         "MiB",
     );
 
