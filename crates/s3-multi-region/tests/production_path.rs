@@ -628,31 +628,7 @@ async fn a_newer_sdk_parameter_is_never_dropped_by_a_reroute() {
     emu.seed_bucket("pp-drift", R1).unwrap();
     plant(emu, "pp-drift", R1, &["k"]).await;
     // Every field routing copies but `key`: how routing sees an SDK that added one.
-    let all_but_key: &'static [&'static str] = Box::leak(
-        s3_multi_region::COPIED_ENDPOINT_PARAMS
-            .iter()
-            .copied()
-            .filter(|field| *field != "key")
-            .collect::<Vec<_>>()
-            .into_boxed_slice(),
-    );
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(s3_multi_region::http_client().unwrap())
-        .load()
-        .await;
-    let capture = common::Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let client = tracing::subscriber::with_default(subscriber, || {
-        MultiRegionClient::builder(&sdk)
-            .assume_copied_endpoint_params(all_but_key)
-            .build()
-            .unwrap()
-    });
-    let warning = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let (client, warning) = drifted_client(false).await;
     assert!(
         warning.contains("WARN")
             && warning.contains("does not copy")
@@ -700,32 +676,7 @@ async fn a_parameter_that_debug_hides_is_still_never_dropped_by_a_reroute() {
     let (_turn, emu) = turn().await;
     emu.seed_bucket("pp-hidden", R1).unwrap();
     plant(emu, "pp-hidden", R1, &["k"]).await;
-    let all_but_key: &'static [&'static str] = Box::leak(
-        s3_multi_region::COPIED_ENDPOINT_PARAMS
-            .iter()
-            .copied()
-            .filter(|field| *field != "key")
-            .collect::<Vec<_>>()
-            .into_boxed_slice(),
-    );
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(s3_multi_region::http_client().unwrap())
-        .load()
-        .await;
-    let capture = common::Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let client = tracing::subscriber::with_default(subscriber, || {
-        MultiRegionClient::builder(&sdk)
-            .assume_debug_shows_endpoint_params(all_but_key)
-            .assume_copied_endpoint_params(all_but_key)
-            .build()
-            .unwrap()
-    });
-    let warning = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let (client, warning) = drifted_client(true).await;
     assert!(
         warning.contains("WARN")
             && warning.contains("fewer shown by Debug")
@@ -751,4 +702,38 @@ async fn a_parameter_that_debug_hides_is_still_never_dropped_by_a_reroute() {
     }
     assert_eq!(counts(emu, "pp-hidden"), (1, 0, 0), "nothing sent to R1");
     assert_eq!(client.cached_region("pp-hidden"), None);
+}
+
+/// A client whose copy of the endpoint parameters drops `key` (as with an SDK that added a field
+/// routing does not know), and, with `debug_hides_it`, whose `Params` `Debug` does not show `key`
+/// either; with the warnings its build logged.
+async fn drifted_client(debug_hides_it: bool) -> (MultiRegionClient, String) {
+    let all_but_key: &'static [&'static str] = Box::leak(
+        s3_multi_region::COPIED_ENDPOINT_PARAMS
+            .iter()
+            .copied()
+            .filter(|field| *field != "key")
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(s3_multi_region::http_client().unwrap())
+        .load()
+        .await;
+    let capture = common::Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let client = tracing::subscriber::with_default(subscriber, || {
+        let mut builder =
+            MultiRegionClient::builder(&sdk).assume_copied_endpoint_params(all_but_key);
+        if debug_hides_it {
+            builder = builder.assume_debug_shows_endpoint_params(all_but_key);
+        }
+        builder.build().unwrap()
+    });
+    let warning = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    (client, warning)
 }

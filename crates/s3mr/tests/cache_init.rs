@@ -6,6 +6,17 @@ mod common;
 use common::command;
 use s3mr_emulator::Emulator;
 
+/// Runs `s3mr args...`, asserting it succeeds; its output.
+async fn ok(emu: &Emulator, args: &[&str]) -> std::process::Output {
+    let out = command(emu, args).output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "s3mr {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 #[tokio::test]
 async fn cache_init_is_idempotent_and_the_table_serves_the_next_run() {
     let moto = std::env::var("S3MR_TEST_MOTO_URL")
@@ -22,44 +33,20 @@ async fn cache_init_is_idempotent_and_the_table_serves_the_next_run() {
     let url = format!("dynamodb://{table}?region=us-east-1&timeout_ms=3000&endpoint={moto}");
     let mut outputs = Vec::new();
     for _ in 0..2 {
-        let out = command(&emu, &["cache", "init", &url])
-            .output()
-            .await
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = ok(&emu, &["cache", "init", &url]).await;
         outputs.push(String::from_utf8(out.stdout).unwrap());
     }
     assert_eq!(outputs[0].trim(), format!("created {url}"));
     assert_eq!(outputs[1].trim(), format!("already exists: {url}"));
 
     // The first run learns eu-west-1 (one HeadBucket) and writes it to the table.
-    let out = command(&emu, &["--cache", &url, "region", "ddb-cli"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = ok(&emu, &["--cache", &url, "region", "ddb-cli"]).await;
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "ddb-cli\teu-west-1"
     );
     emu.reset_counters();
-    let out = command(&emu, &["--cache", &url, "ls", "s3://ddb-cli/"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&emu, &["--cache", &url, "ls", "s3://ddb-cli/"]).await;
     assert_eq!(
         (
             emu.counters().requests("us-east-1"),
@@ -188,39 +175,15 @@ async fn cache_init_and_clear_leave_what_is_not_theirs() {
         "{stderr}"
     );
     assert_eq!(ttl_status(&db, &orders).await, "DISABLED");
-    let out = command(&emu, &["--cache", &orders_url, "cache", "clear"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&emu, &["--cache", &orders_url, "cache", "clear"]).await;
     assert_eq!(pks(&db, &orders).await, ["order#1", "order#2", "order#3"]);
 
     // The cache's own table, shared with something else.
     let table = format!("s3mr-cli-clear-{pid}");
     let url = format!("dynamodb://{table}?region=us-east-1&timeout_ms=10000&endpoint={moto}");
-    let out = command(&emu, &["cache", "init", &url])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&emu, &["cache", "init", &url]).await;
     assert_eq!(ttl_status(&db, &table).await, "ENABLED");
-    let out = command(&emu, &["--cache", &url, "region", "ddb-clear"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&emu, &["--cache", &url, "region", "ddb-clear"]).await;
     db.put_item()
         .table_name(&table)
         .item("pk", s("order#9"))
@@ -244,15 +207,7 @@ async fn cache_init_and_clear_leave_what_is_not_theirs() {
         .filter(|pk| pk.ends_with("#ddb-clear"))
         .collect();
     assert_eq!(ours.len(), 1, "{before:?}");
-    let out = command(&emu, &["--cache", &url, "cache", "clear"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok(&emu, &["--cache", &url, "cache", "clear"]).await;
     assert_eq!(
         pks(&db, &table).await,
         ["aws#someone-elses-bucket", "order#9", "s3mr-cache-table"]

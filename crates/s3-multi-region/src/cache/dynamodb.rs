@@ -381,7 +381,7 @@ impl DynamoDbCache {
     /// Deletes the cache's items (in `scope`, or every scope), each only if it still has the
     /// cache's shape: nothing else in the table is touched.
     async fn delete_cache_items(&self, scope: Option<&str>) -> Result<(), CacheError> {
-        for pk in self.cache_items(scope).await? {
+        for (pk, _) in self.cache_items(scope).await? {
             let condition = if pk.starts_with(CLAIM_PREFIX) {
                 "attribute_exists(claim_until)"
             } else {
@@ -406,32 +406,40 @@ impl DynamoDbCache {
         Ok(())
     }
 
-    /// The keys of the cache's items (see [`is_cache_item`]) in `scope`, or in every scope.
-    async fn cache_items(&self, scope: Option<&str>) -> Result<Vec<String>, CacheError> {
-        let mut keys = Vec::new();
+    /// The cache's items (see [`is_cache_item`]) in `scope`, or in every scope, each with
+    /// whether it is live (not past `expires_at`): one paged Scan.
+    async fn cache_items(&self, scope: Option<&str>) -> Result<Vec<(String, bool)>, CacheError> {
+        let mut items = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
+        let now_secs = now().as_secs();
         loop {
             let page = self
                 .bounded(
                     self.client
                         .scan()
                         .table_name(&self.table)
-                        .projection_expression("pk, #r, written_at, claim_until")
+                        .projection_expression("pk, expires_at, #r, written_at, claim_until")
                         .expression_attribute_names("#r", "region")
                         .set_exclusive_start_key(start.take())
                         .send(),
                 )
                 .await?;
             for item in page.items() {
-                if is_cache_item(item, scope)
-                    && let Some(AttributeValue::S(pk)) = item.get("pk")
-                {
-                    keys.push(pk.clone());
+                let Some(AttributeValue::S(pk)) = item.get("pk") else {
+                    continue;
+                };
+                if !is_cache_item(item, scope) {
+                    continue;
                 }
+                let live = match item.get("expires_at") {
+                    Some(AttributeValue::N(n)) => n.parse::<u64>().is_ok_and(|e| e > now_secs),
+                    _ => true,
+                };
+                items.push((pk.clone(), live));
             }
             match page.last_evaluated_key() {
                 Some(last) if !last.is_empty() => start = Some(last.clone()),
-                _ => return Ok(keys),
+                _ => return Ok(items),
             }
         }
     }
@@ -468,44 +476,6 @@ impl DynamoDbCache {
             Ok(_) => Ok(()),
             Err(err) if is_condition_failure(&err) => Ok(()),
             Err(err) => Err(err),
-        }
-    }
-
-    async fn keys(&self) -> Result<Vec<(String, bool)>, CacheError> {
-        let mut keys = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        let now_secs = now().as_secs();
-        loop {
-            let page = self
-                .bounded(
-                    self.client
-                        .scan()
-                        .table_name(&self.table)
-                        .projection_expression("pk, expires_at, #r, written_at, claim_until")
-                        .expression_attribute_names("#r", "region")
-                        .set_exclusive_start_key(start.take())
-                        .send(),
-                )
-                .await?;
-            for item in page.items() {
-                if !is_cache_item(item, None) {
-                    continue;
-                }
-                let (Some(AttributeValue::S(pk)), expires) =
-                    (item.get("pk"), item.get("expires_at"))
-                else {
-                    continue;
-                };
-                let live = match expires {
-                    Some(AttributeValue::N(n)) => n.parse::<u64>().is_ok_and(|e| e > now_secs),
-                    _ => true,
-                };
-                keys.push((pk.clone(), live));
-            }
-            match page.last_evaluated_key() {
-                Some(last) if !last.is_empty() => start = Some(last.clone()),
-                _ => return Ok(keys),
-            }
         }
     }
 }
@@ -618,7 +588,7 @@ impl BucketRegionCache for DynamoDbCache {
 
     fn entries(&self) -> BoxFuture<'_, Result<Option<usize>, CacheError>> {
         Box::pin(async {
-            let keys = self.keys().await?;
+            let keys = self.cache_items(None).await?;
             Ok(Some(
                 keys.iter()
                     .filter(|(pk, live)| *live && !pk.starts_with(CLAIM_PREFIX))
