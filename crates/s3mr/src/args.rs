@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
     about,
     after_help = "Exit codes: 0 done; 1 failed (S3 refused, not found, or a recursive transfer \
                   skipped or failed objects); 2 usage; 3 no AWS credentials found; 4 no answer \
-                  from the endpoint (network, proxy, TLS)."
+                  from the endpoint (network, proxy, TLS); 130 interrupted (Ctrl-C or SIGTERM: nothing new \
+                  started after it; a second one exits at once)."
 )]
 pub struct Cli {
     #[command(flatten)]
