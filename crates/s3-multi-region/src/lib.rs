@@ -77,7 +77,7 @@ pub use fs::{S3Url, S3UrlError, is_valid_bucket_name};
 pub use http::{HttpClientBuilder, HttpClientError, http_client};
 pub use multi::RegionalClients;
 pub use region::{InvalidRegion, ValidRegion, partition_of, validate_region};
-pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report};
+pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report, chain as error_chain};
 pub use routing::Stats;
 /// The endpoint parameters routing copies into a rerouted request (for the SDK-drift tests).
 #[doc(hidden)]

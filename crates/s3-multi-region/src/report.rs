@@ -151,8 +151,17 @@ fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// `err` and each of its sources, joined by `": "`, a source whose words its parent already
-/// printed skipped: the whole story of an error on one line.
-pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+/// printed skipped: the whole story of an error on one line (for logs of any error).
+///
+/// ```
+/// let inner = std::io::Error::other("connection reset");
+/// let outer = s3_multi_region::CacheError::new(inner);
+/// assert_eq!(
+///     s3_multi_region::error_chain(&outer),
+///     "bucket-region cache failed: connection reset"
+/// );
+/// ```
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut cursor = err.source();
     while let Some(current) = cursor {

@@ -211,6 +211,72 @@ async fn rename_moves_objects_and_directories_across_regions() {
     ));
 }
 
+/// A rename onto itself or into its own subtree is refused before any request, objects intact;
+/// a directory whose object is rewritten between copy and delete keeps the new version
+/// (DeleteObjects with the ETag copied) while the rest moves.
+#[tokio::test]
+async fn rename_refuses_overlaps_and_keeps_a_source_written_after_its_copy() {
+    let w = world().await;
+    w.emu.seed_bucket("fs-lap", R1).unwrap();
+    for key in ["a/x", "a/y", "k"] {
+        put(&w, R1, "fs-lap", key, key.as_bytes().to_vec()).await;
+    }
+    let fs = S3Fs::new(w.client());
+    w.emu.reset_counters();
+    for (from, to, why) in [
+        ("s3://fs-lap/k", "s3://fs-lap/k", "onto itself"),
+        (
+            "s3://fs-lap/a/",
+            "s3://fs-lap/a/sub/",
+            "into its own subtree",
+        ),
+        (
+            "s3://fs-lap/a/",
+            "s3://fs-lap/",
+            "onto a directory that holds it",
+        ),
+    ] {
+        match fs.rename(&url(from), &url(to)).await {
+            Err(FsError::Overlap { why: said, .. }) => assert_eq!(said, why, "{from} {to}"),
+            other => panic!("{from} -> {to}: {other:?}"),
+        }
+    }
+    assert_eq!(w.emu.counters().total_requests(), 0, "nothing was sent");
+    for key in ["a/x", "a/y", "k"] {
+        assert_eq!(get(&w, R1, "fs-lap", key).await.unwrap(), key.as_bytes());
+    }
+
+    // The copies land, then `a/x` is rewritten before the delete: it stays, `a/y` moves.
+    w.emu.configure(|s| {
+        s.per_method_latency
+            .insert("POST".into(), Duration::from_millis(1500));
+    });
+    let rename = {
+        let fs = fs.clone();
+        tokio::spawn(async move {
+            fs.rename(&url("s3://fs-lap/a/"), &url("s3://fs-lap/b/"))
+                .await
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while w.emu.counters().requests_by_method(R1, "POST") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no DeleteObjects came"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    put(&w, R1, "fs-lap", "a/x", b"rewritten".to_vec()).await;
+    match rename.await.unwrap() {
+        Err(FsError::Changed(changed)) => assert_eq!(changed.key(), "a/x"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(get(&w, R1, "fs-lap", "a/x").await.unwrap(), b"rewritten");
+    assert_eq!(get(&w, R1, "fs-lap", "a/y").await, None);
+    assert_eq!(get(&w, R1, "fs-lap", "b/x").await.unwrap(), b"a/x");
+    assert_eq!(get(&w, R1, "fs-lap", "b/y").await.unwrap(), b"a/y");
+}
+
 #[tokio::test]
 async fn a_failed_upload_leaves_no_object_no_upload_and_the_old_object_intact() {
     let w = world().await;

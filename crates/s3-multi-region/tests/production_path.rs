@@ -666,9 +666,27 @@ async fn a_newer_sdk_parameter_is_never_dropped_by_a_reroute() {
         .unwrap();
     assert_eq!(listed.key_count(), Some(1));
     assert_eq!(counts(emu, "pp-drift"), (2, 1, 0));
+    // Now the region is cached: a call that sets `key` is still never sent with a lossy copy. It
+    // goes where the SDK sends it, untouched, and S3's 301 is the typed error again.
+    assert_eq!(client.cached_region("pp-drift").as_deref(), Some(R1));
+    let err = client
+        .get_object()
+        .bucket("pp-drift")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            Error::find(&err),
+            Some(Error::EndpointParamsNotCopied { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(counts(emu, "pp-drift"), (3, 1, 0));
 }
 
-/// The guard is proven per call, not read from `Debug`: with an SDK whose `Params` `Debug` shows
+/// The guard is proven with `PartialEq`, not read from `Debug`: with an SDK whose `Params` `Debug` shows
 /// fewer fields than routing knows (here it hides `key`) and whose copy would lose `key`, the
 /// build warns that `Debug` shows less, and a call that sets `key` is still never rerouted.
 #[tokio::test]

@@ -54,7 +54,7 @@ pub(crate) fn client_error(err: S3Error) -> S3Error {
         .source()
         .map(|s| s as &(dyn std::error::Error + 'static));
     let routing = source.and_then(Routing::find);
-    let cause = source.map(chain_text);
+    let cause = source.map(s3_multi_region::error_chain);
     let mapped = match routing {
         Some(Routing::NoSuchBucket { .. }) => {
             s3_error!(NoSuchBucket, "The specified bucket does not exist")
@@ -116,21 +116,6 @@ fn checked<T>(
 
 fn internal(message: &'static str) -> S3Error {
     S3Error::with_message(S3ErrorCode::InternalError, message)
-}
-
-/// The error and its causes on one line, for the gateway's log.
-fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut cursor = err.source();
-    while let Some(current) = cursor {
-        let words = current.to_string();
-        if !text.ends_with(&words) {
-            text.push_str(": ");
-            text.push_str(&words);
-        }
-        cursor = current.source();
-    }
-    text
 }
 
 /// `Content-Encoding` without `aws-chunked`: that is how the body was framed on the wire

@@ -125,18 +125,8 @@ impl RoutingInterceptor {
                 .transpose()?,
             _ => None,
         };
-        // Proven per call, whatever `Params`'s `Debug` prints: a copy that would not equal the
-        // original but for the region means this call is never rerouted.
-        let not_copied = match (params, &bucket) {
-            (Some(p), Some(_)) => crate::routing::params::check_copy(p, self.router.copied_params)
-                .err()
-                .map(|e| e.fields)
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
         let mut state = CallState::new(operation, original_region);
         state.bucket = bucket;
-        state.not_copied = not_copied;
         state.explicit_region = explicit_region;
         state.constraint = constraint;
         state.body_replayable = body.try_clone().is_some();
@@ -331,19 +321,31 @@ impl Intercept for RoutingInterceptor {
             let current = params.region() == Some(region.as_str())
                 && mapped.is_none_or(|e| params.endpoint() == Some(e));
             if !current {
-                *params = crate::routing::params::with_region(
+                match crate::routing::params::with_region(
                     params,
                     &region,
                     mapped,
                     self.router.copied_params,
-                )
-                .map_err(|lost| Error::EndpointParamsNotCopied {
-                    bucket: state.bucket.clone().unwrap_or_default(),
-                    tried: region.to_string(),
-                    fields: lost.fields,
-                    linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
-                    tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
-                })?;
+                ) {
+                    Ok(routed) => *params = routed,
+                    // A first attempt (a cached region elsewhere) whose copy would lose a
+                    // value: sent where the SDK sends it, untouched, as above.
+                    Err(lost) if state.attempts == 0 => {
+                        state.not_copied = lost.fields;
+                        state.tried = state.original_region.clone();
+                        return Ok(());
+                    }
+                    Err(lost) => {
+                        return Err(Error::EndpointParamsNotCopied {
+                            bucket: state.bucket.clone().unwrap_or_default(),
+                            tried: region.to_string(),
+                            fields: lost.fields,
+                            linked: aws_sdk_s3::meta::PKG_VERSION.to_owned(),
+                            tested: crate::routing::params::TESTED_AWS_SDK_S3.to_owned(),
+                        }
+                        .into());
+                    }
+                }
             }
         }
         // Params survive retries: once an attempt has carried a route, overwrite it on every
@@ -382,6 +384,17 @@ impl Intercept for RoutingInterceptor {
                 }
             }
             return Ok(());
+        }
+        // Whether a reroute could lose an endpoint parameter (a newer SDK's field): proven with
+        // `Params: PartialEq`, whatever `Debug` prints, only when an error answer may lead to a
+        // reroute — never on the path of a successful call.
+        if state.not_copied.is_empty()
+            && state.bucket.is_some()
+            && ctx.response().is_some_and(|r| !r.status().is_success())
+            && let Some(params) = s3_params(cfg)
+            && let Err(lost) = crate::routing::params::check_copy(params, self.router.copied_params)
+        {
+            state.not_copied = lost.fields;
         }
         let retry = self.judge(&mut state, ctx);
         drop(state);

@@ -75,7 +75,8 @@ pub(crate) fn with_region(
 }
 
 /// Whether a copy of `params` loses nothing: the copy made with the original's own region and
-/// endpoint must equal it. One build and one comparison; no `Debug` involved.
+/// endpoint must equal it. One build and one comparison; no `Debug` involved. Called per
+/// reroute (and when an error answer may lead to one), never per successful call.
 pub(crate) fn check_copy(params: &Params, copied: &[&str]) -> Result<(), NotCopied> {
     let unchanged = copy_fields(
         params,
@@ -101,7 +102,9 @@ fn copy_fields(
     force_path_style: Option<bool>,
     copied: &[&str],
 ) -> Option<Params> {
-    let keep = |field: &str| copied.contains(&field);
+    // The routing copy names every field; only tests of the guard pass fewer.
+    let all = copied == COPIED_FIELDS;
+    let keep = |field: &str| all || copied.contains(&field);
     let mut b = Params::builder().set_region(region);
     if keep("bucket") {
         b = b.set_bucket(params.bucket().map(str::to_owned));
