@@ -2,23 +2,22 @@
 //! the secret [`GatewayAuth`] gives it (unknown key: 403 InvalidAccessKeyId; bad signature: 403
 //! SignatureDoesNotMatch), then [`GatewayAccess`] checks the key's buckets and write right.
 
-use std::sync::Arc;
-
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::path::S3Path;
 use s3s::{S3Result, s3_error};
 
-use crate::keys::Keys;
+use crate::exchange::{Exchange, Refusal};
+use crate::keys::KeysHandle;
 
 /// The secrets of the keys file, for s3s's signature check.
 #[derive(Debug, Clone)]
-pub(crate) struct GatewayAuth(pub(crate) Arc<Keys>);
+pub(crate) struct GatewayAuth(pub(crate) KeysHandle);
 
 #[async_trait::async_trait]
 impl S3Auth for GatewayAuth {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
-        match self.0.secret(access_key) {
+        match self.0.current().secret(access_key) {
             Some(secret) => Ok(SecretKey::from(secret)),
             None => Err(s3_error!(
                 InvalidAccessKeyId,
@@ -52,33 +51,62 @@ pub(crate) fn copy_source_bucket(header: &str) -> Option<String> {
 
 /// The keys file's bucket allow-lists and read-only flags.
 #[derive(Debug, Clone)]
-pub(crate) struct GatewayAccess(pub(crate) Arc<Keys>);
+pub(crate) struct GatewayAccess(pub(crate) KeysHandle);
 
 #[async_trait::async_trait]
 impl S3Access for GatewayAccess {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
-        let denied = |why: &str| Err(s3_error!(AccessDenied, "Access Denied: {why}"));
-        let Some(credentials) = cx.credentials() else {
-            return denied("anonymous requests are not allowed");
+        let verdict = self.verdict(cx);
+        if let Some(exchange) = cx.extensions_mut().get::<Exchange>() {
+            exchange.update(|seen| seen.refusal = verdict.as_ref().err().map(|(r, _)| *r));
+        }
+        verdict.map_err(|(refusal, why)| match refusal {
+            Refusal::UnknownKey => s3_error!(InvalidAccessKeyId),
+            _ => s3_error!(AccessDenied, "Access Denied: {why}"),
+        })
+    }
+}
+
+impl GatewayAccess {
+    /// The key's verdict on the request, with what it names in the exchange's record.
+    fn verdict(&self, cx: &mut S3AccessContext<'_>) -> Result<(), (Refusal, &'static str)> {
+        let operation = s3s_operation_name(cx.s3_op().name());
+        let (bucket, object) = match cx.s3_path() {
+            S3Path::Root => (None, None),
+            S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
+            S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
         };
-        let Some(key) = self.0.get(&credentials.access_key) else {
-            return Err(s3_error!(InvalidAccessKeyId));
+        let access_key = cx.credentials().map(|c| c.access_key.clone());
+        if let Some(exchange) = cx.extensions_mut().get::<Exchange>() {
+            exchange.update(|seen| {
+                seen.operation = Some(operation);
+                seen.key_id.clone_from(&access_key);
+                seen.bucket.clone_from(&bucket);
+                seen.key = object;
+            });
+        }
+        let Some(access_key) = access_key else {
+            return Err((Refusal::Anonymous, "anonymous requests are not allowed"));
         };
-        let operation = cx.s3_op().name();
+        let keys = self.0.current();
+        let Some(key) = keys.get(&access_key) else {
+            // Removed by a reload between the signature check and this one.
+            return Err((Refusal::UnknownKey, "unknown key"));
+        };
         // It would hand out the gateway's own credentials (S3 Express sessions).
         if operation == "CreateSession" {
-            return denied("CreateSession is not offered by this gateway");
+            return Err((
+                Refusal::Operation,
+                "CreateSession is not offered by this gateway",
+            ));
         }
         if key.read_only() && !is_read(operation) {
-            return denied("this key is read-only");
+            return Err((Refusal::ReadOnly, "this key is read-only"));
         }
-        match cx.s3_path() {
-            S3Path::Root => {}
-            S3Path::Bucket { bucket } | S3Path::Object { bucket, .. } => {
-                if !key.allows(bucket) {
-                    return denied("this key may not use this bucket");
-                }
-            }
+        if let Some(bucket) = &bucket
+            && !key.allows(bucket)
+        {
+            return Err((Refusal::Bucket, "this key may not use this bucket"));
         }
         if matches!(operation, "CopyObject" | "UploadPartCopy") {
             let source = cx
@@ -88,11 +116,21 @@ impl S3Access for GatewayAccess {
                 .and_then(copy_source_bucket);
             match source {
                 Some(bucket) if key.allows(&bucket) => {}
-                _ => return denied("this key may not read the copy source"),
+                _ => return Err((Refusal::Bucket, "this key may not read the copy source")),
             }
         }
         Ok(())
     }
+}
+
+/// The operation's name as a `'static` label: s3s's own names are static strings, but its
+/// accessor borrows them; an unknown one (never seen) is "Unknown".
+fn s3s_operation_name(name: &str) -> &'static str {
+    crate::forward::OPERATIONS
+        .iter()
+        .copied()
+        .find(|known| *known == name)
+        .unwrap_or("Unknown")
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! client ever sees.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -46,6 +47,36 @@ impl Key {
 #[derive(Debug, Clone, Default)]
 pub struct Keys {
     by_access_key: HashMap<String, Key>,
+}
+
+/// The keys a running gateway checks, replaced whole on reload (SIGHUP): a request reads the
+/// keys of the moment it is checked; connections and requests in flight are untouched.
+#[derive(Debug, Clone, Default)]
+pub struct KeysHandle(Arc<arc_swap::ArcSwap<Keys>>);
+
+impl KeysHandle {
+    pub(crate) fn new(keys: Keys) -> Self {
+        Self(Arc::new(arc_swap::ArcSwap::from_pointee(keys)))
+    }
+
+    /// The keys of this moment.
+    pub fn current(&self) -> Arc<Keys> {
+        self.0.load_full()
+    }
+
+    /// Replaces the keys for every request checked from now on.
+    pub fn replace(&self, keys: Keys) {
+        self.0.store(Arc::new(keys));
+    }
+
+    /// Reads and parses `text` and, only if it is a valid keys file, replaces the keys with it;
+    /// otherwise the keys stay as they were. Returns how many keys are now in force.
+    pub fn reload(&self, text: &str) -> Result<usize, KeysError> {
+        let keys = Keys::parse(text)?;
+        let count = keys.len();
+        self.replace(keys);
+        Ok(count)
+    }
 }
 
 /// Why a keys file was refused.

@@ -6,22 +6,26 @@ use s3_multi_region::MultiRegionClient;
 use s3s::dto;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
-use crate::keys::Keys;
+use crate::exchange::mark_forwarded;
+use crate::keys::KeysHandle;
+use crate::uploads::OpenUploads;
 
 /// The S3 service behind the front: s3s-aws's `Proxy` over the routed `aws_sdk_s3::Client`.
 pub(crate) struct GatewayS3 {
     pub(crate) proxy: s3s_aws::Proxy,
-    pub(crate) keys: std::sync::Arc<Keys>,
+    pub(crate) keys: KeysHandle,
     /// `--region`: where a CreateBucket goes that names no region and was signed for none.
     pub(crate) default_region: String,
+    pub(crate) uploads: OpenUploads,
 }
 
 impl GatewayS3 {
-    pub(crate) fn new(client: &MultiRegionClient, keys: std::sync::Arc<Keys>) -> Self {
+    pub(crate) fn new(client: &MultiRegionClient, keys: KeysHandle, uploads: OpenUploads) -> Self {
         Self {
             proxy: s3s_aws::Proxy::from(client.s3().clone()),
             keys,
             default_region: client.default_region().to_owned(),
+            uploads,
         }
     }
 }
@@ -138,6 +142,7 @@ impl GatewayS3 {
         &self,
         mut req: S3Request<dto::CreateBucketInput>,
     ) -> S3Result<S3Response<dto::CreateBucketOutput>> {
+        mark_forwarded(&req.extensions);
         let named = req
             .input
             .create_bucket_configuration
@@ -167,11 +172,11 @@ impl GatewayS3 {
         &self,
         req: S3Request<dto::ListBucketsInput>,
     ) -> S3Result<S3Response<dto::ListBucketsOutput>> {
+        mark_forwarded(&req.extensions);
         let key = req
             .credentials
             .as_ref()
-            .and_then(|c| self.keys.get(&c.access_key))
-            .cloned();
+            .and_then(|c| self.keys.current().get(&c.access_key).cloned());
         let mut answered = answer(self.proxy.list_buckets(req).await)?;
         if let Some(buckets) = answered.output.buckets.as_mut() {
             buckets.retain(|b| {
@@ -187,6 +192,7 @@ impl GatewayS3 {
         &self,
         mut req: S3Request<dto::PutObjectInput>,
     ) -> S3Result<S3Response<dto::PutObjectOutput>> {
+        mark_forwarded(&req.extensions);
         req.input.content_encoding = without_aws_chunked(req.input.content_encoding.take());
         let check = verify_trailer(
             &req.headers,
@@ -200,12 +206,64 @@ impl GatewayS3 {
         &self,
         mut req: S3Request<dto::UploadPartInput>,
     ) -> S3Result<S3Response<dto::UploadPartOutput>> {
+        mark_forwarded(&req.extensions);
         let check = verify_trailer(
             &req.headers,
             req.trailing_headers.clone(),
             &mut req.input.body,
         );
         checked(check, self.proxy.upload_part(req).await)
+    }
+
+    /// CreateMultipartUpload, remembered until it is completed or aborted (see `uploads.rs`).
+    pub(crate) async fn create_multipart_upload_here(
+        &self,
+        req: S3Request<dto::CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<dto::CreateMultipartUploadOutput>> {
+        mark_forwarded(&req.extensions);
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let answered = answer(self.proxy.create_multipart_upload(req).await)?;
+        if let Some(id) = &answered.output.upload_id {
+            self.uploads.started(&bucket, &key, id);
+        }
+        Ok(answered)
+    }
+
+    pub(crate) async fn complete_multipart_upload_here(
+        &self,
+        req: S3Request<dto::CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<dto::CompleteMultipartUploadOutput>> {
+        mark_forwarded(&req.extensions);
+        let ids = (
+            req.input.bucket.clone(),
+            req.input.key.clone(),
+            req.input.upload_id.clone(),
+        );
+        let answered = answer(self.proxy.complete_multipart_upload(req).await)?;
+        self.uploads.ended(&ids.0, &ids.1, &ids.2);
+        Ok(answered)
+    }
+
+    pub(crate) async fn abort_multipart_upload_here(
+        &self,
+        req: S3Request<dto::AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<dto::AbortMultipartUploadOutput>> {
+        mark_forwarded(&req.extensions);
+        let ids = (
+            req.input.bucket.clone(),
+            req.input.key.clone(),
+            req.input.upload_id.clone(),
+        );
+        let answered = answer(self.proxy.abort_multipart_upload(req).await);
+        // Gone either way once S3 has answered that it does not know it.
+        if answered.is_ok()
+            || answered
+                .as_ref()
+                .is_err_and(|e| *e.code() == S3ErrorCode::NoSuchUpload)
+        {
+            self.uploads.ended(&ids.0, &ids.1, &ids.2);
+        }
+        answered
     }
 
     /// S3 Express sessions would hand a client the gateway's own credentials: refused (the

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{BUCKETS, World, run_client};
+use common::{BUCKETS, World, run_client, run_client_at};
 
 async fn through_the_gateway(client: &str) {
     let world = World::start(true).await;
@@ -86,4 +86,56 @@ async fn boto3_over_tls_with_checksum_trailers() {
         };
         assert_eq!(others, 0, "{bucket}: {:?}", (r0, r1, r2));
     }
+}
+
+/// Virtual-hosted addressing over TLS, as an operator deploys it: `--domain s3.gateway.test`
+/// and a certificate for `*.s3.gateway.test` signed by the team's CA, which clients trust
+/// through `AWS_CA_BUNDLE` (aws CLI) or `verify=` (boto3). A CA that did not sign it fails; a
+/// Host under another domain is read path-style.
+async fn virtual_hosted(client: &str) {
+    const DOMAIN: &str = "s3.gateway.test";
+    let world = World::start_vhost_tls(DOMAIN).await;
+    let (dir, ca) = world.tls.as_ref().unwrap();
+    let other_ca = dir.path().join("other-ca.pem");
+    let endpoint = format!("https://{DOMAIN}:{}", world.addr.port());
+    run_client_at(
+        &world,
+        client,
+        &endpoint,
+        &[
+            ("GATEWAY_DOMAIN", DOMAIN),
+            ("GATEWAY_RESOLVE", &format!("{DOMAIN},other.test")),
+            ("GATEWAY_CA", ca.to_str().unwrap()),
+            ("GATEWAY_OTHER_CA", other_ca.to_str().unwrap()),
+        ],
+    )
+    .await;
+    for (bucket, region) in BUCKETS {
+        let (r0, r1, r2) = world.bucket_requests(bucket);
+        let (own, others) = match region {
+            common::R0 => (r0, r1 + r2),
+            common::R1 => (r1, r0 + r2),
+            _ => (r2, r0 + r1),
+        };
+        assert!(own > 0, "{client}: nothing reached {bucket}");
+        assert_eq!(others, 0, "{client}: {bucket}: {:?}", (r0, r1, r2));
+    }
+    assert_eq!(
+        world
+            .emu
+            .counters()
+            .requests_for_bucket(common::R0, "vhost"),
+        0,
+        "the other domain's path-style bucket was refused before forwarding"
+    );
+}
+
+#[tokio::test]
+async fn boto3_virtual_hosted_over_tls() {
+    virtual_hosted("boto3-vhost").await;
+}
+
+#[tokio::test]
+async fn aws_cli_virtual_hosted_over_tls() {
+    virtual_hosted("aws-cli-vhost").await;
 }

@@ -220,12 +220,14 @@ pub enum Command {
     /// Serve one S3 endpoint through which any S3 client (aws CLI, boto3, DuckDB, pyarrow,
     /// polars, s3fs, rclone, s3cmd, ...) reaches buckets in every region. Clients sign with a
     /// key of the keys file; requests go on with this tool's AWS credentials, --region,
-    /// --endpoint-map and --cache. Runs until Ctrl-C.
+    /// --endpoint-map and --cache. Runs until SIGTERM or Ctrl-C, then drains; SIGHUP reloads
+    /// the keys file. Health and metrics: /_s3mr/healthz, /_s3mr/readyz, /_s3mr/metrics.
     Serve {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:9000", value_name = "ADDR")]
         listen: std::net::SocketAddr,
         /// The keys file (TOML): each client key's secret, bucket globs and read-only flag.
+        /// Re-read on SIGHUP (an invalid file keeps the keys in force).
         #[arg(long, value_name = "FILE")]
         keys: std::path::PathBuf,
         /// Serve HTTPS with this PEM certificate chain (with --tls-key).
@@ -234,10 +236,33 @@ pub enum Command {
         /// The PEM private key of --tls-cert.
         #[arg(long, value_name = "PEM", requires = "tls_cert")]
         tls_key: Option<std::path::PathBuf>,
-        /// Read `<bucket>.<DOMAIN>` Host headers as virtual-hosted requests (otherwise every
-        /// request is path-style, and other host names are refused).
+        /// Read `<bucket>.<DOMAIN>` Host headers as virtual-hosted requests (repeatable; the TLS
+        /// certificate should cover `*.<DOMAIN>`). Every other Host name is path-style.
         #[arg(long, value_name = "DOMAIN")]
-        domain: Option<String>,
+        domain: Vec<String>,
+        /// Serve /_s3mr/healthz, readyz and metrics on this address instead of the main one.
+        #[arg(long, value_name = "ADDR")]
+        admin_listen: Option<std::net::SocketAddr>,
+        /// Write one JSON line per request to FILE (appended), or to standard output with `-`.
+        #[arg(long, value_name = "FILE|-")]
+        access_log: Option<String>,
+        /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish before they are
+        /// cut (their multipart uploads aborted).
+        #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_timeout)]
+        drain_timeout: Duration,
+        /// Client connections open at once; beyond it each request is answered 503 SlowDown.
+        #[arg(long, default_value_t = 4096, value_name = "N")]
+        max_connections: usize,
+        /// Requests in flight at once; beyond it each request is answered 503 SlowDown at once.
+        #[arg(long, default_value_t = 1024, value_name = "N")]
+        max_requests: usize,
+        /// A client must send a request's headers (or finish its TLS handshake) within this; an
+        /// idle keep-alive connection is closed after it.
+        #[arg(long, default_value = "20s", value_name = "DURATION", value_parser = parse_timeout)]
+        header_timeout: Duration,
+        /// The largest XML request body accepted (DeleteObjects, CompleteMultipartUpload, ...).
+        #[arg(long, default_value_t = 20 * 1024 * 1024, value_name = "BYTES")]
+        max_xml_body: usize,
     },
     /// Start an embedded three-region emulator and walk one client across it, printing what
     /// routing did and how many requests each region received. Needs no AWS account.
@@ -284,6 +309,24 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err("presigned URLs last from 1 second to 7 days".into());
     }
     Ok(Duration::from_secs(secs))
+}
+
+/// A timeout: `500ms`, `20s`, `2m` (a bare number is seconds).
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 500ms, 20s or 2m, got {s:?}"))?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        _ => return Err(format!("unknown unit {unit:?}: use ms, s or m")),
+    };
+    if duration.is_zero() {
+        return Err("a timeout must be longer than zero".into());
+    }
+    Ok(duration)
 }
 
 impl Command {

@@ -29,24 +29,75 @@ fn main() {
     std::process::exit(code)
 }
 
-async fn run_cli() -> i32 {
-    let cli = Cli::parse();
+/// Diagnostics on standard error (`--verbose` or `S3MR_LOG`); for `serve --access-log`, the
+/// gateway's access events as JSON lines to their own file (or standard output), and only there.
+fn init_logs(cli: &Cli) -> Result<(), String> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = if cli.options.verbose {
         "s3_multi_region=debug,s3mr=debug"
     } else {
         "s3_multi_region=warn,s3mr=warn"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("S3MR_LOG")
-                .unwrap_or_else(|_| filter.into()),
-        )
+    let access_target = s3mr_gateway::ACCESS_LOG_TARGET;
+    let diagnostics = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         // Colour only for a person at a terminal, never into a pipe or a log file.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .with_target(false)
+        .with_filter(
+            tracing_subscriber::EnvFilter::try_from_env("S3MR_LOG")
+                .unwrap_or_else(|_| filter.into()),
+        )
+        .with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
+            meta.target() != access_target
+        }));
+    let access_log = match &cli.command {
+        Command::Serve {
+            access_log: Some(dest),
+            ..
+        } => {
+            let writer = if dest == "-" {
+                tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stdout)
+            } else {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dest)
+                    .map_err(|e| format!("--access-log {dest}: {e}"))?;
+                tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::sync::Mutex::new(file))
+            };
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false)
+                    .with_span_list(false)
+                    .with_target(false)
+                    .with_writer(writer)
+                    .with_filter(
+                        tracing_subscriber::filter::Targets::new()
+                            .with_target(access_target, tracing::Level::INFO),
+                    ),
+            )
+        }
+        _ => None,
+    };
+    tracing_subscriber::registry()
+        .with(diagnostics)
+        .with(access_log)
         .init();
+    Ok(())
+}
+
+async fn run_cli() -> i32 {
+    let cli = Cli::parse();
+    if let Err(err) = init_logs(&cli) {
+        eprintln!("s3mr: {err}");
+        return 2;
+    }
     let verb = cli.command.verb();
     let result = match cli.command {
         // The demo listens for Ctrl-C itself: with --keep it is how the demo ends, exit 0.
@@ -187,9 +238,29 @@ async fn dispatch(ctx: &mut context::Context, command: Command) -> Result<(), Cl
             tls_cert,
             tls_key,
             domain,
+            admin_listen,
+            access_log: _,
+            drain_timeout,
+            max_connections,
+            max_requests,
+            header_timeout,
+            max_xml_body,
         } => {
-            let tls = tls_cert.zip(tls_key);
-            serve::run(ctx, listen, &keys, tls, domain).await
+            let mut limits = s3mr_gateway::Limits::default();
+            limits.max_connections = max_connections;
+            limits.max_requests = max_requests;
+            limits.header_timeout = header_timeout;
+            limits.max_xml_body = max_xml_body;
+            limits.drain_timeout = drain_timeout;
+            let settings = serve::Settings {
+                listen,
+                keys_file: keys,
+                tls: tls_cert.zip(tls_key),
+                domains: domain,
+                admin_listen,
+                limits,
+            };
+            serve::run(ctx, settings).await
         }
         Command::Demo { .. } => unreachable!("handled above"),
     }

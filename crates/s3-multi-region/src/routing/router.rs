@@ -28,6 +28,8 @@ pub struct Stats {
     pub cache_misses: u64,
     /// Regions found in the shared tier after a memory miss.
     pub shared_hits: u64,
+    /// Memory misses the shared tier did not answer either (not known there, or the tier down).
+    pub shared_misses: u64,
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +39,7 @@ struct Counters {
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     shared_hits: AtomicU64,
+    shared_misses: AtomicU64,
 }
 
 type ProbeCell = Arc<OnceCell<Result<Option<ValidRegion>, Error>>>;
@@ -138,6 +141,7 @@ impl Router {
             cache_hits: c.cache_hits.load(Ordering::Relaxed),
             cache_misses: c.cache_misses.load(Ordering::Relaxed),
             shared_hits: c.shared_hits.load(Ordering::Relaxed),
+            shared_misses: c.shared_misses.load(Ordering::Relaxed),
         }
     }
 
@@ -241,6 +245,9 @@ impl Router {
                 }
                 if let Some(region) = self.shared_lookup(bucket).await {
                     return Ok(Some(region));
+                }
+                if self.shared.is_some() {
+                    self.counters.shared_misses.fetch_add(1, Ordering::Relaxed);
                 }
                 if let Some(region) = self.wait_for_other_process(bucket).await {
                     return Ok(Some(region));

@@ -55,15 +55,22 @@ impl World {
     }
 
     pub async fn start_with(warm: bool, domain: Option<&str>) -> Self {
-        Self::start_full(warm, domain, false).await
+        Self::start_full(warm, domain, Tls::None).await
     }
 
     /// A gateway serving HTTPS with a certificate made for 127.0.0.1.
     pub async fn start_tls() -> Self {
-        Self::start_full(true, None, true).await
+        Self::start_full(true, None, Tls::SelfSigned).await
     }
 
-    async fn start_full(warm: bool, domain: Option<&str>, tls: bool) -> Self {
+    /// A gateway serving HTTPS for virtual hosts under `domain`, with a leaf certificate for
+    /// `*.<domain>`, `<domain>` and 127.0.0.1 signed by a test CA (`ca.pem` in the TLS dir; a
+    /// CA that did not sign it is `other-ca.pem` beside it).
+    pub async fn start_vhost_tls(domain: &str) -> Self {
+        Self::start_full(true, Some(domain), Tls::Ca(domain.to_owned())).await
+    }
+
+    async fn start_full(warm: bool, domain: Option<&str>, tls: Tls) -> Self {
         let emu = Emulator::builder()
             .region(R0)
             .region(R1)
@@ -98,20 +105,9 @@ impl World {
         if let Some(domain) = domain {
             builder = builder.domain(domain);
         }
-        let tls = tls.then(|| {
-            let made = rcgen::generate_simple_self_signed(vec![
-                "127.0.0.1".to_owned(),
-                "localhost".to_owned(),
-            ])
-            .unwrap();
-            let dir = tempfile::tempdir().unwrap();
-            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-            std::fs::write(&cert, made.cert.pem()).unwrap();
-            std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
-            (dir, cert, key)
-        });
-        if let Some((_, cert, key)) = &tls {
-            builder = builder.tls(cert, key);
+        let tls = tls.make();
+        if let Some((dir, _)) = &tls {
+            builder = builder.tls(dir.path().join("cert.pem"), dir.path().join("key.pem"));
         }
         let gateway = builder.build().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -125,7 +121,7 @@ impl World {
             emu,
             client,
             addr,
-            tls: tls.map(|(dir, cert, _)| (dir, cert)),
+            tls,
             _stop: stop,
         }
     }
@@ -153,6 +149,65 @@ impl World {
     /// An aws-sdk-s3 client pointed at the gateway, signing with `key`.
     pub fn sdk_client(&self, key: (&str, &str)) -> aws_sdk_s3::Client {
         sdk_client_at(&self.endpoint(), key, None)
+    }
+}
+
+enum Tls {
+    None,
+    SelfSigned,
+    Ca(String),
+}
+
+impl Tls {
+    /// The gateway's `cert.pem` and `key.pem` in a temporary dir, and the certificate clients
+    /// trust.
+    fn make(self) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: String| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let trusted = match self {
+            Self::None => return None,
+            Self::SelfSigned => {
+                let made = rcgen::generate_simple_self_signed(vec![
+                    "127.0.0.1".to_owned(),
+                    "localhost".to_owned(),
+                ])
+                .unwrap();
+                write("key.pem", made.signing_key.serialize_pem());
+                write("cert.pem", made.cert.pem())
+            }
+            Self::Ca(domain) => {
+                let ca = |name: &str| {
+                    let key = rcgen::KeyPair::generate().unwrap();
+                    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+                    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+                    params
+                        .distinguished_name
+                        .push(rcgen::DnType::CommonName, name);
+                    let cert = params.self_signed(&key).unwrap();
+                    (params, key, cert)
+                };
+                let (ca_params, ca_key, ca_cert) = ca("s3mr test CA");
+                let (_, _, other) = ca("a CA that signed nothing here");
+                let leaf_key = rcgen::KeyPair::generate().unwrap();
+                let leaf = rcgen::CertificateParams::new(vec![
+                    format!("*.{domain}"),
+                    domain.clone(),
+                    "127.0.0.1".to_owned(),
+                ])
+                .unwrap()
+                .signed_by(&leaf_key, &rcgen::Issuer::from_params(&ca_params, &ca_key))
+                .unwrap();
+                write("key.pem", leaf_key.serialize_pem());
+                write("cert.pem", leaf.pem());
+                write("other-ca.pem", other.pem());
+                write("ca.pem", ca_cert.pem())
+            }
+        };
+        Some((dir, trusted))
     }
 }
 
@@ -192,12 +247,22 @@ impl aws_smithy_async::time::TimeSource for Behind {
 /// Runs `clients.py CLIENT ...` against the gateway for every bucket; panics with its output on
 /// failure, and returns its `ok` lines.
 pub async fn run_client(world: &World, client: &str) -> Vec<String> {
+    run_client_at(world, client, &world.endpoint(), &[]).await
+}
+
+/// [`run_client`] with the gateway at `endpoint` and more environment for the script.
+pub async fn run_client_at(
+    world: &World,
+    client: &str,
+    endpoint: &str,
+    env: &[(&str, &str)],
+) -> Vec<String> {
     let scratch = tempfile::tempdir().unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients.py");
     let mut args = vec![
         script.to_owned(),
         client.to_owned(),
-        world.endpoint(),
+        endpoint.to_owned(),
         WRITER.0.to_owned(),
         WRITER.1.to_owned(),
         scratch.path().display().to_string(),
@@ -208,6 +273,7 @@ pub async fn run_client(world: &World, client: &str) -> Vec<String> {
     if let Some((_, cert)) = &world.tls {
         command.env("GATEWAY_CA", cert);
     }
+    command.envs(env.iter().copied());
     let out = command.output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
