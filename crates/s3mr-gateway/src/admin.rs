@@ -31,7 +31,21 @@ pub(crate) struct Admin {
 }
 
 impl Admin {
-    pub(crate) async fn answer(&self, path: &str) -> http::Response<s3s::Body> {
+    pub(crate) async fn answer(
+        &self,
+        method: &http::Method,
+        path: &str,
+    ) -> http::Response<s3s::Body> {
+        if method != http::Method::GET && method != http::Method::HEAD {
+            let mut response = plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "the admin endpoints only answer GET\n",
+            );
+            response
+                .headers_mut()
+                .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return response;
+        }
         match path.trim_start_matches("/_s3mr").trim_matches('/') {
             "healthz" => plain(StatusCode::OK, "ok\n"),
             "readyz" => match self.not_ready().await {

@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub(crate) admin_here: bool,
     /// `--max-requests`: permits for requests in flight.
     pub(crate) requests: Option<Arc<Semaphore>>,
+    /// `--max-xml-body`, as s3s was given it.
+    pub(crate) max_xml_body: usize,
 }
 
 /// One listener's service (cheap to clone: one per connection). With `refuse`, the connection
@@ -124,7 +126,7 @@ impl hyper::service::Service<Request<Incoming>> for Front {
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Answer> {
     if req.uri().path().starts_with(ADMIN_PREFIX) || req.uri().path() == "/_s3mr" {
         let response = if shared.admin_here {
-            shared.admin.answer(req.uri().path()).await
+            shared.admin.answer(req.method(), req.uri().path()).await
         } else {
             plain(StatusCode::NOT_FOUND, "not here: see --admin-listen\n")
         };
@@ -174,6 +176,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Answer>
             plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
         }
     };
+    let answered = too_long_is_not_internal(answered, &tracker, shared.max_xml_body);
     let (mut parts, body) = answered.into_parts();
     tracker.status = parts.status.as_u16();
     match parts.headers.get("x-amz-request-id") {
@@ -189,6 +192,36 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Answer>
         }
     }
     Response::from_parts(parts, Answer::tracked(body, tracker))
+}
+
+/// s3s 0.14.1 answers an XML body over its limit 500 InternalError when the body streams (its
+/// `store_all_limited` wraps `http_body_util::Limited`, whose error is not the
+/// `BodySizeLimitExceeded` it looks for), and every SDK retries a 500. A request that was not
+/// forwarded, sent more than the limit and got a 500 is answered as S3 does: 400
+/// MaxMessageLengthExceeded.
+fn too_long_is_not_internal(
+    answered: Response<s3s::Body>,
+    tracker: &Tracker,
+    max_xml_body: usize,
+) -> Response<s3s::Body> {
+    let over = tracker.bytes_in.load(Ordering::Relaxed) > max_xml_body as u64;
+    if answered.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !over
+        || tracker.exchange.seen().forwarded
+    {
+        return answered;
+    }
+    let error = s3s::S3Error::with_message(
+        s3s::S3ErrorCode::MaxMessageLengthExceeded,
+        format!("Your request was too big: XML bodies are limited to {max_xml_body} bytes here"),
+    );
+    match error.to_http_response() {
+        Ok(mut response) => {
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        }
+        Err(_) => answered,
+    }
 }
 
 /// A request body that counts what the client sent.

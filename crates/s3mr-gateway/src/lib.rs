@@ -206,6 +206,7 @@ impl GatewayBuilder {
             admin,
             admin_here: !self.admin_elsewhere,
             requests: Some(Arc::new(Semaphore::new(self.limits.max_requests))),
+            max_xml_body: self.limits.max_xml_body,
         });
         Ok(Gateway {
             front: Front::new(shared),
@@ -301,7 +302,9 @@ impl AdminEndpoint {
                     hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                         let admin = admin.clone();
                         async move {
-                            Ok::<_, std::convert::Infallible>(admin.answer(req.uri().path()).await)
+                            Ok::<_, std::convert::Infallible>(
+                                admin.answer(req.method(), req.uri().path()).await,
+                            )
                         }
                     });
                 let _ = hyper::server::conn::http1::Builder::new()

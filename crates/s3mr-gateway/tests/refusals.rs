@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::presigning::PresigningConfig;
-use common::{EURO_ONLY, READER, WRITER, World, sdk_client_at};
+use common::{EURO_ONLY, READER, WRITER, World, curl, sdk_client_at};
 
 /// `(status, code)` of a failed SDK call.
 fn refusal<E: ProvideErrorMetadata>(
@@ -16,26 +16,6 @@ fn refusal<E: ProvideErrorMetadata>(
 ) -> (u16, String) {
     let status = err.raw_response().map_or(0, |r| r.status().as_u16());
     (status, err.code().unwrap_or_default().to_owned())
-}
-
-/// `curl` a URL (with extra headers), returning `(status, body)`.
-async fn curl(url: &str, headers: &[&str]) -> (u16, String) {
-    let mut args = vec!["--silent", "--show-error", "--write-out", "\n%{http_code}"];
-    for header in headers {
-        args.extend(["--header", header]);
-    }
-    args.push(url);
-    let out = tokio::process::Command::new("curl")
-        .args(&args)
-        .env_remove("HTTPS_PROXY")
-        .env_remove("HTTP_PROXY")
-        .env_remove("ALL_PROXY")
-        .output()
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, status) = text.rsplit_once('\n').unwrap();
-    (status.trim().parse().unwrap(), body.to_owned())
 }
 
 #[tokio::test]

@@ -44,7 +44,23 @@ pub struct World {
     pub addr: SocketAddr,
     /// With TLS: the certificate clients trust (a self-signed one for 127.0.0.1), in its dir.
     pub tls: Option<(tempfile::TempDir, std::path::PathBuf)>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    pub keys: s3mr_gateway::KeysHandle,
+    pub admin: s3mr_gateway::AdminEndpoint,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    serving: Option<tokio::task::JoinHandle<s3mr_gateway::Drained>>,
+}
+
+/// How [`World::start_setup`] starts its gateway.
+#[derive(Default)]
+pub struct Setup {
+    /// The gateway's client knows every bucket's region before the counters are reset.
+    pub warm: bool,
+    pub domain: Option<String>,
+    pub tls: Tls,
+    pub limits: Option<s3mr_gateway::Limits>,
+    /// The client's shared cache tier.
+    pub shared: Option<std::sync::Arc<dyn s3_multi_region::BucketRegionCache>>,
+    pub admin_elsewhere: bool,
 }
 
 impl World {
@@ -56,6 +72,16 @@ impl World {
 
     pub async fn start_with(warm: bool, domain: Option<&str>) -> Self {
         Self::start_full(warm, domain, Tls::None).await
+    }
+
+    async fn start_full(warm: bool, domain: Option<&str>, tls: Tls) -> Self {
+        Self::start_setup(Setup {
+            warm,
+            domain: domain.map(str::to_owned),
+            tls,
+            ..Setup::default()
+        })
+        .await
     }
 
     /// A gateway serving HTTPS with a certificate made for 127.0.0.1.
@@ -70,7 +96,16 @@ impl World {
         Self::start_full(true, Some(domain), Tls::Ca(domain.to_owned())).await
     }
 
-    async fn start_full(warm: bool, domain: Option<&str>, tls: Tls) -> Self {
+    /// The emulator and a gateway as `setup` says.
+    pub async fn start_setup(setup: Setup) -> Self {
+        let Setup {
+            warm,
+            domain,
+            tls,
+            limits,
+            shared,
+            admin_elsewhere,
+        } = setup;
         let emu = Emulator::builder()
             .region(R0)
             .region(R1)
@@ -92,28 +127,39 @@ impl World {
             )
             .http_client(s3_multi_region::http_client().unwrap())
             .build();
-        let client = MultiRegionClient::builder(&sdk)
-            .endpoint_map(emu.endpoint_map().parse().unwrap())
-            .build()
-            .unwrap();
+        let mut client =
+            MultiRegionClient::builder(&sdk).endpoint_map(emu.endpoint_map().parse().unwrap());
+        if let Some(shared) = shared {
+            client = client.shared_cache(shared);
+        }
+        let client = client.build().unwrap();
         if warm {
             for (bucket, region) in BUCKETS {
                 assert_eq!(client.bucket_region(bucket).await.unwrap().as_str(), region);
             }
         }
-        let mut builder = Gateway::builder(&client, Keys::parse(KEYS).unwrap());
+        let mut builder = Gateway::builder(&client, Keys::parse(KEYS).unwrap())
+            .credentials(sdk.credentials_provider().unwrap());
         if let Some(domain) = domain {
             builder = builder.domain(domain);
+        }
+        if let Some(limits) = limits {
+            builder = builder.limits(limits);
+        }
+        if admin_elsewhere {
+            builder = builder.admin_elsewhere();
         }
         let tls = tls.make();
         if let Some((dir, _)) = &tls {
             builder = builder.tls(dir.path().join("cert.pem"), dir.path().join("key.pem"));
         }
         let gateway = builder.build().unwrap();
+        let keys = gateway.keys();
+        let admin = gateway.admin();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(gateway.serve(listener, async {
+        let serving = tokio::spawn(gateway.serve(listener, async {
             let _ = stopped.await;
         }));
         emu.reset_counters();
@@ -122,8 +168,17 @@ impl World {
             client,
             addr,
             tls,
-            _stop: stop,
+            keys,
+            admin,
+            stop: Some(stop),
+            serving: Some(serving),
         }
+    }
+
+    /// Starts the drain and waits for its end.
+    pub async fn drain(&mut self) -> s3mr_gateway::Drained {
+        let _ = self.stop.take().unwrap().send(());
+        self.serving.take().unwrap().await.unwrap()
     }
 
     pub fn endpoint(&self) -> String {
@@ -152,7 +207,9 @@ impl World {
     }
 }
 
-enum Tls {
+#[derive(Default)]
+pub enum Tls {
+    #[default]
     None,
     SelfSigned,
     Ca(String),
@@ -242,6 +299,26 @@ impl aws_smithy_async::time::TimeSource for Behind {
     fn now(&self) -> std::time::SystemTime {
         std::time::SystemTime::now() - self.0
     }
+}
+
+/// `curl URL` with extra headers, no proxy: the status and the body.
+pub async fn curl(url: &str, headers: &[&str]) -> (u16, String) {
+    let mut args = vec!["--silent", "--show-error", "--write-out", "\n%{http_code}"];
+    for header in headers {
+        args.extend(["--header", header]);
+    }
+    args.push(url);
+    let out = tokio::process::Command::new("curl")
+        .args(&args)
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env_remove("ALL_PROXY")
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, status) = text.rsplit_once('\n').unwrap();
+    (status.trim().parse().unwrap(), body.to_owned())
 }
 
 /// Runs `clients.py CLIENT ...` against the gateway for every bucket; panics with its output on
