@@ -681,22 +681,18 @@ async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_upload
     });
     let short = tokio::spawn(writer.head_bucket().bucket("gw-apac").send());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let addr = world.addr;
-    let drained = world.drain().await;
-    assert_eq!(drained.requests_cut, 1, "{drained:?}");
-    assert_eq!(drained.uploads_aborted, 2, "{drained:?}");
-    short
-        .await
-        .unwrap()
-        .expect("a request shorter than the drain finished");
+    world.begin_drain();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(world.draining(), "the part is still in flight");
     assert!(
-        part.await.unwrap().is_err(),
-        "the part past the drain was cut"
-    );
-    assert!(
-        tokio::net::TcpStream::connect(addr).await.is_err(),
+        tokio::net::TcpStream::connect(world.addr).await.is_err(),
         "new connections are refused once the drain starts"
     );
+    let drained = world.drained().await;
+    assert_eq!(drained.requests_cut, 1, "{drained:?}");
+    assert_eq!(drained.uploads_aborted, 2, "{drained:?}");
+    short.await.unwrap().expect("a request shorter than the drain finished");
+    assert!(part.await.unwrap().is_err(), "the part past the drain was cut");
     // Nothing left behind in S3: no object, no open upload.
     for (bucket, region) in [("gw-euro", R1), ("gw-east", R0)] {
         let s3 = emulator_client(&world, region);

@@ -175,9 +175,18 @@ impl World {
         }
     }
 
-    /// Starts the drain and waits for its end.
-    pub async fn drain(&mut self) -> s3mr_gateway::Drained {
+    /// Starts the drain (see [`World::drained`]).
+    pub fn begin_drain(&mut self) {
         let _ = self.stop.take().unwrap().send(());
+    }
+
+    /// Whether the gateway is still draining.
+    pub fn draining(&self) -> bool {
+        self.serving.as_ref().is_some_and(|s| !s.is_finished())
+    }
+
+    /// Waits for the end of the drain.
+    pub async fn drained(&mut self) -> s3mr_gateway::Drained {
         self.serving.take().unwrap().await.unwrap()
     }
 
