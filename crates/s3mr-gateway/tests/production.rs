@@ -691,8 +691,14 @@ async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_upload
     let drained = world.drained().await;
     assert_eq!(drained.requests_cut, 1, "{drained:?}");
     assert_eq!(drained.uploads_aborted, 2, "{drained:?}");
-    short.await.unwrap().expect("a request shorter than the drain finished");
-    assert!(part.await.unwrap().is_err(), "the part past the drain was cut");
+    short
+        .await
+        .unwrap()
+        .expect("a request shorter than the drain finished");
+    assert!(
+        part.await.unwrap().is_err(),
+        "the part past the drain was cut"
+    );
     // Nothing left behind in S3: no object, no open upload.
     for (bucket, region) in [("gw-euro", R1), ("gw-east", R0)] {
         let s3 = emulator_client(&world, region);

@@ -141,6 +141,32 @@ async fn a_bad_keys_file_or_pem_is_one_line_naming_it() {
             p,
         ),
         (vec!["serve", "--keys", g, "--tls-cert", p], 2, "--tls-key"),
+        (
+            vec!["serve", "--keys", g, "--domain", "127.0.0.1"],
+            2,
+            "--domain \"127.0.0.1\": an IP address",
+        ),
+        (
+            vec!["serve", "--keys", g, "--domain", "s3.example.net:9000"],
+            2,
+            "not a DNS name",
+        ),
+        (
+            vec!["serve", "--keys", g, "--drain-timeout", "0s"],
+            2,
+            "longer than zero",
+        ),
+        (
+            vec![
+                "serve",
+                "--keys",
+                g,
+                "--access-log",
+                "/nonexistent/dir/access.log",
+            ],
+            2,
+            "--access-log /nonexistent/dir/access.log",
+        ),
     ] {
         let out = command(&emu, &args).output().await.unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -36,6 +36,8 @@ fn keys_file(keys: &[(&str, &str)]) -> String {
 struct Served {
     child: tokio::process::Child,
     endpoint: String,
+    /// `http://ADDR/_s3mr/` with `--admin-listen`.
+    admin: Option<String>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -59,6 +61,7 @@ impl Served {
         let ready = lines.next_line().await.unwrap().unwrap();
         let endpoint = ready.split_whitespace().nth(4).unwrap().to_owned();
         assert!(endpoint.starts_with("http://127.0.0.1:"), "{ready}");
+        let admin = ready.split_once(", admin on ").map(|(_, at)| at.to_owned());
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
         let sink = stderr.clone();
@@ -73,6 +76,7 @@ impl Served {
         Self {
             child,
             endpoint,
+            admin,
             stderr,
         }
     }
@@ -302,7 +306,18 @@ async fn sighup_swaps_the_keys_while_a_download_streams_and_an_invalid_file_chan
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys.toml");
     std::fs::write(&keys, keys_file(&[KEY_A, KEY_B])).unwrap();
-    let gateway = Served::start(&emu, &keys, &[]).await;
+    let gateway = Served::start(&emu, &keys, &["--admin-listen", "127.0.0.1:0"]).await;
+    // The admin endpoints on their own listener only.
+    let admin = gateway
+        .admin
+        .clone()
+        .expect("the ready line names the admin address");
+    assert_eq!(get(&format!("{admin}readyz")).await, "ready\n");
+    assert!(
+        get(&format!("{}/_s3mr/readyz", gateway.endpoint))
+            .await
+            .starts_with("not here")
+    );
 
     // A long download on key A, read slowly across both reloads.
     let download = gateway
@@ -404,7 +419,18 @@ async fn a_fleet_of_two_gateways_sharing_redis_discovers_each_region_once_and_su
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys.toml");
     std::fs::write(&keys, keys_file(&[KEY_A])).unwrap();
-    let cache = ["--cache", redis.as_str()];
+    let cache = [
+        "--cache",
+        redis.as_str(),
+        "--max-requests",
+        "64",
+        "--max-connections",
+        "64",
+        "--header-timeout",
+        "5s",
+        "--domain",
+        "s3.fleet.test",
+    ];
     let gateways = [
         Served::start(&emu, &keys, &cache).await,
         Served::start(&emu, &keys, &cache).await,
@@ -525,12 +551,13 @@ async fn a_fleet_of_two_gateways_sharing_redis_discovers_each_region_once_and_su
 }
 
 async fn other_metrics(gateway: &Served) -> String {
+    get(&format!("{}/_s3mr/metrics", gateway.endpoint)).await
+}
+
+/// The body of `curl URL` (no proxy).
+async fn get(url: &str) -> String {
     let out = tokio::process::Command::new("curl")
-        .args([
-            "--silent",
-            "--show-error",
-            &format!("{}/_s3mr/metrics", gateway.endpoint),
-        ])
+        .args(["--silent", "--show-error", url])
         .env_remove("HTTP_PROXY")
         .output()
         .await
