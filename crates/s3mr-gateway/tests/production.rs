@@ -390,20 +390,21 @@ async fn readyz_is_503_while_the_shared_cache_is_down_and_requests_still_pass() 
     }
 }
 
-fn limits(change: impl FnOnce(&mut s3mr_gateway::Limits)) -> Option<s3mr_gateway::Limits> {
+/// A warm world whose gateway has the default limits changed by `change`.
+async fn with_limits(change: impl FnOnce(&mut s3mr_gateway::Limits)) -> World {
     let mut limits = s3mr_gateway::Limits::default();
     change(&mut limits);
-    Some(limits)
+    World::start_setup(Setup {
+        warm: true,
+        limits: Some(limits),
+        ..Setup::default()
+    })
+    .await
 }
 
 #[tokio::test]
 async fn beyond_max_requests_each_request_is_503_slowdown_and_none_hangs() {
-    let world = World::start_setup(Setup {
-        warm: true,
-        limits: limits(|l| l.max_requests = 4),
-        ..Setup::default()
-    })
-    .await;
+    let world = with_limits(|l| l.max_requests = 4).await;
     world
         .sdk_client(WRITER)
         .put_object()
@@ -461,12 +462,7 @@ async fn beyond_max_requests_each_request_is_503_slowdown_and_none_hangs() {
 
 #[tokio::test]
 async fn a_client_that_sends_headers_byte_by_byte_is_cut_at_the_header_timeout() {
-    let world = World::start_setup(Setup {
-        warm: true,
-        limits: limits(|l| l.header_timeout = Duration::from_secs(1)),
-        ..Setup::default()
-    })
-    .await;
+    let world = with_limits(|l| l.header_timeout = Duration::from_secs(1)).await;
     let started = std::time::Instant::now();
     let mut slow = tokio::net::TcpStream::connect(world.addr).await.unwrap();
     let request = b"GET /gw-euro/?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
@@ -508,12 +504,7 @@ async fn a_client_that_sends_headers_byte_by_byte_is_cut_at_the_header_timeout()
 
 #[tokio::test]
 async fn beyond_max_connections_a_connection_is_answered_503_slowdown_and_closed() {
-    let world = World::start_setup(Setup {
-        warm: true,
-        limits: limits(|l| l.max_connections = 2),
-        ..Setup::default()
-    })
-    .await;
+    let world = with_limits(|l| l.max_connections = 2).await;
     let mut held = Vec::new();
     for _ in 0..2 {
         let mut stream = tokio::net::TcpStream::connect(world.addr).await.unwrap();
@@ -534,12 +525,7 @@ async fn beyond_max_connections_a_connection_is_answered_503_slowdown_and_closed
 
 #[tokio::test]
 async fn an_xml_body_over_the_limit_is_refused_before_forwarding() {
-    let world = World::start_setup(Setup {
-        warm: true,
-        limits: limits(|l| l.max_xml_body = 1024),
-        ..Setup::default()
-    })
-    .await;
+    let world = with_limits(|l| l.max_xml_body = 1024).await;
     let objects: Vec<_> = (0..100)
         .map(|i| {
             aws_sdk_s3::types::ObjectIdentifier::builder()
@@ -630,12 +616,7 @@ fn slow_body(total: usize, pause: Duration) -> ByteStream {
 
 #[tokio::test]
 async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_uploads() {
-    let mut world = World::start_setup(Setup {
-        warm: true,
-        limits: limits(|l| l.drain_timeout = Duration::from_secs(2)),
-        ..Setup::default()
-    })
-    .await;
+    let mut world = with_limits(|l| l.drain_timeout = Duration::from_secs(2)).await;
     let writer = plain_body_client(&world, WRITER);
     // An upload left open by its client, and one whose second part is still arriving.
     let idle = writer

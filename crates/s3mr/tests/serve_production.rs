@@ -86,13 +86,7 @@ impl Served {
     }
 
     async fn signal(&self, name: &str) {
-        let pid = self.child.id().unwrap().to_string();
-        let sent = tokio::process::Command::new("kill")
-            .args([&format!("-{name}"), &pid])
-            .status()
-            .await
-            .unwrap();
-        assert!(sent.success());
+        common::signal(&self.child, name).await;
     }
 
     async fn wait_for_stderr(&self, needle: &str) {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use s3mr_emulator::Emulator;
 
 mod common;
-use common::{command, plain_client};
+use common::{command, plain_client, signal};
 
 const R0: &str = "us-east-1";
 const R1: &str = "eu-west-1";
@@ -89,16 +89,6 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-async fn signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().unwrap().to_string();
-    let sent = tokio::process::Command::new("kill")
-        .args([&format!("-{name}"), &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(sent.success());
 }
 
 /// Ctrl-C (and SIGTERM, and Ctrl-C twice) in the middle of `sync --delete` of 200 files: no new
