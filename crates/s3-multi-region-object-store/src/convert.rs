@@ -130,6 +130,22 @@ pub(crate) fn list_prefix(prefix: Option<&object_store::path::Path>) -> Option<S
         .map(|p| format!("{p}/"))
 }
 
+/// Sets S3's object headers on a PutObject or CreateMultipartUpload builder (same setters).
+macro_rules! with_headers {
+    ($builder:expr, $headers:expr) => {{
+        let h: $crate::convert::ObjectHeaders = $headers;
+        $builder
+            .set_cache_control(h.cache_control)
+            .set_content_disposition(h.content_disposition)
+            .set_content_encoding(h.content_encoding)
+            .set_content_language(h.content_language)
+            .set_content_type(h.content_type)
+            .set_storage_class(h.storage_class.map(|c| c.as_str().into()))
+            .set_metadata(h.metadata)
+    }};
+}
+pub(crate) use with_headers;
+
 #[cfg(test)]
 mod tests {
     use super::*;

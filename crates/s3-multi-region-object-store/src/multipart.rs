@@ -1,22 +1,22 @@
 //! Multipart uploads: object_store's `MultipartUpload` (parts sent concurrently, aborted when
-//! dropped unfinished) and `MultipartStore`, and the copy that creates only if the key is free.
+//! dropped unfinished), the requests `MultipartStore` (in `store.rs`) sends, and the copy that
+//! creates only if the key is free.
 
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{
-    MultipartId, MultipartUpload, PutMultipartOptions, PutPayload, PutResult, Result, UploadPart,
+    MultipartUpload, PutMultipartOptions, PutPayload, PutResult, Result, UploadPart,
 };
 use s3_multi_region::MultiRegionClient;
 use s3_multi_region::aws_sdk_s3::primitives::ByteStream;
 use s3_multi_region::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
+use crate::convert::with_headers;
 use crate::convert::{self, ObjectHeaders};
 use crate::error::{Kind, generic, to_object_store};
-use crate::store::{MultiRegionStore, with_headers};
 
 /// Starts a multipart upload of `location`, with `opts`' attributes and tags.
 pub(crate) async fn create(
@@ -48,7 +48,7 @@ pub(crate) async fn create(
         .ok_or_else(|| generic("S3 returned no upload id"))
 }
 
-async fn upload_part(
+pub(crate) async fn upload_part(
     client: &MultiRegionClient,
     bucket: &str,
     location: &Path,
@@ -73,7 +73,7 @@ async fn upload_part(
 }
 
 /// Completes `id` with `parts` (part number, ETag); `if_none_match` makes it create-only.
-async fn complete(
+pub(crate) async fn complete(
     client: &MultiRegionClient,
     bucket: &str,
     location: &Path,
@@ -132,7 +132,12 @@ async fn complete(
     }
 }
 
-async fn abort(client: &MultiRegionClient, bucket: &str, location: &Path, id: &str) -> Result<()> {
+pub(crate) async fn abort(
+    client: &MultiRegionClient,
+    bucket: &str,
+    location: &Path,
+    id: &str,
+) -> Result<()> {
     client
         .abort_multipart_upload()
         .bucket(bucket)
@@ -269,11 +274,11 @@ impl Drop for Upload {
 /// Copies `from` to `to` only if `to` does not exist: a one-part upload copied server-side from
 /// the source, completed with `If-None-Match: *`; aborted on any failure.
 pub(crate) async fn copy_if_not_exists(
-    store: &MultiRegionStore,
+    client: &MultiRegionClient,
+    bucket: &str,
     from: &Path,
     to: &Path,
 ) -> Result<()> {
-    let (client, bucket) = (store.client(), store.bucket());
     let id = create(client, bucket, to, PutMultipartOptions::default()).await?;
     let copied = async {
         let part = client
@@ -298,59 +303,4 @@ pub(crate) async fn copy_if_not_exists(
         let _ = abort(client, bucket, to, &id).await;
     }
     copied.map(drop)
-}
-
-/// object_store's low-level multipart API (`part_idx` from 0, S3's part numbers from 1).
-#[async_trait]
-impl MultipartStore for MultiRegionStore {
-    async fn create_multipart(&self, path: &Path) -> Result<MultipartId> {
-        create(
-            self.client(),
-            self.bucket(),
-            path,
-            PutMultipartOptions::default(),
-        )
-        .await
-    }
-
-    async fn create_multipart_opts(
-        &self,
-        path: &Path,
-        opts: PutMultipartOptions,
-    ) -> Result<MultipartId> {
-        create(self.client(), self.bucket(), path, opts).await
-    }
-
-    async fn put_part(
-        &self,
-        path: &Path,
-        id: &MultipartId,
-        part_idx: usize,
-        data: PutPayload,
-    ) -> Result<PartId> {
-        let number = i32::try_from(part_idx + 1)
-            .ok()
-            .filter(|n| *n <= 10_000)
-            .ok_or_else(|| generic(format!("part index {part_idx} is beyond S3's 10 000 parts")))?;
-        let etag = upload_part(self.client(), self.bucket(), path, id, number, data).await?;
-        Ok(PartId { content_id: etag })
-    }
-
-    async fn complete_multipart(
-        &self,
-        path: &Path,
-        id: &MultipartId,
-        parts: Vec<PartId>,
-    ) -> Result<PutResult> {
-        let numbered = parts
-            .into_iter()
-            .enumerate()
-            .map(|(i, part)| (i as i32 + 1, part.content_id))
-            .collect();
-        complete(self.client(), self.bucket(), path, id, numbered, false).await
-    }
-
-    async fn abort_multipart(&self, path: &Path, id: &MultipartId) -> Result<()> {
-        abort(self.client(), self.bucket(), path, id).await
-    }
 }

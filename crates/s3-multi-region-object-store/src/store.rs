@@ -17,30 +17,16 @@ use s3_multi_region::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output
 use s3_multi_region::aws_sdk_s3::primitives::ByteStream;
 use s3_multi_region::aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
-use crate::convert::{self, ObjectHeaders};
+use crate::convert::{self, ObjectHeaders, with_headers};
 use crate::error::{self, Kind, generic, to_object_store, with_kind};
 use crate::multipart::{self, Upload};
+use object_store::MultipartId;
+use object_store::multipart::{MultipartStore, PartId};
 
 /// Keys one DeleteObjects request takes (S3's limit).
 const DELETE_BATCH: usize = 1000;
 /// DeleteObjects requests in flight at once in `delete_stream`.
 const DELETE_CONCURRENCY: usize = 4;
-
-/// Sets S3's object headers on a PutObject or CreateMultipartUpload builder (same setters).
-macro_rules! with_headers {
-    ($builder:expr, $headers:expr) => {{
-        let h: ObjectHeaders = $headers;
-        $builder
-            .set_cache_control(h.cache_control)
-            .set_content_disposition(h.content_disposition)
-            .set_content_encoding(h.content_encoding)
-            .set_content_language(h.content_language)
-            .set_content_type(h.content_type)
-            .set_storage_class(h.storage_class.map(|c| c.as_str().into()))
-            .set_metadata(h.metadata)
-    }};
-}
-pub(crate) use with_headers;
 
 /// An [`ObjectStore`] for one bucket, in whatever region it lives.
 ///
@@ -522,7 +508,65 @@ impl ObjectStore for MultiRegionStore {
             // CopyObject takes no `If-None-Match`; CompleteMultipartUpload does. A one-part
             // upload copied from the source and completed only if the key is still free is
             // what object_store's own S3 store does (`S3CopyIfNotExists::Multipart`).
-            CopyMode::Create => multipart::copy_if_not_exists(self, from, to).await,
+            CopyMode::Create => {
+                multipart::copy_if_not_exists(&self.client, &self.bucket, from, to).await
+            }
         }
+    }
+}
+
+/// object_store's low-level multipart API (`part_idx` from 0, S3's part numbers from 1).
+#[async_trait]
+impl MultipartStore for MultiRegionStore {
+    async fn create_multipart(&self, path: &Path) -> Result<MultipartId> {
+        multipart::create(
+            self.client(),
+            self.bucket(),
+            path,
+            PutMultipartOptions::default(),
+        )
+        .await
+    }
+
+    async fn create_multipart_opts(
+        &self,
+        path: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<MultipartId> {
+        multipart::create(self.client(), self.bucket(), path, opts).await
+    }
+
+    async fn put_part(
+        &self,
+        path: &Path,
+        id: &MultipartId,
+        part_idx: usize,
+        data: PutPayload,
+    ) -> Result<PartId> {
+        let number = i32::try_from(part_idx + 1)
+            .ok()
+            .filter(|n| *n <= 10_000)
+            .ok_or_else(|| generic(format!("part index {part_idx} is beyond S3's 10 000 parts")))?;
+        let etag =
+            multipart::upload_part(self.client(), self.bucket(), path, id, number, data).await?;
+        Ok(PartId { content_id: etag })
+    }
+
+    async fn complete_multipart(
+        &self,
+        path: &Path,
+        id: &MultipartId,
+        parts: Vec<PartId>,
+    ) -> Result<PutResult> {
+        let numbered = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| (i as i32 + 1, part.content_id))
+            .collect();
+        multipart::complete(self.client(), self.bucket(), path, id, numbered, false).await
+    }
+
+    async fn abort_multipart(&self, path: &Path, id: &MultipartId) -> Result<()> {
+        multipart::abort(self.client(), self.bucket(), path, id).await
     }
 }

@@ -53,6 +53,7 @@ mod multi;
 pub mod redirect;
 mod region;
 mod report;
+mod reports;
 mod routing;
 
 #[cfg(feature = "file-cache")]

@@ -7,9 +7,6 @@
 
 use std::fmt;
 
-use aws_credential_types::provider::error::CredentialsError;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-
 /// What kind of failure an [`ErrorReport`] describes. The same cause gets the same kind (and the
 /// same words) whatever the operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,7 +103,7 @@ pub trait Report {
 }
 
 /// The words for S3's error codes that users meet most, so every command says the same.
-fn from_code(code: &str, message: Option<&str>, status: Option<u16>) -> ErrorReport {
+pub(crate) fn from_code(code: &str, message: Option<&str>, status: Option<u16>) -> ErrorReport {
     let (kind, words) = match (code, status) {
         ("NoSuchBucket", _) => (ErrorKind::NoSuchBucket, "bucket does not exist"),
         ("NoSuchKey", _) => (ErrorKind::NoSuchKey, "no such key"),
@@ -142,7 +139,7 @@ fn from_code(code: &str, message: Option<&str>, status: Option<u16>) -> ErrorRep
 }
 
 /// The innermost source of `err`: for network failures, the part that says what happened.
-fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
     let mut last = err;
     while let Some(next) = last.source() {
         last = next;
@@ -173,111 +170,6 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         cursor = current.source();
     }
     text
-}
-
-/// Missing credentials, a routing error or a network failure anywhere in the chain of `err`.
-fn from_chain(err: &(dyn std::error::Error + 'static)) -> Option<ErrorReport> {
-    let mut cursor: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(current) = cursor {
-        if current.downcast_ref::<CredentialsError>().is_some() {
-            return Some(ErrorReport::new(
-                ErrorKind::NoCredentials,
-                format!("no AWS credentials found (looked in: {CREDENTIAL_SOURCES})"),
-            ));
-        }
-        if let Some(routing) = current.downcast_ref::<crate::Error>() {
-            return Some(routing.report());
-        }
-        if let Some(fs) = current.downcast_ref::<crate::fs::FsError>() {
-            return Some(fs.report());
-        }
-        // `io::Error::source` skips the error it wraps: look at that one too.
-        cursor = match current.downcast_ref::<std::io::Error>() {
-            Some(io) => io.get_ref().map(|inner| inner as _),
-            None => current.source(),
-        };
-    }
-    None
-}
-
-impl<E> Report for SdkError<E, aws_smithy_runtime_api::http::Response>
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    fn report(&self) -> ErrorReport {
-        if let Some(found) = from_chain(self) {
-            return found;
-        }
-        match self {
-            SdkError::ServiceError(service) => from_code(
-                service.err().code().unwrap_or_default(),
-                service.err().message(),
-                Some(service.raw().status().as_u16()),
-            ),
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ErrorReport::new(
-                ErrorKind::Unreachable,
-                format!("no answer from the endpoint: {}", innermost(self)),
-            ),
-            SdkError::ResponseError(_) => ErrorReport::new(
-                ErrorKind::Service,
-                format!("unreadable answer: {}", innermost(self)),
-            ),
-            _ => ErrorReport::new(ErrorKind::Other, innermost(self)),
-        }
-    }
-}
-
-impl Report for crate::Error {
-    fn report(&self) -> ErrorReport {
-        if let crate::Error::ProbeFailed { source, .. } = self
-            && let Some(found) = from_chain(source.as_ref())
-            && found.kind() == ErrorKind::NoCredentials
-        {
-            return found;
-        }
-        ErrorReport::new(self.kind(), chain(self))
-    }
-}
-
-impl Report for crate::fs::FsError {
-    fn report(&self) -> ErrorReport {
-        use crate::fs::FsError as F;
-        match self {
-            F::NotFound(_) => ErrorReport::new(
-                ErrorKind::NoSuchKey,
-                "not found (no such object or directory)",
-            ),
-            F::IsADirectory(_) => ErrorReport::new(ErrorKind::IsADirectory, "is a directory"),
-            F::DirectoryNotEmpty(_) => ErrorReport::new(ErrorKind::NotEmpty, "directory not empty"),
-            F::Changed(_) => ErrorReport::new(
-                ErrorKind::PreconditionFailed,
-                "changed after it was copied; the source was kept",
-            ),
-            F::Overlap { why, .. } => {
-                ErrorReport::new(ErrorKind::Other, format!("cannot move {why}"))
-            }
-            F::InvalidRegion(e) => ErrorReport::new(ErrorKind::Region, chain(e)),
-            F::NoRuntime(_) => ErrorReport::new(ErrorKind::Other, "needs a Tokio runtime"),
-            F::S3 { report, .. } => report.clone(),
-        }
-    }
-}
-
-impl Report for crate::CacheError {
-    /// "bucket-region cache failed: <the tier's cause, whole>": a cache command's error names
-    /// what the backend said (a missing table, a refused connection), not only that it failed.
-    fn report(&self) -> ErrorReport {
-        ErrorReport::new(ErrorKind::Other, chain(self))
-    }
-}
-
-impl Report for std::io::Error {
-    fn report(&self) -> ErrorReport {
-        match self.get_ref().and_then(|inner| from_chain(inner)) {
-            Some(found) => found,
-            None => ErrorReport::new(ErrorKind::Other, chain(self)),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -368,26 +260,5 @@ mod tests {
                 "{code}"
             );
         }
-    }
-
-    #[test]
-    fn missing_credentials_are_found_in_the_chain() {
-        #[derive(Debug)]
-        struct Wrapper(CredentialsError);
-        impl fmt::Display for Wrapper {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("dispatch failure")
-            }
-        }
-        impl std::error::Error for Wrapper {
-            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-                Some(&self.0)
-            }
-        }
-        let err = Wrapper(CredentialsError::not_loaded("no providers in chain"));
-        let report = from_chain(&err).unwrap();
-        assert_eq!(report.kind(), ErrorKind::NoCredentials);
-        assert!(report.to_string().starts_with("no AWS credentials found"));
-        assert!(report.hint().is_some());
     }
 }

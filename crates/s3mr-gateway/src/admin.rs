@@ -7,10 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use http::{HeaderValue, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 use s3_multi_region::MultiRegionClient;
 
-use crate::front::plain;
 use crate::metrics::Metrics;
 
 /// How long `readyz` waits for credentials or the shared cache before calling them down.
@@ -19,6 +18,17 @@ const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// A bucket name no S3 bucket can have (`_`): the shared cache is asked for it, and only
 /// whether the tier answered matters.
 const READY_PROBE_BUCKET: &str = "_s3mr-readyz";
+
+/// A plain-text answer of the gateway's own (admin endpoints, limits).
+pub(crate) fn plain(status: StatusCode, text: impl Into<String>) -> Response<s3s::Body> {
+    let mut response = Response::new(s3s::Body::from(text.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
 
 #[derive(Debug)]
 pub(crate) struct Admin {

@@ -17,7 +17,7 @@ use s3_multi_region::MultiRegionClient;
 use s3s::service::S3Service;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::admin::Admin;
+use crate::admin::{Admin, plain};
 use crate::exchange::{Exchange, claimed_access_key, refusal_of_403};
 use crate::keys::KeysHandle;
 use crate::metrics::{ReasonLabel, RegionLabel, RequestLabels};
@@ -56,17 +56,6 @@ impl Front {
     pub(crate) fn refusing(self) -> Self {
         Self(self.0, true)
     }
-}
-
-/// A plain-text answer of the gateway's own (admin endpoints, limits).
-pub(crate) fn plain(status: StatusCode, text: impl Into<String>) -> Response<s3s::Body> {
-    let mut response = Response::new(s3s::Body::from(text.into()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }
 
 /// 503 SlowDown, as S3 answers a client to slow down: every SDK retries it with backoff.
