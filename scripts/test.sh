@@ -43,6 +43,9 @@ cargo clippy --workspace --all-targets --all-features --locked -q -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked -q
 echo "lints and docs: ok"
 
+# No two sibling modules of any crate import each other (a dependency rule the layout keeps).
+python3 scripts/check-cycles.py
+
 # The main job must keep working: the demo checks every request count it prints.
 cargo run --locked -q -p s3mr -- demo > /dev/null
 echo "demo: ok"

@@ -1,11 +1,14 @@
-//! Builds the one multi-region client every command uses.
+//! What every command gets: the one multi-region client, the options, the printer, the
+//! settings read from the command line, and the interrupt. Built once, never changed.
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::Region;
 use s3_multi_region::{EndpointMap, MultiRegionClient, Report, ValidRegion, shared_cache_for};
 
-use crate::args::Options;
+use crate::cli::Options;
 use crate::error::CliError;
+use crate::printer::Printer;
+use crate::settings::Settings;
 
 pub struct Context {
     pub client: MultiRegionClient,
@@ -13,12 +16,12 @@ pub struct Context {
     /// its DynamoDB client from it.
     pub sdk: aws_types::SdkConfig,
     pub options: Options,
+    /// Everything printed goes through it.
+    pub printer: Printer,
     /// `cp --content-type`: wins over the guess from the file name.
     pub content_type: Option<String>,
     /// `--exclude` / `--include`, in the order given on the command line.
     pub filters: crate::filter::Filters,
-    /// Set while a many-file transfer runs: its one progress bar replaces the per-file ones.
-    pub batch_running: std::sync::atomic::AtomicBool,
     /// Ctrl-C / SIGTERM: commands that change data ask it before each step.
     pub interrupt: crate::interrupt::Interrupt,
 }
@@ -26,6 +29,7 @@ pub struct Context {
 impl Context {
     pub async fn new(
         options: &Options,
+        settings: Settings,
         interrupt: crate::interrupt::Interrupt,
     ) -> Result<Self, CliError> {
         if let Some(region) = options.region.as_deref().or(options.at_region.as_deref()) {
@@ -82,9 +86,9 @@ impl Context {
             client,
             sdk,
             options: options.clone(),
-            content_type: None,
-            filters: crate::filter::Filters::from_args(&std::env::args().collect::<Vec<_>>()),
-            batch_running: std::sync::atomic::AtomicBool::new(false),
+            printer: Printer::new(options),
+            content_type: settings.content_type,
+            filters: settings.filters,
             interrupt,
         })
     }

@@ -55,6 +55,10 @@ pub enum CliError {
     /// say): exit 130.
     #[error("interrupted{}", interrupted_tail(.0))]
     Interrupted(String),
+    /// Standard output was closed by its reader (`s3mr cat s3://b/big | head`): the command
+    /// stops, exit 0, nothing printed — as Unix tools do.
+    #[error("standard output closed")]
+    OutputClosed,
     /// A recursive transfer that skipped or failed some objects (each already reported).
     #[error("{verb}: {transferred} transferred, {skipped} skipped, {failed} failed")]
     Incomplete {
@@ -71,6 +75,37 @@ fn interrupted_tail(done: &str) -> String {
         String::new()
     } else {
         format!(": {done}")
+    }
+}
+
+/// `object` failed with `cause` (the CLI's own words; exit 1).
+pub fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliError {
+    CliError::Object {
+        object: object.to_string(),
+        cause: cause.to_string(),
+        kind: None,
+        hint: None,
+    }
+}
+
+/// A library (or SDK) error about `object`, in the library's words ([`Report`]), with its hint.
+///
+/// [`Report`]: s3_multi_region::Report
+pub fn reported(object: impl std::fmt::Display, err: &impl s3_multi_region::Report) -> CliError {
+    CliError::reported(object, err.report())
+}
+
+/// A usage error from a guard's refusal (exit 2, nothing sent).
+pub fn refused(why: String) -> CliError {
+    CliError::Usage(why)
+}
+
+/// A failure writing to standard output: its reader going away is [`CliError::OutputClosed`].
+pub fn stdout_failed(err: std::io::Error) -> CliError {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError::OutputClosed
+    } else {
+        failed("standard output", err)
     }
 }
 
@@ -120,6 +155,7 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self {
+            Self::OutputClosed => 0,
             Self::Usage(_) => EXIT_USAGE,
             Self::Interrupted(_) => crate::interrupt::EXIT_INTERRUPTED,
             Self::Object {

@@ -18,9 +18,15 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// The `--exclude` / `--include` options of `args` (a command line), in their order. clap
-    /// keeps each option's values but not how the two interleave, which decides the outcome.
-    pub fn from_args<S: AsRef<str>>(args: &[S]) -> Self {
+    /// The rules, in the order given.
+    pub fn new(rules: Vec<Rule>) -> Self {
+        Self { rules }
+    }
+
+    /// The `--exclude` / `--include` options of `args` (a command line), in their order (the
+    /// tables below read like command lines; `settings.rs` reads clap's own indices).
+    #[cfg(test)]
+    pub(crate) fn from_args<S: AsRef<str>>(args: &[S]) -> Self {
         let mut rules = Vec::new();
         let mut args = args.iter().map(AsRef::as_ref);
         while let Some(arg) = args.next() {

@@ -2,21 +2,21 @@
 
 #![forbid(unsafe_code)]
 
-mod args;
+mod cli;
 mod commands;
 mod context;
-mod demo;
+mod durations;
 mod error;
 mod filter;
 mod guard;
 mod interrupt;
-mod plan;
-mod serve;
+mod location;
+mod printer;
+mod settings;
 mod transfer;
-mod tree;
 
-use args::{Cli, Command, Options};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+use cli::{Cli, Command, Options};
 use error::CliError;
 
 fn main() {
@@ -55,10 +55,10 @@ fn init_logs(cli: &Cli) -> Result<(), String> {
             meta.target() != access_target
         }));
     let access_log = match &cli.command {
-        Command::Serve {
+        Command::Serve(cli::ServeArgs {
             access_log: Some(dest),
             ..
-        } => {
+        }) => {
             let writer = if dest == "-" {
                 tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stdout)
             } else {
@@ -93,7 +93,11 @@ fn init_logs(cli: &Cli) -> Result<(), String> {
 }
 
 async fn run_cli() -> i32 {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     if let Err(err) = init_logs(&cli) {
         eprintln!("s3mr: {err}");
         return 2;
@@ -101,14 +105,15 @@ async fn run_cli() -> i32 {
     let verb = cli.command.verb();
     let result = match cli.command {
         // The demo listens for Ctrl-C itself: with --keep it is how the demo ends, exit 0.
-        Command::Demo { keep } => demo::run(keep)
+        Command::Demo(args) => commands::demo::run(args)
             .await
             .map_err(|e| CliError::Other(e.to_string())),
         command => {
             let interrupt = interrupt::Interrupt::install();
             // A gateway runs until Ctrl-C: that is its end, not an interruption.
-            let runs_until_signal = matches!(command, Command::Serve { .. });
-            let result = run(cli.options, command, interrupt.clone()).await;
+            let runs_until_signal = matches!(command, Command::Serve(_));
+            let settings = settings::Settings::new(&matches, &command);
+            let result = run(cli.options, settings, command, interrupt.clone()).await;
             // Whatever the command made of it, an interrupted command exits 130.
             match result {
                 other if runs_until_signal => other,
@@ -122,6 +127,8 @@ async fn run_cli() -> i32 {
     };
     match result {
         Ok(()) => 0,
+        // Its reader went away (`| head`): as Unix tools, quietly.
+        Err(CliError::OutputClosed) => 0,
         Err(err) => {
             eprintln!("{}", error_line(verb, &err));
             if let Some(hint) = err.hint() {
@@ -138,34 +145,37 @@ fn error_line(verb: &str, err: &CliError) -> String {
     match err {
         CliError::Object { .. } => format!("s3mr: {verb} {err}"),
         CliError::Other(_) | CliError::Interrupted(_) => format!("s3mr: {verb}: {err}"),
-        CliError::Usage(_) | CliError::Incomplete { .. } => format!("s3mr: {err}"),
+        CliError::Usage(_) | CliError::Incomplete { .. } | CliError::OutputClosed => {
+            format!("s3mr: {err}")
+        }
     }
 }
 
 async fn run(
     options: Options,
+    settings: settings::Settings,
     command: Command,
     interrupt: interrupt::Interrupt,
 ) -> Result<(), CliError> {
-    let mut ctx = context::Context::new(&options, interrupt.clone()).await?;
+    let ctx = context::Context::new(&options, settings, interrupt.clone()).await?;
     // Commands that change data stop themselves cleanly on Ctrl-C (see interrupt.rs); the
     // others only read, and stop at once.
     let stops_itself = matches!(
         command,
-        Command::Cp { .. }
-            | Command::Mv { .. }
-            | Command::Sync { .. }
-            | Command::Rm { .. }
-            | Command::Rb { .. }
-            | Command::Mb { .. }
-            | Command::Cache { .. }
-            | Command::Serve { .. }
+        Command::Cp(_)
+            | Command::Mv(_)
+            | Command::Sync(_)
+            | Command::Rm(_)
+            | Command::Rb(_)
+            | Command::Mb(_)
+            | Command::Cache(_)
+            | Command::Serve(_)
     );
     let result = if stops_itself {
-        dispatch(&mut ctx, command).await
+        dispatch(&ctx, command).await
     } else {
         tokio::select! {
-            result = dispatch(&mut ctx, command) => result,
+            result = dispatch(&ctx, command) => result,
             () = interrupt.wait() => Err(CliError::Interrupted(String::new())),
         }
     };
@@ -173,95 +183,22 @@ async fn run(
     result
 }
 
-async fn dispatch(ctx: &mut context::Context, command: Command) -> Result<(), CliError> {
+async fn dispatch(ctx: &context::Context, command: Command) -> Result<(), CliError> {
+    use commands::*;
     match command {
-        Command::Ls {
-            url,
-            recursive,
-            human_readable,
-            summarize,
-        } => {
-            let listing = commands::Listing {
-                recursive,
-                human_readable,
-                summarize,
-            };
-            commands::ls(ctx, url.as_deref(), listing).await
-        }
-        Command::Cat { url } => commands::cat(ctx, &url).await,
-        Command::Stat { url } => commands::stat(ctx, &url).await,
-        Command::Cp {
-            source,
-            destination,
-            recursive,
-            no_follow_symlinks,
-            content_type,
-            ..
-        } => {
-            ctx.content_type = content_type;
-            commands::cp(ctx, &source, &destination, recursive, !no_follow_symlinks).await
-        }
-        Command::Rm { url, recursive, .. } => commands::rm(ctx, &url, recursive).await,
-        Command::Mv {
-            source,
-            destination,
-            recursive,
-            no_follow_symlinks,
-            ..
-        } => commands::mv(ctx, &source, &destination, recursive, !no_follow_symlinks).await,
-        Command::Sync {
-            source,
-            destination,
-            delete,
-            size_only,
-            exact_timestamps,
-            no_follow_symlinks,
-            force,
-            ..
-        } => {
-            let options = plan::SyncOptions {
-                delete,
-                size_only,
-                exact_timestamps,
-                force,
-            };
-            commands::sync(ctx, &source, &destination, options, !no_follow_symlinks).await
-        }
-        Command::Mb { url } => commands::mb(ctx, &url).await,
-        Command::Rb { url, force } => commands::rb(ctx, &url, force).await,
-        Command::Region { buckets } => commands::region(ctx, &buckets).await,
-        Command::Presign { url, expires } => commands::presign(ctx, &url, expires).await,
-        Command::Cache { action } => commands::cache(ctx, action).await,
-        Command::Serve {
-            listen,
-            keys,
-            tls_cert,
-            tls_key,
-            domain,
-            admin_listen,
-            access_log: _,
-            drain_timeout,
-            max_connections,
-            max_requests,
-            header_timeout,
-            max_xml_body,
-        } => {
-            let mut limits = s3mr_gateway::Limits::default();
-            limits.max_connections = max_connections;
-            limits.max_requests = max_requests;
-            limits.header_timeout = header_timeout;
-            limits.max_xml_body = max_xml_body;
-            limits.drain_timeout = drain_timeout;
-            let settings = serve::Settings {
-                listen,
-                keys_file: keys,
-                tls: tls_cert.zip(tls_key),
-                domains: domain,
-                admin_listen,
-                limits,
-            };
-            serve::run(ctx, settings).await
-        }
-        Command::Demo { .. } => unreachable!("handled above"),
+        Command::Ls(args) => ls::run(ctx, args).await,
+        Command::Cat(args) => cat::run(ctx, args).await,
+        Command::Stat(args) => stat::run(ctx, args).await,
+        Command::Cp(args) => cp::run(ctx, args).await,
+        Command::Mv(args) => mv::run(ctx, args).await,
+        Command::Sync(args) => sync::run(ctx, args).await,
+        Command::Rm(args) => rm::run(ctx, args).await,
+        Command::Mb(args) => mb::run(ctx, args).await,
+        Command::Rb(args) => rb::run(ctx, args).await,
+        Command::Region(args) => region::run(ctx, args).await,
+        Command::Presign(args) => presign::run(ctx, args).await,
+        Command::Cache(args) => cache::run(ctx, args).await,
+        Command::Serve(args) => serve::run(ctx, args).await,
+        Command::Demo(_) => unreachable!("handled above"),
     }
 }

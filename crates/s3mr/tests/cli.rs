@@ -416,3 +416,55 @@ async fn an_interrupted_upload_leaves_no_object_and_no_upload() {
     );
     assert_eq!(cli.emu.open_uploads(), 0, "no dangling multipart upload");
 }
+
+/// `s3mr cat s3://b/big | head -c 1` and `s3mr ls ... | head -1`: the reader goes away early;
+/// as Unix tools do, the command stops quietly with exit 0 (it used to print "Broken pipe" and
+/// exit 1).
+#[tokio::test]
+async fn a_reader_that_goes_away_ends_cat_and_ls_quietly() {
+    use tokio::io::AsyncReadExt;
+    let emu = Emulator::builder()
+        .region("us-east-1")
+        .region("eu-west-1")
+        .start()
+        .await
+        .unwrap();
+    emu.seed_bucket("pipe-euro", "eu-west-1").unwrap();
+    let plain = common::plain_client(&emu, "eu-west-1");
+    plain
+        .put_object()
+        .bucket("pipe-euro")
+        .key("big.bin")
+        .body(vec![b'x'; 16 * 1024 * 1024].into())
+        .send()
+        .await
+        .unwrap();
+    for i in 0..2000 {
+        plain
+            .put_object()
+            .bucket("pipe-euro")
+            .key(format!("many/{i:05}"))
+            .body(Vec::new().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    for args in [
+        &["cat", "s3://pipe-euro/big.bin"][..],
+        &["ls", "--recursive", "s3://pipe-euro/many/"][..],
+    ] {
+        let mut child = common::command(&emu, args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 1];
+        stdout.read_exact(&mut first).await.unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

@@ -66,7 +66,9 @@ impl<'a> Step<'a> {
     }
 }
 
-pub async fn run(keep: bool) -> Result<(), DemoError> {
+/// The demo builds its own emulator and clients: it takes no [`crate::context::Context`].
+pub async fn run(args: crate::cli::DemoArgs) -> Result<(), DemoError> {
+    let keep = args.keep;
     let started = std::time::Instant::now();
     let mut builder = Emulator::builder();
     for region in REGIONS {

@@ -5,22 +5,41 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::cli::ServeArgs;
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::{CliError, failed};
 
 /// What `s3mr serve` was asked for.
-pub struct Settings {
-    pub listen: SocketAddr,
-    pub keys_file: PathBuf,
-    pub tls: Option<(PathBuf, PathBuf)>,
-    pub domains: Vec<String>,
-    pub admin_listen: Option<SocketAddr>,
-    pub limits: s3mr_gateway::Limits,
+struct Settings {
+    listen: SocketAddr,
+    keys_file: PathBuf,
+    tls: Option<(PathBuf, PathBuf)>,
+    domains: Vec<String>,
+    admin_listen: Option<SocketAddr>,
+    limits: s3mr_gateway::Limits,
+}
+
+impl From<ServeArgs> for Settings {
+    fn from(args: ServeArgs) -> Self {
+        let mut limits = s3mr_gateway::Limits::default();
+        limits.max_connections = args.max_connections;
+        limits.max_requests = args.max_requests;
+        limits.header_timeout = args.header_timeout;
+        limits.max_xml_body = args.max_xml_body;
+        limits.drain_timeout = args.drain_timeout;
+        Self {
+            listen: args.listen,
+            keys_file: args.keys,
+            tls: args.tls_cert.zip(args.tls_key),
+            domains: args.domain,
+            admin_listen: args.admin_listen,
+            limits,
+        }
+    }
 }
 
 fn read_keys(path: &Path) -> Result<s3mr_gateway::Keys, CliError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| crate::commands::failed(path.display(), e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| failed(path.display(), e))?;
     s3mr_gateway::Keys::parse(&text)
         .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
 }
@@ -28,14 +47,14 @@ fn read_keys(path: &Path) -> Result<s3mr_gateway::Keys, CliError> {
 async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), CliError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| crate::commands::failed(addr, e))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| crate::commands::failed(addr, e))?;
+        .map_err(|e| failed(addr, e))?;
+    let bound = listener.local_addr().map_err(|e| failed(addr, e))?;
     Ok((listener, bound))
 }
 
-pub async fn run(ctx: &Context, settings: Settings) -> Result<(), CliError> {
+/// `--access-log` is set up with the process's logging (main.rs), before the context.
+pub async fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
+    let settings = Settings::from(args);
     let keys = read_keys(&settings.keys_file)?;
     let count = keys.len();
     let mut builder = s3mr_gateway::Gateway::builder(&ctx.client, keys).limits(settings.limits);

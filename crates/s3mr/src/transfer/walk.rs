@@ -1,11 +1,21 @@
-//! Walking a local tree for a recursive upload: local trees are hostile too.
+//! The entries of a batch's source and destination: a local tree walked (local trees are
+//! hostile too), or the objects under an S3 prefix, each filtered.
 //!
 //! Symlinks are followed by default (as the aws CLI does), but a directory already on the path
 //! from the root (same device and inode) is never entered again, so `sub/loop -> ..` cannot make
 //! an upload recurse until keys grow too long. Sockets, FIFOs, devices and entries that cannot be
 //! read are skipped with a warning: opening a FIFO would block the whole transfer.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Fs;
+
+use super::compare::Entry;
+use crate::context::Context;
+use crate::error::{CliError, reported};
+use crate::filter::Filters;
 
 /// A file to upload: its key below the destination prefix (`/`-separated) and its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +141,103 @@ pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
     }
     out.files.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// Warns (one line each) about `--exclude` / `--include` patterns that match nothing in the
+/// source: most often a typo.
+fn warn_unmatched(ctx: &Context, filters: &Filters, names: &[&str], source: &str) {
+    for pattern in filters.unmatched(names) {
+        ctx.printer.warn(&format!(
+            "the pattern {pattern:?} matches nothing under {source}"
+        ));
+    }
+}
+
+/// The files below `dir` (relative `/` names) that the filters let through; with `ctx`, patterns
+/// that match nothing are warned about.
+pub(super) fn local_entries(
+    ctx: Option<&Context>,
+    dir: &Path,
+    follow_symlinks: bool,
+    filters: &Filters,
+    skipped: &mut Vec<String>,
+    unknown: &mut Vec<String>,
+) -> BTreeMap<String, (PathBuf, Entry)> {
+    let walk = walk(dir, follow_symlinks);
+    skipped.extend(walk.skipped);
+    unknown.extend(walk.skipped_names);
+    if let Some(ctx) = ctx {
+        let names: Vec<&str> = walk.files.iter().map(|f| f.name.as_str()).collect();
+        warn_unmatched(ctx, filters, &names, &dir.display().to_string());
+    }
+    walk.files
+        .into_iter()
+        .filter(|f| filters.includes(&f.name))
+        .filter_map(|f| {
+            let meta = match std::fs::metadata(&f.path) {
+                Ok(meta) => meta,
+                Err(e) => {
+                    skipped.push(format!("{}: {e}", f.path.display()));
+                    unknown.push(f.name);
+                    return None;
+                }
+            };
+            let entry = Entry {
+                size: meta.len(),
+                modified: meta.modified().ok(),
+            };
+            Some((f.name, (f.path, entry)))
+        })
+        .collect()
+}
+
+/// The objects under `url` (relative names below its prefix) that the filters let through;
+/// for a source, patterns that match nothing are warned about.
+pub(super) async fn s3_entries(
+    ctx: &Context,
+    url: &S3Url,
+    filters: &Filters,
+    is_source: bool,
+) -> Result<BTreeMap<String, (String, Entry)>, CliError> {
+    ctx.prefer_region(url.bucket())?;
+    let prefix = url.dir_prefix();
+    let objects = S3Fs::new(ctx.client.clone())
+        .objects_under(url)
+        .await
+        .map_err(|e| reported(url, &e))?;
+    if is_source {
+        let names: Vec<&str> = objects
+            .iter()
+            .filter_map(|o| o.key.get(prefix.len()..))
+            .collect();
+        warn_unmatched(ctx, filters, &names, &url.to_string());
+    }
+    Ok(objects
+        .into_iter()
+        .filter_map(|o| {
+            let relative = o.key.get(prefix.len()..)?.to_owned();
+            if relative.is_empty() || !filters.includes(&relative) {
+                return None;
+            }
+            let entry = Entry {
+                size: o.size,
+                modified: o.modified,
+            };
+            Some((relative, (o.key, entry)))
+        })
+        .collect())
+}
+
+/// Whether `name` is at or under a source path the walk could not read: what it holds is
+/// unknown, not absent, so `--delete` must not delete its destination copy.
+pub(super) fn under_unknown(unknown: &[String], name: &str) -> bool {
+    unknown.iter().any(|u| {
+        u.is_empty()
+            || name == u
+            || name
+                .strip_prefix(u.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+    })
 }
 
 #[cfg(all(test, unix))]

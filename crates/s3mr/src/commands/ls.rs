@@ -1,0 +1,130 @@
+//! `s3mr ls`: the buckets (with their regions), or the objects under a prefix, as `aws s3 ls`.
+
+use s3_multi_region::fs::printable_key;
+use serde_json::json;
+
+use crate::cli::LsArgs;
+use crate::context::Context;
+use crate::error::{CliError, reported};
+use crate::location::parse_url;
+
+/// `1.5 KiB`, as `aws s3 ls --human-readable` prints sizes.
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["Bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} Bytes");
+    }
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+pub async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
+    let recursive = args.recursive;
+    let Some(url) = args.url.as_deref() else {
+        let mut pages = ctx.client.list_buckets().into_paginator().send();
+        let mut rows = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| reported("s3://", &e))?;
+            for bucket in page.buckets() {
+                let name = bucket.name().unwrap_or_default().to_owned();
+                let region = bucket.bucket_region().unwrap_or("?").to_owned();
+                let created = bucket
+                    .creation_date()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                rows.push((name, region, created));
+            }
+        }
+        if ctx.printer.json_wanted() {
+            ctx.printer.json(json!(
+                rows.iter()
+                    .map(|(n, r, c)| json!({"name": n, "region": r, "created": c}))
+                    .collect::<Vec<_>>()
+            ))?;
+        } else {
+            for (name, region, created) in rows {
+                ctx.printer
+                    .out(format!("{created:<22} {region:<16} {name}"))?;
+            }
+        }
+        return Ok(());
+    };
+    let url = parse_url(url)?;
+    ctx.prefer_region(url.bucket())?;
+    let mut request = ctx
+        .client
+        .list_objects_v2()
+        .bucket(url.bucket())
+        .prefix(url.key());
+    if !recursive {
+        request = request.delimiter("/");
+    }
+    let mut pages = request.into_paginator().send();
+    let (mut dirs, mut objects) = (Vec::new(), Vec::new());
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| reported(&url, &e))?;
+        dirs.extend(
+            page.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_owned)),
+        );
+        for object in page.contents() {
+            let modified = object
+                .last_modified()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let etag = object
+                .e_tag()
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_owned();
+            objects.push((
+                object.key().unwrap_or_default().to_owned(),
+                object.size().unwrap_or(0),
+                modified,
+                etag,
+            ));
+        }
+    }
+    if ctx.printer.json_wanted() {
+        let mut entries: Vec<_> = dirs.iter().map(|d| json!({"prefix": d})).collect();
+        entries.extend(
+            objects
+                .iter()
+                .map(|(k, s, m, e)| json!({"key": k, "size": s, "last_modified": m, "etag": e})),
+        );
+        ctx.printer.json(json!(entries))?;
+    } else {
+        for dir in dirs {
+            ctx.printer
+                .out(format!("{:>33} {}", "PRE", printable_key(&dir)))?;
+        }
+        for (key, size, modified, _) in &objects {
+            let size = if args.human_readable {
+                human_size((*size).max(0) as u64)
+            } else {
+                size.to_string()
+            };
+            ctx.printer
+                .out(format!("{modified:<22} {size:>10} {}", printable_key(key)))?;
+        }
+        if args.summarize {
+            let total: u64 = objects.iter().map(|o| o.1.max(0) as u64).sum();
+            let total = if args.human_readable {
+                human_size(total)
+            } else {
+                format!("{total} Bytes")
+            };
+            ctx.printer.out(format!(
+                "\nTotal Objects: {}\n   Total Size: {total}",
+                objects.len()
+            ))?;
+        }
+    }
+    Ok(())
+}

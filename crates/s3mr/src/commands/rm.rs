@@ -1,0 +1,72 @@
+//! `s3mr rm`: one object, or every object under a prefix with `--recursive`.
+
+use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Fs;
+
+use crate::cli::RmArgs;
+use crate::context::Context;
+use crate::error::{CliError, reported};
+use crate::location::{object_url, parse_url};
+use crate::transfer;
+
+use super::left_out_by_filters;
+
+pub async fn run(ctx: &Context, args: RmArgs) -> Result<(), CliError> {
+    let url = parse_url(&args.url)?;
+    if args.recursive {
+        return remove_all(ctx, &url).await;
+    }
+    ctx.prefer_region(url.bucket())?;
+    if url.key().is_empty() {
+        return Err(CliError::Usage(format!(
+            "{url} is a bucket: use rb, or rm --recursive to empty it"
+        )));
+    }
+    if left_out_by_filters(ctx, url.file_name().unwrap_or_default()) {
+        return Ok(());
+    }
+    let line = format!("delete: {url}");
+    if ctx.printer.dry_run(&line) {
+        return Ok(());
+    }
+    transfer::delete_object(ctx, &url).await?;
+    ctx.printer.say(&line);
+    Ok(())
+}
+
+/// Every object under `url` that the filters let through, in DeleteObjects of up to 1000 keys
+/// (the library lists and deletes); Ctrl-C stops before the next batch. `rb --force` too.
+pub async fn remove_all(ctx: &Context, url: &S3Url) -> Result<(), CliError> {
+    ctx.prefer_region(url.bucket())?;
+    let fs = S3Fs::new(ctx.client.clone());
+    let prefix = url.dir_prefix();
+    let keys: Vec<String> = fs
+        .keys_under(url)
+        .await
+        .map_err(|e| reported(url, &e))?
+        .into_iter()
+        .map(|(key, _)| key)
+        .filter(|key| ctx.filters.includes(&key[prefix.len().min(key.len())..]))
+        .collect();
+    let total = keys.len();
+    let mut deleted = 0;
+    for batch in keys.chunks(1000) {
+        if ctx.interrupt.is_set() {
+            return Err(CliError::Interrupted(format!(
+                "{deleted} deleted, {} not deleted",
+                total - deleted
+            )));
+        }
+        if !ctx.options.dryrun {
+            fs.remove_keys(url, batch.to_vec())
+                .await
+                .map_err(|e| reported(url, &e))?;
+        }
+        deleted += batch.len();
+        for key in batch {
+            ctx.printer
+                .done(&format!("delete: {}", object_url(url.bucket(), key)));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Where a command reads or writes: standard input/output (`-`), a local path or an s3:// URL,
+//! and where one object or file lands when the destination names a directory.
+
+use std::path::PathBuf;
+
+use s3_multi_region::S3Url;
+use s3_multi_region::fs::{local_path_for_key, printable_key};
+
+use crate::error::{CliError, failed};
+
+/// Where `cp`, `mv` and `sync` read or write.
+#[derive(Debug, Clone)]
+pub enum Location {
+    Stdio,
+    Local(PathBuf),
+    S3(S3Url),
+}
+
+impl Location {
+    /// `-`, `s3://bucket/key` or a local path.
+    pub fn parse(s: &str) -> Result<Self, CliError> {
+        Ok(match s {
+            "-" => Self::Stdio,
+            s if s.starts_with("s3://") => Self::S3(parse_url(s)?),
+            s => Self::Local(PathBuf::from(s)),
+        })
+    }
+
+    /// The name filters see for a single object or file: its last segment.
+    pub fn name(&self) -> String {
+        match self {
+            Self::S3(url) => url.file_name().unwrap_or_default().to_owned(),
+            Self::Local(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Self::Stdio => String::new(),
+        }
+    }
+}
+
+/// An `s3://bucket[/key]` argument, or a usage error saying why not.
+pub fn parse_url(s: &str) -> Result<S3Url, CliError> {
+    s.parse()
+        .map_err(|e: s3_multi_region::S3UrlError| CliError::Usage(e.to_string()))
+}
+
+/// `s3://bucket/key` as printed everywhere: the key as S3 holds it, control characters escaped.
+pub fn object_url(bucket: &str, key: &str) -> String {
+    format!("s3://{bucket}/{}", printable_key(key))
+}
+
+/// Where one object or file from `from` lands at `to`, as the aws CLI decides: a destination
+/// that is a directory (an S3 URL ending in `/`, an existing local directory) keeps the
+/// source's name; anything else is the name itself. A key's last segment never names a local
+/// file `..` or `.`.
+pub fn single_destination(from: &Location, to: Location) -> Result<Location, CliError> {
+    Ok(match to {
+        Location::S3(dst) if dst.is_directory() => Location::S3(dst.join(&from.name())),
+        Location::Local(dir) if dir.is_dir() => match from {
+            Location::S3(src) => {
+                let name = src.file_name().unwrap_or_default();
+                Location::Local(dir.join(local_path_for_key("", name).map_err(|e| failed(src, e))?))
+            }
+            _ => Location::Local(dir),
+        },
+        other => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(location: &Location) -> String {
+        match location {
+            Location::Stdio => "-".into(),
+            Location::Local(path) => path.display().to_string(),
+            Location::S3(url) => url.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_directory_destination_keeps_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let local_dir = dir.path().display().to_string();
+        let table = [
+            (
+                "s3://src-bucket/k/a.txt",
+                "s3://dst-bucket/",
+                "s3://dst-bucket/a.txt".to_owned(),
+            ),
+            (
+                "s3://src-bucket/k/a.txt",
+                "s3://dst-bucket/x/",
+                "s3://dst-bucket/x/a.txt".to_owned(),
+            ),
+            (
+                "s3://src-bucket/k/a.txt",
+                "s3://dst-bucket/renamed",
+                "s3://dst-bucket/renamed".to_owned(),
+            ),
+            (
+                "s3://src-bucket/k/a.txt",
+                local_dir.as_str(),
+                format!("{local_dir}/a.txt"),
+            ),
+            (
+                "s3://src-bucket/k/a.txt",
+                "new-name.txt",
+                "new-name.txt".to_owned(),
+            ),
+            (
+                "dir/f.txt",
+                "s3://dst-bucket/p/",
+                "s3://dst-bucket/p/f.txt".to_owned(),
+            ),
+            (
+                "dir/f.txt",
+                "s3://dst-bucket/p/g.txt",
+                "s3://dst-bucket/p/g.txt".to_owned(),
+            ),
+        ];
+        for (from, to, want) in table {
+            let from = Location::parse(from).unwrap();
+            let got = single_destination(&from, Location::parse(to).unwrap()).unwrap();
+            assert_eq!(shown(&got), want, "{to}");
+        }
+    }
+}
