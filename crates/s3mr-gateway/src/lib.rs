@@ -410,7 +410,7 @@ impl Gateway {
 }
 
 /// One client connection: TLS (within the header timeout), then HTTP/1.1 or HTTP/2 (ALPN under
-/// TLS, the preface in plain text), watched by the drain. Without a connection permit every
+/// TLS; plain text is HTTP/1.1), watched by the drain. Without a connection permit every
 /// request on it is answered 503 SlowDown and the connection closed.
 async fn connection(
     stream: TcpStream,
@@ -461,16 +461,16 @@ async fn connection(
                 .watch(builder.serve_connection(TokioIo::new(stream), front))
                 .await
         }
+        // Plain text is HTTP/1.1 only: S3 clients do not speak h2c, and hyper's HTTP/2
+        // preface sniffing would wait without a timeout (HTTP/1.1's header timeout also closes
+        // a connection that sends nothing).
         None => {
-            // A client that connects and sends nothing is cut at the header timeout (hyper's
-            // HTTP/2 preface sniffing has no timeout of its own).
-            let mut first = [0u8; 1];
-            match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
-                Ok(Ok(n)) if n > 0 => {}
-                _ => return,
-            }
             watcher
-                .watch(builder.serve_connection(TokioIo::new(stream), front))
+                .watch(
+                    builder
+                        .http1_only()
+                        .serve_connection(TokioIo::new(stream), front),
+                )
                 .await
         }
     };
