@@ -13,8 +13,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use s3mr_emulator::Emulator;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-mod common;
-use common::{command, plain_client};
+use crate::common;
+use crate::common::{command, plain_client};
 
 const R0: &str = "us-east-1";
 const R1: &str = "eu-west-1";

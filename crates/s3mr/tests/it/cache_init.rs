@@ -1,9 +1,8 @@
 //! `s3mr cache init dynamodb://<table>` makes the table once and is safe to run again; the CLI
 //! then shares regions between runs through it.
 
-mod common;
 
-use common::command;
+use crate::common::command;
 use s3mr_emulator::Emulator;
 
 /// Runs `s3mr args...`, asserting it succeeds; its output.

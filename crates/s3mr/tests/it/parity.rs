@@ -2,11 +2,11 @@
 //! CLI's output lines, bad input, and the progress bar (a pseudo-terminal vs a pipe). The built
 //! binary against the emulator, with exact request counts where the count is the point.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use common::command;
+use crate::common::command;
 use s3mr_emulator::Emulator;
 
 async fn emulator() -> Emulator {

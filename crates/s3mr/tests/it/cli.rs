@@ -5,7 +5,7 @@ use std::process::Output;
 
 use s3mr_emulator::Emulator;
 
-mod common;
+use crate::common;
 use tokio::io::AsyncWriteExt;
 
 struct Cli {

@@ -6,8 +6,7 @@ use std::process::Output;
 
 use s3mr_emulator::Emulator;
 
-mod common;
-use common::{command, plain_client};
+use crate::common::{command, plain_client};
 
 async fn emulator() -> Emulator {
     Emulator::builder()

@@ -1,9 +1,8 @@
 //! The first hour of a new user, pinned: errors that say what to do (one line, the same words for
 //! the same cause, a hint where one exists), defaults that match `--help`, output fit for pipes.
 
-mod common;
 
-use common::command;
+use crate::common::command;
 use s3mr_emulator::Emulator;
 
 async fn emulator() -> Emulator {
@@ -282,7 +281,7 @@ async fn every_argument_is_described_in_help() {
 /// `S3MR_ENDPOINTS` line maps, on the same ports.
 #[test]
 fn the_readme_emulator_commands_agree() {
-    let readme = include_str!("../../../README.md");
+    let readme = include_str!("../../../../README.md");
     let started: Vec<&str> = readme
         .split("--region ")
         .skip(1)

@@ -5,8 +5,7 @@ use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-mod common;
-use common::command;
+use crate::common::command;
 
 const KEYS: &str = r#"
 [[key]]

@@ -4,8 +4,7 @@
 
 use s3mr_emulator::{Emulator, TlsSource};
 
-mod common;
-use common::BIN;
+use crate::common::BIN;
 
 const R0: &str = "us-east-1";
 const R1: &str = "eu-west-1";

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use s3mr_emulator::Emulator;
 
-mod common;
-use common::{command, plain_client, signal};
+use crate::common;
+use crate::common::{command, plain_client, signal};
 
 const R0: &str = "us-east-1";
 const R1: &str = "eu-west-1";
@@ -113,7 +113,14 @@ async fn a_signal_mid_batch_stops_scheduling_and_deletes_nothing() {
                 &format!("file {i}"),
             );
         }
-        emu.configure(|s| s.latency = Duration::from_millis(50));
+        // Uploads in flight when the first signal lands take 400 ms to finish: the second
+        // signal (a separate `kill`, slow on a loaded machine) always arrives while the command
+        // still winds down, never after it exited.
+        emu.configure(|s| {
+            s.latency = Duration::from_millis(50);
+            s.per_method_latency
+                .insert("PUT".into(), Duration::from_millis(400));
+        });
         emu.reset_counters();
         let local = dir.path().to_str().unwrap();
         let child = command(
@@ -741,6 +748,13 @@ async fn an_unreadable_source_directory_keeps_its_destination_copies() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let src = dir.path().join("src");
     write(&src.join("ok.txt"), "there");
+    // Older than its copy in S3, whatever second the clock just turned: sync leaves it.
+    std::fs::File::options()
+        .write(true)
+        .open(src.join("ok.txt"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     write(&src.join("secret/a.txt"), "hidden");
     std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(src.join("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();

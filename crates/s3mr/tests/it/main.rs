@@ -1,0 +1,13 @@
+//! The `s3mr` binary end to end against the emulator (and Redis and moto where a suite needs
+//! them): one test binary for the crate, a module per suite.
+
+mod common;
+mod cache_init;
+mod cli;
+mod first_hour;
+mod hostile_input;
+mod parity;
+mod production_path;
+mod serve;
+mod serve_production;
+mod transfers_safe;
