@@ -1,7 +1,6 @@
 //! The emulator driven by aws-sdk-s3 itself (a plain client, no routing): every wrong-region
 //! answer of docs/ARCHITECTURE.md §3, object semantics, SigV4, switches, faults and counters.
 
-mod common;
 
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
 };
-use common::{client, client_with_keys, raw_request};
+use crate::common::{client, client_with_keys, raw_request};
 use s3mr_emulator::{Emulator, Fault, FaultKind, Reported, WrongRegionAnswer};
 
 async fn emulator() -> Emulator {

@@ -1,7 +1,7 @@
 //! Object keys are data: every legal key round-trips through put, list, get and delete, and no
 //! key of one bucket ever appears in (or writes into) another.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

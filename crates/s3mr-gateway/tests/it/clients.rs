@@ -3,9 +3,9 @@
 //! delete, byte-exact (`clients.py`). The emulator's counters then prove that every request
 //! for a bucket reached that bucket's region and no other.
 
-mod common;
+use crate::common;
 
-use common::{BUCKETS, World, run_client, run_client_at};
+use crate::common::{BUCKETS, World, run_client, run_client_at};
 
 /// Every bucket's requests reached its region, and none reached another.
 fn assert_each_bucket_in_its_region(world: &World, client: &str) {

@@ -6,7 +6,7 @@
 //! `response_extensions` live in object_store's `aws` tests, not in this module: they test
 //! `AmazonS3` internals.)
 
-mod common;
+use crate::common;
 
 use object_store::ObjectStoreExt;
 use object_store::integration as suite;

@@ -2,9 +2,9 @@
 //! byte leaves (0 body bytes to a wrong region), and a warm client request is exactly one
 //! upstream request.
 
-mod common;
+use crate::common;
 
-use common::{R0, R1, R2, WRITER, World};
+use crate::common::{R0, R1, R2, WRITER, World};
 
 #[tokio::test]
 async fn a_cold_upload_sends_no_body_byte_to_a_wrong_region() {

@@ -2,11 +2,11 @@
 //! client, never an error; stores and registry share one client. Exact request counts per region
 //! (us-east-1, eu-west-1, ap-southeast-2).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
-use common::{R1, R2, requests, world};
+use crate::common::{R1, R2, requests, world};
 use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::registry::ObjectStoreRegistry;

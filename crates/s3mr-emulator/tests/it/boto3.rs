@@ -1,7 +1,7 @@
 //! Cross-check with an independent client: botocore's redirector follows the emulator's
 //! 400 AuthorizationHeaderMalformed exactly as it follows S3's.
 
-mod common;
+use crate::common;
 
 use aws_sdk_s3::primitives::ByteStream;
 use s3mr_emulator::{Emulator, WrongRegionAnswer};

@@ -1,0 +1,9 @@
+//! The gateway against a three-region emulator: clients no one here wrote (`clients.py`), the
+//! production layer (limits, metrics, drain), refusals and routing — one test binary, a module
+//! per suite.
+
+mod common;
+mod clients;
+mod production;
+mod refusals;
+mod routing;
