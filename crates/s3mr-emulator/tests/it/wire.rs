@@ -1,15 +1,14 @@
 //! The emulator driven by aws-sdk-s3 itself (a plain client, no routing): every wrong-region
 //! answer of docs/ARCHITECTURE.md §3, object semantics, SigV4, switches, faults and counters.
 
-
 use std::time::Duration;
 
+use crate::common::{client, client_with_keys, raw_request};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
 };
-use crate::common::{client, client_with_keys, raw_request};
 use s3mr_emulator::{Emulator, Fault, FaultKind, Reported, WrongRegionAnswer};
 
 async fn emulator() -> Emulator {

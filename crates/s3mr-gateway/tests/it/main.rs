@@ -2,8 +2,8 @@
 //! production layer (limits, metrics, drain), refusals and routing — one test binary, a module
 //! per suite.
 
-mod common;
 mod clients;
+mod common;
 mod production;
 mod refusals;
 mod routing;

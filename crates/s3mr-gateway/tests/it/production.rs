@@ -3,13 +3,12 @@
 //! header timeout against slow clients, the admin prefix, and a drain that cuts what outlasts
 //! it and aborts the multipart uploads it leaves open.
 
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::common::{BUCKETS, EURO_ONLY, R0, R1, R2, READER, Setup, WRITER, World, curl};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use crate::common::{BUCKETS, EURO_ONLY, R0, R1, R2, READER, Setup, WRITER, World, curl};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A client of the gateway that sends plain bodies (no aws-chunked checksum trailer), so that

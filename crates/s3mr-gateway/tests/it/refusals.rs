@@ -2,12 +2,11 @@
 //! the emulator behind it receives nothing (0 requests forwarded). The gateway's own AWS
 //! credentials appear in no answer.
 
-
 use std::time::Duration;
 
+use crate::common::{EURO_ONLY, READER, WRITER, World, curl, sdk_client_at};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::presigning::PresigningConfig;
-use crate::common::{EURO_ONLY, READER, WRITER, World, curl, sdk_client_at};
 
 /// `(status, code)` of a failed SDK call.
 fn refusal<E: ProvideErrorMetadata>(

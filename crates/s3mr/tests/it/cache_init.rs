@@ -1,7 +1,6 @@
 //! `s3mr cache init dynamodb://<table>` makes the table once and is safe to run again; the CLI
 //! then shares regions between runs through it.
 
-
 use crate::common::command;
 use s3mr_emulator::Emulator;
 

@@ -1,7 +1,6 @@
 //! The first hour of a new user, pinned: errors that say what to do (one line, the same words for
 //! the same cause, a hint where one exists), defaults that match `--help`, output fit for pipes.
 
-
 use crate::common::command;
 use s3mr_emulator::Emulator;
 

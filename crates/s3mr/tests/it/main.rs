@@ -1,9 +1,9 @@
 //! The `s3mr` binary end to end against the emulator (and Redis and moto where a suite needs
 //! them): one test binary for the crate, a module per suite.
 
-mod common;
 mod cache_init;
 mod cli;
+mod common;
 mod first_hour;
 mod hostile_input;
 mod parity;

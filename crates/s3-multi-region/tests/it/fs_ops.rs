@@ -2,13 +2,13 @@
 //! against the emulator: buckets in eu-west-1 (R1) and ap-southeast-2 (R2), client default
 //! us-east-1 (R0). Request counts are exact.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::time::Duration;
 
+use crate::common::{R1, R2, World, world};
 use aws_sdk_s3::primitives::ByteStream;
-use common::{R1, R2, World, world};
 use futures::TryStreamExt;
 use s3_multi_region::S3Url;
 use s3_multi_region::fs::{EntryKind, FsError, S3Fs};

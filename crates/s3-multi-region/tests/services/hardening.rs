@@ -3,16 +3,14 @@
 //! allow it, or in a clear error after a bounded number of requests, with nothing cached that S3
 //! did not say. See RELIABILITY.md for the table these tests prove.
 
-#![cfg(feature = "redis")]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::{PrivateRedis, R0, R1, R2, routing_error, world};
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
-use common::{PrivateRedis, R0, R1, R2, routing_error, world};
 use s3_multi_region::{Error, FileCache, RedisCache};
 use s3mr_emulator::{Fault, FaultKind, Reported, WrongRegionAnswer};
 use tokio::io::AsyncWriteExt;

@@ -3,10 +3,10 @@
 //! operation; larger, unknown-length and one-shot bodies learn the region first, so none of their
 //! bytes reach a wrong region. Client default us-east-1 (R0), cold cache, exact counts per region.
 
-mod common;
+use crate::common;
 
+use crate::common::{R0, R1, world};
 use aws_sdk_s3::primitives::ByteStream;
-use common::{R0, R1, world};
 use s3_multi_region::S3Url;
 use s3_multi_region::fs::S3Fs;
 use tokio::io::AsyncWriteExt;

@@ -1,15 +1,15 @@
 //! The scenarios (one per routing case, numbered as in docs/ARCHITECTURE.md §3) against the emulator, asserting exact request counts per region.
 //! R0 = us-east-1 (the client's default), R1 = eu-west-1, R2 = ap-southeast-2.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
+use crate::common::{R0, R1, R2, body_of, one_shot, routing_error, world};
 use aws_sdk_s3::client::Waiters;
 use aws_sdk_s3::config::Region;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use common::{R0, R1, R2, body_of, one_shot, routing_error, world};
 use s3_multi_region::{Error, MultiRegionClient, at_region};
 use s3mr_emulator::{Fault, FaultKind, Reported, WrongRegionAnswer};
 

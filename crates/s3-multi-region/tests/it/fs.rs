@@ -1,11 +1,11 @@
 //! `S3Fs` against the emulator: buckets in two regions, the client's default a third.
 
-mod common;
+use crate::common;
 
 use std::pin::pin;
 
+use crate::common::{R1, R2, world};
 use aws_sdk_s3::primitives::ByteStream;
-use common::{R1, R2, world};
 use futures::StreamExt;
 use s3_multi_region::S3Url;
 use s3_multi_region::fs::{EntryKind, FsError, S3Fs};

@@ -1,9 +1,9 @@
 //! Errors a user can act on, from the library: a kind to decide on and one readable line for what
 //! the client, `S3Fs` and its writers return; a writer dropped without `shutdown` says so.
 
-mod common;
+use crate::common;
 
-use common::{R0, R1, world};
+use crate::common::{R0, R1, world};
 use s3_multi_region::fs::{FsError, S3Fs};
 use s3_multi_region::{ErrorKind, Report, S3Url};
 use tokio::io::AsyncWriteExt;

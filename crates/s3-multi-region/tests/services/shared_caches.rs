@@ -2,18 +2,16 @@
 //! redis-server (started by scripts/test.sh, plus private ones for fault tests), poisoned entries,
 //! a corrupt file, Redis stopped and restarted mid-run, TTLs.
 
-#![cfg(all(feature = "file-cache", feature = "redis", feature = "dynamodb"))]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::{PrivateRedis, R0, R1, R2, body_of, world};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_types::SdkConfig;
-use common::{PrivateRedis, R0, R1, R2, body_of, world};
 use s3_multi_region::{
     BucketRegionCache, DynamoDbCache, FileCache, MultiRegionClient, RedisCache, shared_cache_for,
     shared_cache_from_url,
@@ -43,7 +41,7 @@ async fn run_child_with(
         .args([
             "--ignored",
             "--exact",
-            "child_process_one_get",
+            "shared_caches::child_process_one_get",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -4,16 +4,14 @@
 //! per operation besides: 10 200 requests, 10 000 answered 200 and 200 answered 301. Bounded: the
 //! child is killed and the test fails if either half takes more than two minutes.
 
-#![cfg(all(feature = "redis", feature = "dynamodb"))]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::common::{PrivateRedis, R0, R1, R2, world};
 use aws_sdk_s3::primitives::ByteStream;
-use common::{PrivateRedis, R0, R1, R2, world};
 use futures::StreamExt;
 use s3_multi_region::{BucketRegionCache, DynamoDbCache, MultiRegionClient, RedisCache};
 
@@ -205,7 +203,7 @@ async fn load_run(cache_url: &str) {
         .args([
             "--ignored",
             "--exact",
-            "load_child",
+            "load::load_child",
             "--nocapture",
             "--test-threads=1",
         ])
