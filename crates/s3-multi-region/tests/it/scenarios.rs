@@ -1,4 +1,5 @@
-//! The scenarios (one per routing case, numbered as in docs/ARCHITECTURE.md §3) against the emulator, asserting exact request counts per region.
+//! The routing scenarios, one per case of docs/ARCHITECTURE.md §3 and named after it, against
+//! the emulator, asserting exact request counts per region.
 //! R0 = us-east-1 (the client's default), R1 = eu-west-1, R2 = ap-southeast-2.
 
 use crate::common;
@@ -14,7 +15,7 @@ use s3_multi_region::{Error, MultiRegionClient, at_region};
 use s3mr_emulator::{Fault, FaultKind, Reported, WrongRegionAnswer};
 
 #[tokio::test]
-async fn s01_permanent_redirect_then_cached() {
+async fn permanent_redirect_then_cached() {
     let w = world().await;
     w.bucket_with_object("s01", R1, "k", b"one").await;
     let client = w.client();
@@ -47,7 +48,7 @@ async fn s01_permanent_redirect_then_cached() {
 }
 
 #[tokio::test]
-async fn s02_authorization_header_malformed_with_region_element_only() {
+async fn authorization_header_malformed_with_region_element_only() {
     let w = world().await;
     w.bucket_with_object("s02", R1, "k", b"two").await;
     w.emu.configure(|s| {
@@ -73,7 +74,7 @@ async fn s02_authorization_header_malformed_with_region_element_only() {
 }
 
 #[tokio::test]
-async fn s03_temporary_redirect_caches_the_region_not_the_location() {
+async fn temporary_redirect_caches_the_region_not_the_location() {
     let w = world().await;
     w.bucket_with_object("s03", R1, "k", b"three").await;
     w.emu.configure(|s| {
@@ -94,7 +95,7 @@ async fn s03_temporary_redirect_caches_the_region_not_the_location() {
 }
 
 #[tokio::test]
-async fn s04_bodiless_head_answers_are_redirected() {
+async fn bodiless_head_answers_are_redirected() {
     let w = world().await;
     w.bucket_with_object("s04", R1, "k", b"four").await;
     let client = w.client();
@@ -123,7 +124,7 @@ async fn s04_bodiless_head_answers_are_redirected() {
 }
 
 #[tokio::test]
-async fn s05_illegal_location_constraint() {
+async fn illegal_location_constraint() {
     let w = world().await;
     w.bucket_with_object("s05", R1, "k", b"five").await;
     w.emu.configure(|s| {
@@ -164,7 +165,7 @@ async fn s05_illegal_location_constraint() {
 }
 
 #[tokio::test]
-async fn s06_no_region_anywhere_means_one_probe() {
+async fn no_region_anywhere_means_one_probe() {
     let w = world().await;
     w.bucket_with_object("s06", R1, "k", b"six").await;
     w.bucket_with_object("s06-hidden", R1, "k", b"six").await;
@@ -210,7 +211,7 @@ async fn s06_no_region_anywhere_means_one_probe() {
 }
 
 #[tokio::test]
-async fn s07_other_errors_are_untouched() {
+async fn other_errors_are_untouched() {
     let w = world().await;
     w.bucket_with_object("s07", R0, "k", b"seven").await;
     let client = w.client();
@@ -265,7 +266,7 @@ async fn s07_other_errors_are_untouched() {
 }
 
 #[tokio::test]
-async fn s08_explicit_region_wins_and_is_still_corrected() {
+async fn explicit_region_wins_and_is_still_corrected() {
     let w = world().await;
     w.bucket_with_object("s08", R1, "k", b"eight").await;
     let client = w.client();
@@ -313,7 +314,7 @@ async fn s08_explicit_region_wins_and_is_still_corrected() {
 }
 
 #[tokio::test]
-async fn s09_bucketless_operations_are_never_routed_and_warm_the_cache() {
+async fn bucketless_operations_are_never_routed_and_warm_the_cache() {
     let w = world().await;
     w.bucket_with_object("s09-east", R0, "k", b"x").await;
     w.bucket_with_object("s09-euro", R1, "k", b"x").await;
@@ -345,7 +346,7 @@ async fn s09_bucketless_operations_are_never_routed_and_warm_the_cache() {
 }
 
 #[tokio::test]
-async fn s10_paginator_and_waiter_on_a_cold_bucket() {
+async fn paginator_and_waiter_on_a_cold_bucket() {
     let w = world().await;
     w.emu.seed_bucket("s10", R1).unwrap();
     for i in 0..5 {
@@ -396,7 +397,7 @@ async fn s10_paginator_and_waiter_on_a_cold_bucket() {
 }
 
 #[tokio::test]
-async fn s11_uploads_to_a_cold_bucket_send_no_body_to_the_wrong_region() {
+async fn uploads_to_a_cold_bucket_send_no_body_to_the_wrong_region() {
     let w = world().await;
     w.emu.seed_bucket("s11", R1).unwrap();
     let data: Vec<u8> = (0..1_500_000u32).map(|i| (i * 7 % 256) as u8).collect();
@@ -453,7 +454,7 @@ async fn s11_uploads_to_a_cold_bucket_send_no_body_to_the_wrong_region() {
 }
 
 #[tokio::test]
-async fn s12_one_shot_stream_to_a_cold_bucket() {
+async fn one_shot_stream_to_a_cold_bucket() {
     let w = world().await;
     w.emu.seed_bucket("s12", R1).unwrap();
     let data = vec![42u8; 2 * 1024 * 1024];
@@ -513,7 +514,7 @@ async fn s12_one_shot_stream_to_a_cold_bucket() {
 }
 
 #[tokio::test]
-async fn s13_presign_names_the_bucket_region() {
+async fn presign_names_the_bucket_region() {
     let w = world().await;
     w.bucket_with_object("s13", R1, "doc", b"thirteen").await;
     let client = w.client();
@@ -564,7 +565,7 @@ async fn s13_presign_names_the_bucket_region() {
 }
 
 #[tokio::test]
-async fn s14_hostile_region_headers_are_refused() {
+async fn hostile_region_headers_are_refused() {
     let w = world().await;
     let hostile = [
         "evil.example.com/x",
@@ -611,7 +612,7 @@ async fn s14_hostile_region_headers_are_refused() {
 }
 
 #[tokio::test]
-async fn s15_redirect_to_the_region_just_tried_stops() {
+async fn redirect_to_the_region_just_tried_stops() {
     let w = world().await;
     w.bucket_with_object("s15", R1, "k", b"x").await;
     w.emu.configure(|s| {
@@ -636,7 +637,7 @@ async fn s15_redirect_to_the_region_just_tried_stops() {
 }
 
 #[tokio::test]
-async fn s16_redirect_does_not_eat_the_retry_budget() {
+async fn redirect_does_not_eat_the_retry_budget() {
     let w = world().await;
     w.bucket_with_object("s16", R1, "k", b"sixteen").await;
     let client = w
@@ -775,7 +776,7 @@ async fn clients_sharing_a_memory_cache_pay_one_redirect() {
 }
 
 #[tokio::test]
-async fn s18_concurrent_first_calls_share_one_discovery() {
+async fn concurrent_first_calls_share_one_discovery() {
     let w = world().await;
     w.bucket_with_object("s18", R1, "k", b"x").await;
     let client = w.client();

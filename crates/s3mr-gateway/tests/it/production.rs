@@ -510,13 +510,27 @@ async fn beyond_max_connections_a_connection_is_answered_503_slowdown_and_closed
         stream.write_all(b"G").await.unwrap();
         held.push(stream);
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let (status, body) = curl(&format!("{}/gw-euro/k", world.endpoint()), &[]).await;
+    // The two held connections are accepted (and take the two permits) as the gateway gets to
+    // them: until then a third one may still be served.
+    let (status, body) = poll(
+        || {
+            let url = format!("{}/gw-euro/k", world.endpoint());
+            async move { curl(&url, &[]).await }
+        },
+        |(s, _)| *s == 503,
+    )
+    .await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("<Code>SlowDown</Code>"), "{body}");
     drop(held);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (status, _) = curl(&format!("{}/_s3mr/healthz", world.endpoint()), &[]).await;
+    let (status, _) = poll(
+        || {
+            let url = format!("{}/_s3mr/healthz", world.endpoint());
+            async move { curl(&url, &[]).await }
+        },
+        |(s, _)| *s == 200,
+    )
+    .await;
     assert_eq!(status, 200, "a freed slot serves again");
     assert_eq!(world.forwarded(), 0);
 }
@@ -597,6 +611,21 @@ async fn the_admin_prefix_is_never_a_bucket() {
     assert!(body.contains("s3mr_gateway_in_flight_requests 0"), "{body}");
 }
 
+/// `probe` again every 20 ms until `done` holds of its answer (at most 10 s): the last answer.
+async fn poll<T, F: std::future::Future<Output = T>>(
+    mut probe: impl FnMut() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = probe().await;
+        if done(&answer) || std::time::Instant::now() > deadline {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A body of `total` bytes sent in 64 KiB chunks with `pause` between them.
 fn slow_body(total: usize, pause: Duration) -> ByteStream {
     let chunks = total.div_ceil(64 * 1024);
@@ -659,14 +688,19 @@ async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_upload
             .insert("HEAD".into(), Duration::from_millis(1000));
     });
     let short = tokio::spawn(writer.head_bucket().bucket("gw-apac").send());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    poll(
+        || scrape(&world),
+        |(_, m)| sum(m, "s3mr_gateway_in_flight_requests", &[]) == 2,
+    )
+    .await;
     world.begin_drain();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = poll(
+        || async { tokio::net::TcpStream::connect(world.addr).await.is_err() },
+        |refused| *refused,
+    )
+    .await;
+    assert!(refused, "new connections are refused once the drain starts");
     assert!(world.draining(), "the part is still in flight");
-    assert!(
-        tokio::net::TcpStream::connect(world.addr).await.is_err(),
-        "new connections are refused once the drain starts"
-    );
     let drained = world.drained().await;
     assert_eq!(drained.requests_cut, 1, "{drained:?}");
     assert_eq!(drained.uploads_aborted, 2, "{drained:?}");

@@ -226,7 +226,7 @@ async fn sigterm_during_a_256_mib_upload_lets_it_finish_refuses_new_connections_
         .expect("the gateway exited after the drain")
         .unwrap();
     assert_eq!(status.code(), Some(0), "{}", gateway.stderr());
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    gateway.wait_for_stderr("s3mr gateway drained:").await;
     let stderr = gateway.stderr();
     assert!(
         stderr.contains("s3mr gateway drained: 0 requests cut, 0 multipart uploads aborted"),
