@@ -1,4 +1,5 @@
-//! The interceptor: chooses each attempt's region and judges each answer.
+//! The interceptor: chooses each attempt's region and judges each answer. Each hook says, as
+//! smithy's own `Intercept` docs do, when it runs, what it can see, and what its errors do.
 
 use std::sync::Arc;
 
@@ -54,6 +55,10 @@ impl Intercept for ExplicitRegionMarker {
         "s3-multi-region explicit region"
     }
 
+    /// **When:** once per call, before the input is serialized.
+    /// **Available information:** the input (unused); the config bag.
+    /// **Error behavior:** never fails; it only stores the [`ExplicitRegion`] that
+    /// `at_region` asked for, which `read_before_attempt` reads.
     fn read_before_execution(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
@@ -279,6 +284,14 @@ impl Intercept for RoutingInterceptor {
         "s3-multi-region routing"
     }
 
+    /// **When:** before every attempt (the first, retries and re-sends after a wrong-region
+    /// answer), after the request is serialized and before it is signed and sent.
+    /// **Available information:** the serialized request; the config bag, holding the endpoint
+    /// parameters, the call's state (created here on the first attempt) and any explicit region.
+    /// **Error behavior:** an error ends the call with it (a region that cannot be trusted, a
+    /// copy of the endpoint parameters that would lose a value); the orchestrator does not retry
+    /// interceptor errors. Sets the attempt's region in the endpoint parameters the resolver
+    /// reads, after the cache (or a discovery) has named it.
     fn read_before_attempt(
         &self,
         ctx: &BeforeTransmitInterceptorContextRef<'_>,
@@ -359,6 +372,13 @@ impl Intercept for RoutingInterceptor {
         Ok(())
     }
 
+    /// **When:** after every attempt, whatever its outcome, before the retry classifiers run.
+    /// **Available information:** the response (status, headers, a buffered body for error
+    /// answers), or the dispatch error; the call's state.
+    /// **Error behavior:** an error replaces the attempt's outcome (a typed routing error such as
+    /// `RedirectToSameRegion`). A wrong-region answer is judged here ([`decision::judge`]):
+    /// the region is learned and cached, and the attempt is marked to be re-sent through
+    /// `RedirectTag` (which the retry classifier honours without spending the retry budget).
     fn modify_before_attempt_completion(
         &self,
         ctx: &mut FinalizerInterceptorContextMut<'_>,
