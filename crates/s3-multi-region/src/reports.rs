@@ -94,6 +94,7 @@ impl Report for crate::fs::FsError {
             }
             F::InvalidRegion(e) => ErrorReport::new(ErrorKind::Region, chain(e)),
             F::NoRuntime(_) => ErrorReport::new(ErrorKind::Other, "needs a Tokio runtime"),
+            F::Io { .. } => ErrorReport::new(ErrorKind::Other, chain(self)),
             F::S3 { report, .. } => report.clone(),
         }
     }

@@ -39,6 +39,14 @@ pub enum FsError {
     /// Tokio runtime.
     #[error("{0}: s3:// writers and readers need a Tokio runtime")]
     NoRuntime(S3Url),
+    /// A local file a download writes could not be created, written or renamed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The local path.
+        path: std::path::PathBuf,
+        /// What the filesystem said.
+        source: std::io::Error,
+    },
     /// S3 or routing refused the call, or it could not be made.
     #[error("{url}: {report}")]
     S3 {

@@ -5,6 +5,7 @@
 
 mod blocking;
 mod copy;
+mod download;
 mod error;
 mod local_path;
 mod ops;
@@ -16,6 +17,7 @@ mod writer;
 
 pub use blocking::{BlockingReader, BlockingS3Fs, BlockingWriter};
 pub use copy::MAX_COPY_PART;
+pub use download::{DOWNLOAD_PARALLELISM, Downloaded};
 pub use error::FsError;
 pub use local_path::{UnsafeKey, local_destination, local_path_for_key};
 pub use ops::S3Fs;

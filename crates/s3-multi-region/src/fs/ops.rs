@@ -107,6 +107,11 @@ impl S3Fs {
         &self.client
     }
 
+    /// The part size of writers, and of a download's ranged GETs.
+    pub(crate) fn part_size(&self) -> usize {
+        self.part_size
+    }
+
     fn plan(&self, start: Start) -> Plan {
         Plan {
             part_size: self.part_size,

@@ -318,3 +318,115 @@ async fn a_sequential_reader_keeps_two_ranges_in_flight_after_two_in_a_row() {
     assert_eq!(got, data);
     assert_eq!(gets(), 9, "8 MiB + 5 bytes in 1 MiB ranges, none twice");
 }
+
+/// `S3Fs::download_to`: 4 ranged GETs of 5 MiB at the bucket's region for 17 MiB, after one
+/// wrong-region answer; byte-identical; the ETag of the version written; no temporary file left.
+#[tokio::test]
+async fn download_to_fetches_parts_in_parallel_from_the_buckets_region() {
+    let w = world().await;
+    let body: Vec<u8> = (0..17 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    w.bucket_with_object("dl-euro", R1, "big.bin", &body).await;
+    let fs = S3Fs::new(w.client()).with_part_size(5 * 1024 * 1024);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let written = fs
+        .download_to_with_progress(
+            &"s3://dl-euro/big.bin".parse().unwrap(),
+            &path,
+            |n, total| seen.lock().unwrap().push((n, total)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(written.bytes, body.len() as u64);
+    assert!(written.etag.is_some());
+    assert!(std::fs::read(&path).unwrap() == body, "byte-identical");
+    let counts = w.emu.counters();
+    assert_eq!(
+        counts.requests_by_method(R1, "GET"),
+        4,
+        "0-5, 5-10, 10-15, 15-17 MiB"
+    );
+    assert_eq!(
+        w.requests(),
+        (1, 4, 0),
+        "one wrong-region answer, then the bucket's region"
+    );
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.last(), Some(&(body.len() as u64, body.len() as u64)));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file"
+    );
+}
+
+/// An object replaced while its parts are fetched fails the download (`If-Match` on the first
+/// part's ETag) and leaves the file that was there; a download dropped mid-way (Ctrl-C) leaves
+/// no temporary file either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_that_fails_or_is_dropped_leaves_the_old_file_and_nothing_else() {
+    let w = world().await;
+    let body = vec![b'v'; 12 * 1024 * 1024];
+    w.bucket_with_object("dl-replaced", R2, "k.bin", &body)
+        .await;
+    let fs = S3Fs::new(w.client()).with_part_size(5 * 1024 * 1024);
+    let url: S3Url = "s3://dl-replaced/k.bin".parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.bin");
+    std::fs::write(&path, b"the file that was there").unwrap();
+
+    // Replaced between the first part and the others.
+    let direct = w.direct(R2);
+    let replaced = std::sync::atomic::AtomicBool::new(false);
+    let handle = tokio::runtime::Handle::current();
+    let err = fs
+        .download_to_with_progress(&url, &path, |_, _| {
+            if !replaced.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                let direct = direct.clone();
+                tokio::task::block_in_place(|| {
+                    handle.block_on(async {
+                        direct
+                            .put_object()
+                            .bucket("dl-replaced")
+                            .key("k.bin")
+                            .body(ByteStream::from(vec![b'w'; 12 * 1024 * 1024]))
+                            .send()
+                            .await
+                            .unwrap();
+                    })
+                });
+            }
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        s3_multi_region::ErrorKind::PreconditionFailed,
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"the file that was there");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file"
+    );
+
+    // Dropped once the first part is written.
+    w.emu.configure(|s| {
+        s.per_method_latency
+            .insert("GET".into(), std::time::Duration::from_millis(300));
+    });
+    let started = tokio::sync::Notify::new();
+    let download = fs.download_to_with_progress(&url, &path, |_, _| started.notify_one());
+    tokio::select! {
+        _ = download => panic!("finished before it was dropped"),
+        () = started.notified() => {}
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), b"the file that was there");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file"
+    );
+}

@@ -2,9 +2,8 @@
 //! parallel ranged parts for a large object, pinned to the first part's ETag), a server-side
 //! copy, a delete. Used by single-object commands and by each job of a batch alike.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use futures::StreamExt;
 use indicatif::ProgressBar;
 use s3_multi_region::S3Url;
 use s3_multi_region::fs::{CopiedVersion, S3Fs};
@@ -17,8 +16,6 @@ use crate::error::{CliError, failed, reported, stdout_failed};
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once; an upload holds at most this many parts plus one in memory.
 const UPLOAD_PARALLELISM: usize = 2;
-/// Ranged GETs in flight for one large download (each holds one part in memory).
-const RANGED_PARALLELISM: usize = 6;
 
 /// Whether a transfer draws its own progress bar: a single-object command's does; a job of a
 /// batch does not (the batch has one bar for all).
@@ -129,146 +126,27 @@ pub async fn download_version(
     let Some(path) = path else {
         return Ok((download_to_stdout(ctx, src).await?, None));
     };
-    // The first part, ranged: its answer says how large the object is, and a larger object's
-    // other parts are fetched in parallel (as the aws CLI does), pinned to the first part's
-    // ETag so an object replaced meanwhile fails the download instead of mixing two versions.
-    let first = ctx
-        .client
-        .get_object()
-        .bucket(src.bucket())
-        .key(src.key())
-        .range(format!("bytes=0-{}", PART_SIZE - 1))
-        .send()
-        .await;
-    let first = match first {
-        Ok(out) => out,
-        // An empty object has no byte 0: S3 answers 416; fetch it whole.
-        Err(err) if err.raw_response().map(|r| r.status().as_u16()) == Some(416) => ctx
-            .client
-            .get_object()
-            .bucket(src.bucket())
-            .key(src.key())
-            .send()
-            .await
-            .map_err(|e| reported(src, &e))?,
-        Err(err) => return Err(reported(src, &err)),
-    };
-    let received = first.content_length().unwrap_or(0).max(0) as u64;
-    let total = first
-        .content_range()
-        .and_then(|r| r.rsplit('/').next())
-        .and_then(|t| t.parse::<u64>().ok())
-        .unwrap_or(received);
-    let etag = first.e_tag().map(str::to_owned);
-    let bar = bar_for(ctx, bar, Some(total), &format!("download {src}"));
-    let tmp = partial_path(path);
-    // create_new: never open (and so never write through) something already there.
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| failed(tmp.display(), e))?;
-    let file = std::sync::Arc::new(file);
-    let written = std::sync::atomic::AtomicU64::new(0);
-    let advance = |n: u64| {
-        let now = written.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-        if let Some(bar) = &bar {
-            bar.set_position(now);
+    // The library's download: parallel ranged parts pinned to one version, a temporary file
+    // renamed into place (removed if this is dropped by Ctrl-C).
+    let shown = std::sync::OnceLock::new();
+    let progress = |written: u64, total: u64| {
+        let bar = shown.get_or_init(|| bar_for(ctx, bar, Some(total), &format!("download {src}")));
+        if let Some(bar) = bar {
+            bar.set_position(written);
         }
     };
-    let copied = async {
-        let mut offset = 0u64;
-        let mut body = first.body;
-        while let Some(chunk) = body.try_next().await.map_err(|e| failed(src, e))? {
-            let len = chunk.len() as u64;
-            write_at(&file, chunk, offset)
-                .await
-                .map_err(|e| failed(tmp.display(), e))?;
-            offset += len;
-            advance(len);
+    let fs = S3Fs::new(ctx.client.clone()).with_part_size(PART_SIZE);
+    let downloaded = tokio::select! {
+        result = fs.download_to_with_progress(src, path, progress) => {
+            result.map_err(|e| reported(src, &e))
         }
-        let ranges: Vec<(u64, u64)> = (received..total)
-            .step_by(PART_SIZE)
-            .map(|start| (start, (start + PART_SIZE as u64).min(total) - 1))
-            .collect();
-        let mut parts = futures::stream::iter(ranges)
-            .map(|(start, end)| {
-                let etag = etag.clone();
-                async move {
-                    let part = ctx
-                        .client
-                        .get_object()
-                        .bucket(src.bucket())
-                        .key(src.key())
-                        .range(format!("bytes={start}-{end}"))
-                        .set_if_match(etag)
-                        .send()
-                        .await
-                        .map_err(|e| reported(src, &e))?;
-                    let bytes = part
-                        .body
-                        .collect()
-                        .await
-                        .map_err(|e| failed(src, e))?
-                        .into_bytes();
-                    Ok::<_, CliError>((start, bytes))
-                }
-            })
-            .buffer_unordered(RANGED_PARALLELISM);
-        while let Some(part) = parts.next().await {
-            let (start, bytes) = part?;
-            let len = bytes.len() as u64;
-            write_at(&file, bytes, start)
-                .await
-                .map_err(|e| failed(tmp.display(), e))?;
-            advance(len);
-        }
-        file.sync_data().map_err(|e| failed(tmp.display(), e))
-    };
-    let outcome = tokio::select! {
-        result = copied => result,
         () = ctx.interrupt.wait() => Err(failed(src, "interrupted")),
     };
-    if let Err(err) = outcome {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err);
-    }
-    tokio::fs::rename(&tmp, path)
-        .await
-        .map_err(|e| failed(path.display(), e))?;
-    if let Some(bar) = bar {
+    if let Some(Some(bar)) = shown.get() {
         bar.finish_and_clear();
     }
-    Ok((written.into_inner(), etag))
-}
-
-/// Writes `bytes` at `offset` of `file` on a blocking thread.
-async fn write_at(
-    file: &std::sync::Arc<std::fs::File>,
-    bytes: bytes::Bytes,
-    offset: u64,
-) -> std::io::Result<()> {
-    let file = std::sync::Arc::clone(file);
-    tokio::task::spawn_blocking(move || {
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::FileExt::write_all_at(&*file, &bytes, offset)
-        }
-        #[cfg(windows)]
-        {
-            let mut done = 0;
-            while done < bytes.len() {
-                done += std::os::windows::fs::FileExt::seek_write(
-                    &*file,
-                    &bytes[done..],
-                    offset + done as u64,
-                )?;
-            }
-            Ok(())
-        }
-    })
-    .await
-    .map_err(std::io::Error::other)?
+    let downloaded = downloaded?;
+    Ok((downloaded.bytes, downloaded.etag))
 }
 
 /// `cat` and `cp s3://... -`: one GET, streamed to standard output in order.
@@ -290,17 +168,6 @@ async fn download_to_stdout(ctx: &Context, src: &S3Url) -> Result<u64, CliError>
     }
     stdout.flush().await.map_err(stdout_failed)?;
     Ok(written)
-}
-
-/// A temporary name beside `path`, unique to this process and call, for a download in progress.
-fn partial_path(path: &Path) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}-{n}.s3mr-partial", std::process::id()))
 }
 
 /// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above, pinned
