@@ -16,7 +16,7 @@ use crate::durations;
                   from the endpoint (network, proxy, TLS); 130 interrupted (Ctrl-C or SIGTERM: nothing new \
                   started after it; a second one exits at once)."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub options: Options,
     #[command(subcommand)]
@@ -25,7 +25,7 @@ pub struct Cli {
 
 /// Options shared by every command (each also read from the environment variable named).
 #[derive(Debug, Clone, Args)]
-pub struct Options {
+pub(crate) struct Options {
     /// Default region (otherwise the AWS config chain, then us-east-1). For `mb`, the new bucket's region.
     #[arg(long, global = true, env = "AWS_REGION")]
     pub region: Option<String>,
@@ -72,7 +72,7 @@ pub struct Options {
 /// `--exclude` / `--include`, applied in the order given, the later winning (see filter.rs: the
 /// order is read from the command line, clap keeps only each option's values).
 #[derive(Debug, Clone, Default, Args)]
-pub struct FilterArgs {
+pub(crate) struct FilterArgs {
     /// Leave out files or objects matching PATTERN (relative to the source; `*` `?` `[..]`).
     #[arg(long, value_name = "PATTERN")]
     pub exclude: Vec<String>,
@@ -82,7 +82,7 @@ pub struct FilterArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// List buckets (with their regions), or objects under s3://bucket[/prefix].
     Ls(LsArgs),
     /// Write an object to standard output.
@@ -121,7 +121,7 @@ pub enum Command {
 
 /// `s3mr ls`.
 #[derive(Debug, Args)]
-pub struct LsArgs {
+pub(crate) struct LsArgs {
     /// s3://bucket[/prefix] to list; without it, every bucket.
     pub url: Option<String>,
     /// List every key under the prefix, not one level.
@@ -137,21 +137,21 @@ pub struct LsArgs {
 
 /// `s3mr cat`.
 #[derive(Debug, Args)]
-pub struct CatArgs {
+pub(crate) struct CatArgs {
     /// s3://bucket/key of the object.
     pub url: String,
 }
 
 /// `s3mr stat`.
 #[derive(Debug, Args)]
-pub struct StatArgs {
+pub(crate) struct StatArgs {
     /// s3://bucket/key of the object.
     pub url: String,
 }
 
 /// `s3mr cp`.
 #[derive(Debug, Args)]
-pub struct CpArgs {
+pub(crate) struct CpArgs {
     /// A local path, s3://bucket/key (or prefix with --recursive), or `-` for standard input.
     pub source: String,
     /// A local path, s3://bucket/key (a trailing `/` keeps the source's name), or `-` for
@@ -177,7 +177,7 @@ pub struct CpArgs {
 
 /// `s3mr mv`.
 #[derive(Debug, Args)]
-pub struct MvArgs {
+pub(crate) struct MvArgs {
     /// A local path or s3://bucket/key (a prefix or directory with --recursive).
     pub source: String,
     /// A local path or s3://bucket/key (a trailing `/` keeps the source's name).
@@ -198,7 +198,7 @@ pub struct MvArgs {
 
 /// `s3mr sync`.
 #[derive(Debug, Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// A local directory or s3://bucket/prefix.
     pub source: String,
     /// A local directory or s3://bucket/prefix.
@@ -226,7 +226,7 @@ pub struct SyncArgs {
 
 /// `s3mr rm`.
 #[derive(Debug, Args)]
-pub struct RmArgs {
+pub(crate) struct RmArgs {
     /// s3://bucket/key, or s3://bucket/prefix with --recursive.
     pub url: String,
     /// Delete every object under the prefix.
@@ -238,14 +238,14 @@ pub struct RmArgs {
 
 /// `s3mr mb`.
 #[derive(Debug, Args)]
-pub struct MbArgs {
+pub(crate) struct MbArgs {
     /// s3://bucket to make.
     pub url: String,
 }
 
 /// `s3mr rb`.
 #[derive(Debug, Args)]
-pub struct RbArgs {
+pub(crate) struct RbArgs {
     /// s3://bucket to remove.
     pub url: String,
     /// Delete every object in the bucket first.
@@ -255,7 +255,7 @@ pub struct RbArgs {
 
 /// `s3mr region`.
 #[derive(Debug, Args)]
-pub struct RegionArgs {
+pub(crate) struct RegionArgs {
     /// Bucket names (or s3://bucket URLs).
     #[arg(required = true)]
     pub buckets: Vec<String>,
@@ -263,7 +263,7 @@ pub struct RegionArgs {
 
 /// `s3mr presign`.
 #[derive(Debug, Args)]
-pub struct PresignArgs {
+pub(crate) struct PresignArgs {
     /// s3://bucket/key of the object.
     pub url: String,
     /// Validity: 90s, 15m, 1h, 7d (at most 7 days).
@@ -273,14 +273,14 @@ pub struct PresignArgs {
 
 /// `s3mr cache`.
 #[derive(Debug, Args)]
-pub struct CacheArgs {
+pub(crate) struct CacheArgs {
     #[command(subcommand)]
     pub action: CacheAction,
 }
 
 /// `s3mr serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:9000", value_name = "ADDR")]
     pub listen: std::net::SocketAddr,
@@ -325,7 +325,7 @@ pub struct ServeArgs {
 
 /// `s3mr demo`.
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Keep the emulator running after the walk (until Ctrl-C), to try the presigned URL.
     #[arg(long)]
     pub keep: bool,
@@ -333,7 +333,7 @@ pub struct DemoArgs {
 
 /// What `s3mr cache` does.
 #[derive(Debug, Subcommand)]
-pub enum CacheAction {
+pub(crate) enum CacheAction {
     /// Entries held by the configured shared tier.
     Stats,
     /// Forget every entry.
@@ -353,7 +353,7 @@ pub enum CacheAction {
 
 impl Command {
     /// The command's name, as errors start with it.
-    pub fn verb(&self) -> &'static str {
+    pub(crate) fn verb(&self) -> &'static str {
         match self {
             Self::Ls(_) => "ls",
             Self::Cat(_) => "cat",

@@ -10,7 +10,7 @@ use crate::error::CliError;
 use crate::printer::Printer;
 use crate::settings::Settings;
 
-pub struct Context {
+pub(crate) struct Context {
     pub client: MultiRegionClient,
     /// The SDK config the client was built from (credentials, HTTP client): `cache init` builds
     /// its DynamoDB client from it.
@@ -27,7 +27,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub async fn new(
+    pub(crate) async fn new(
         options: &Options,
         settings: Settings,
         interrupt: crate::interrupt::Interrupt,
@@ -95,7 +95,7 @@ impl Context {
 
     /// The `Content-Type` of an upload: `--content-type`, else guessed from the file name as the
     /// aws CLI does, else `application/octet-stream` — never empty.
-    pub fn content_type_for(&self, path: Option<&std::path::Path>) -> String {
+    pub(crate) fn content_type_for(&self, path: Option<&std::path::Path>) -> String {
         if let Some(explicit) = &self.content_type {
             return explicit.clone();
         }
@@ -106,7 +106,7 @@ impl Context {
 
     /// `--at-region`: requests for `bucket` go there until S3 says otherwise (the library's
     /// [`MultiRegionClient::assume_region`]): a wrong region costs one redirect, once.
-    pub fn prefer_region(&self, bucket: &str) -> Result<(), CliError> {
+    pub(crate) fn prefer_region(&self, bucket: &str) -> Result<(), CliError> {
         match &self.options.at_region {
             Some(region) => self
                 .client

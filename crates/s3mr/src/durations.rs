@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// A presigned URL's validity: `90s`, `15m`, `1h`, `7d` (1 second to 7 days).
-pub fn presign_validity(s: &str) -> Result<Duration, String> {
+pub(crate) fn presign_validity(s: &str) -> Result<Duration, String> {
     let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = number
         .parse()
@@ -22,7 +22,7 @@ pub fn presign_validity(s: &str) -> Result<Duration, String> {
 }
 
 /// A timeout: `500ms`, `20s`, `2m` (a bare number is seconds).
-pub fn timeout(s: &str) -> Result<Duration, String> {
+pub(crate) fn timeout(s: &str) -> Result<Duration, String> {
     let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = number
         .parse()

@@ -4,17 +4,17 @@
 use s3_multi_region::ErrorKind;
 
 /// Exit codes, as `--help` lists them.
-pub const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_FAILED: u8 = 1;
 /// Bad arguments (clap's own code for them).
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 /// No credentials could be loaded: nothing was sent.
-pub const EXIT_NO_CREDENTIALS: u8 = 3;
+pub(crate) const EXIT_NO_CREDENTIALS: u8 = 3;
 /// No answer from the endpoint (connection refused, DNS, TLS, timeout): worth retrying later.
-pub const EXIT_UNREACHABLE: u8 = 4;
+pub(crate) const EXIT_UNREACHABLE: u8 = 4;
 
 /// The exit code for a failure of `kind`: a script can tell "fix the setup" and "try again later"
 /// from "S3 said no" without reading the message.
-pub fn exit_code_for(kind: ErrorKind) -> u8 {
+pub(crate) fn exit_code_for(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::NoCredentials => EXIT_NO_CREDENTIALS,
         ErrorKind::Unreachable => EXIT_UNREACHABLE,
@@ -38,7 +38,7 @@ fn hint_for(kind: ErrorKind) -> Option<&'static str> {
 /// What went wrong, as one line (and a hint where one exists). `main` prints it as
 /// `s3mr: <verb> <object>: <cause>`.
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error("{object}: {cause}")]
@@ -79,7 +79,7 @@ fn interrupted_tail(done: &str) -> String {
 }
 
 /// `object` failed with `cause` (the CLI's own words; exit 1).
-pub fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliError {
+pub(crate) fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> CliError {
     CliError::Object {
         object: object.to_string(),
         cause: cause.to_string(),
@@ -91,17 +91,20 @@ pub fn failed(object: impl std::fmt::Display, cause: impl std::fmt::Display) -> 
 /// A library (or SDK) error about `object`, in the library's words ([`Report`]), with its hint.
 ///
 /// [`Report`]: s3_multi_region::Report
-pub fn reported(object: impl std::fmt::Display, err: &impl s3_multi_region::Report) -> CliError {
+pub(crate) fn reported(
+    object: impl std::fmt::Display,
+    err: &impl s3_multi_region::Report,
+) -> CliError {
     CliError::reported(object, err.report())
 }
 
 /// A usage error from a guard's refusal (exit 2, nothing sent).
-pub fn refused(why: String) -> CliError {
+pub(crate) fn refused(why: String) -> CliError {
     CliError::Usage(why)
 }
 
 /// A failure writing to standard output: its reader going away is [`CliError::OutputClosed`].
-pub fn stdout_failed(err: std::io::Error) -> CliError {
+pub(crate) fn stdout_failed(err: std::io::Error) -> CliError {
     if err.kind() == std::io::ErrorKind::BrokenPipe {
         CliError::OutputClosed
     } else {
@@ -111,7 +114,10 @@ pub fn stdout_failed(err: std::io::Error) -> CliError {
 
 impl CliError {
     /// A library error about `object`, in the library's words, with its kind.
-    pub fn reported(object: impl std::fmt::Display, report: s3_multi_region::ErrorReport) -> Self {
+    pub(crate) fn reported(
+        object: impl std::fmt::Display,
+        report: s3_multi_region::ErrorReport,
+    ) -> Self {
         Self::Object {
             object: object.to_string(),
             cause: report.to_string(),
@@ -121,14 +127,14 @@ impl CliError {
     }
 
     /// What to try, where there is one thing to say.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Self::Object { hint, .. } => *hint,
             _ => None,
         }
     }
 
-    pub fn with_hint(self, hint: &'static str) -> Self {
+    pub(crate) fn with_hint(self, hint: &'static str) -> Self {
         match self {
             Self::Object {
                 object,
@@ -146,14 +152,14 @@ impl CliError {
     }
 
     /// What went wrong without naming the object: the same cause on two objects is one kind.
-    pub fn cause(&self) -> String {
+    pub(crate) fn cause(&self) -> String {
         match self {
             Self::Object { cause, .. } => cause.clone(),
             other => other.to_string(),
         }
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::OutputClosed => 0,
             Self::Usage(_) => EXIT_USAGE,

@@ -6,20 +6,20 @@
 
 /// One `--exclude` or `--include`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rule {
+pub(crate) enum Rule {
     Exclude(String),
     Include(String),
 }
 
 /// The rules of one command, in the order given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
+pub(crate) struct Filters {
     rules: Vec<Rule>,
 }
 
 impl Filters {
     /// The rules, in the order given.
-    pub fn new(rules: Vec<Rule>) -> Self {
+    pub(crate) fn new(rules: Vec<Rule>) -> Self {
         Self { rules }
     }
 
@@ -55,7 +55,7 @@ impl Filters {
     }
 
     /// Whether `relative` (a path under the source, `/`-separated) takes part.
-    pub fn includes(&self, relative: &str) -> bool {
+    pub(crate) fn includes(&self, relative: &str) -> bool {
         let mut included = true;
         for rule in &self.rules {
             match rule {
@@ -69,7 +69,7 @@ impl Filters {
 
     /// The patterns that matched none of `paths` (a pattern that matches nothing is likely a
     /// typo worth a warning).
-    pub fn unmatched<'a>(&'a self, paths: &[&str]) -> Vec<&'a str> {
+    pub(crate) fn unmatched<'a>(&'a self, paths: &[&str]) -> Vec<&'a str> {
         self.rules
             .iter()
             .map(|rule| match rule {
@@ -81,7 +81,7 @@ impl Filters {
 }
 
 /// Python's `fnmatch.fnmatchcase`: `*`, `?`, `[seq]`, `[!seq]`; everything else literal.
-pub fn fnmatch(pattern: &str, name: &str) -> bool {
+pub(crate) fn fnmatch(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     // Iterative matching with one backtrack point for the last `*` (linear in practice).
     let (mut pi, mut ni) = (0, 0);

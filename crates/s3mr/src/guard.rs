@@ -19,7 +19,7 @@ use crate::filter::Filters;
 
 /// What a command does with its two locations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intent {
+pub(crate) enum Intent {
     Copy,
     Move,
     Sync,
@@ -46,7 +46,7 @@ fn left_out(filters: &Filters, prefix: &str) -> bool {
 }
 
 /// One object to one object (not recursive): refused only onto itself.
-pub fn check_object(from: &S3Url, to: &S3Url, intent: Intent) -> Result<(), String> {
+pub(crate) fn check_object(from: &S3Url, to: &S3Url, intent: Intent) -> Result<(), String> {
     if from.bucket() == to.bucket() && from.key() == to.key() {
         return Err(format!("cannot {} {from} onto itself", intent.verb()));
     }
@@ -54,7 +54,7 @@ pub fn check_object(from: &S3Url, to: &S3Url, intent: Intent) -> Result<(), Stri
 }
 
 /// A tree to a tree (`--recursive`, `sync`).
-pub fn check_trees(
+pub(crate) fn check_trees(
     from: &S3Url,
     to: &S3Url,
     intent: Intent,

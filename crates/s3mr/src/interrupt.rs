@@ -9,17 +9,17 @@
 use tokio::sync::watch;
 
 /// Exit code after an interrupt: 128 + SIGINT, as shells report it.
-pub const EXIT_INTERRUPTED: u8 = 130;
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
 
 /// Whether the command was asked to stop; cheap to clone and to ask.
 #[derive(Debug, Clone)]
-pub struct Interrupt {
+pub(crate) struct Interrupt {
     stopped: watch::Receiver<bool>,
 }
 
 impl Interrupt {
     /// Starts listening for SIGINT and SIGTERM (call inside the runtime, once).
-    pub fn install() -> Self {
+    pub(crate) fn install() -> Self {
         let (tx, stopped) = watch::channel(false);
         tokio::spawn(async move {
             let mut signals = Signals::new();
@@ -42,12 +42,12 @@ impl Interrupt {
     }
 
     /// Whether a stop was asked for.
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         *self.stopped.borrow()
     }
 
     /// Resolves once a stop is asked for (never, if none is).
-    pub async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         let mut stopped = self.stopped.clone();
         if stopped.wait_for(|s| *s).await.is_err() {
             std::future::pending::<()>().await;

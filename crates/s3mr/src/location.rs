@@ -10,7 +10,7 @@ use crate::error::{CliError, failed};
 
 /// Where `cp`, `mv` and `sync` read or write.
 #[derive(Debug, Clone)]
-pub enum Location {
+pub(crate) enum Location {
     Stdio,
     Local(PathBuf),
     S3(S3Url),
@@ -18,7 +18,7 @@ pub enum Location {
 
 impl Location {
     /// `-`, `s3://bucket/key` or a local path.
-    pub fn parse(s: &str) -> Result<Self, CliError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, CliError> {
         Ok(match s {
             "-" => Self::Stdio,
             s if s.starts_with("s3://") => Self::S3(parse_url(s)?),
@@ -27,7 +27,7 @@ impl Location {
     }
 
     /// The name filters see for a single object or file: its last segment.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Self::S3(url) => url.file_name().unwrap_or_default().to_owned(),
             Self::Local(path) => path
@@ -40,13 +40,13 @@ impl Location {
 }
 
 /// An `s3://bucket[/key]` argument, or a usage error saying why not.
-pub fn parse_url(s: &str) -> Result<S3Url, CliError> {
+pub(crate) fn parse_url(s: &str) -> Result<S3Url, CliError> {
     s.parse()
         .map_err(|e: s3_multi_region::S3UrlError| CliError::Usage(e.to_string()))
 }
 
 /// `s3://bucket/key` as printed everywhere: the key as S3 holds it, control characters escaped.
-pub fn object_url(bucket: &str, key: &str) -> String {
+pub(crate) fn object_url(bucket: &str, key: &str) -> String {
     format!("s3://{bucket}/{}", printable_key(key))
 }
 
@@ -54,7 +54,7 @@ pub fn object_url(bucket: &str, key: &str) -> String {
 /// that is a directory (an S3 URL ending in `/`, an existing local directory) keeps the
 /// source's name; anything else is the name itself. A key's last segment never names a local
 /// file `..` or `.`.
-pub fn single_destination(from: &Location, to: Location) -> Result<Location, CliError> {
+pub(crate) fn single_destination(from: &Location, to: Location) -> Result<Location, CliError> {
     Ok(match to {
         Location::S3(dst) if dst.is_directory() => Location::S3(dst.join(&from.name())),
         Location::Local(dir) if dir.is_dir() => match from {

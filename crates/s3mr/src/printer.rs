@@ -14,7 +14,7 @@ use crate::cli::Options;
 use crate::error::{CliError, stdout_failed};
 
 #[derive(Debug)]
-pub struct Printer {
+pub(crate) struct Printer {
     quiet: bool,
     only_errors: bool,
     json: bool,
@@ -26,7 +26,7 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(options: &Options) -> Self {
+    pub(crate) fn new(options: &Options) -> Self {
         Self {
             quiet: options.quiet,
             only_errors: options.only_show_errors,
@@ -38,12 +38,12 @@ impl Printer {
     }
 
     /// Whether `--json` was asked for.
-    pub fn json_wanted(&self) -> bool {
+    pub(crate) fn json_wanted(&self) -> bool {
         self.json
     }
 
     /// A line of the command's data (shown whatever `--quiet` says: it is what was asked for).
-    pub fn out(&self, line: impl std::fmt::Display) -> Result<(), CliError> {
+    pub(crate) fn out(&self, line: impl std::fmt::Display) -> Result<(), CliError> {
         if self.closed.load(Ordering::Relaxed) {
             return Err(CliError::OutputClosed);
         }
@@ -57,14 +57,14 @@ impl Printer {
     }
 
     /// `value` as pretty JSON, the command's data under `--json`.
-    pub fn json(&self, value: serde_json::Value) -> Result<(), CliError> {
+    pub(crate) fn json(&self, value: serde_json::Value) -> Result<(), CliError> {
         self.out(serde_json::to_string_pretty(&value).expect("a JSON value"))
     }
 
     /// One line of the command's account of what it did, unless `--quiet` or
     /// `--only-show-errors`. Output closed by its reader is not the command's failure: the line
     /// is dropped and the work goes on.
-    pub fn say(&self, line: &str) {
+    pub(crate) fn say(&self, line: &str) {
         if self.quiet || self.only_errors {
             return;
         }
@@ -72,7 +72,7 @@ impl Printer {
     }
 
     /// Under `--dryrun`, says `(dryrun) <line>` and returns true: the caller then does nothing.
-    pub fn dry_run(&self, line: &str) -> bool {
+    pub(crate) fn dry_run(&self, line: &str) -> bool {
         if self.dryrun {
             self.say(&format!("(dryrun) {line}"));
         }
@@ -80,7 +80,7 @@ impl Printer {
     }
 
     /// The account line of a step that ran, or would have under `--dryrun`.
-    pub fn done(&self, line: &str) {
+    pub(crate) fn done(&self, line: &str) {
         if self.dryrun {
             self.say(&format!("(dryrun) {line}"));
         } else {
@@ -89,14 +89,14 @@ impl Printer {
     }
 
     /// `warning: <what>` on standard error, unless `--quiet`.
-    pub fn warn(&self, what: &str) {
+    pub(crate) fn warn(&self, what: &str) {
         if !self.quiet {
             eprintln!("warning: {what}");
         }
     }
 
     /// An error line on standard error (a failed job of a batch), unless `--quiet`.
-    pub fn error(&self, line: &str) {
+    pub(crate) fn error(&self, line: &str) {
         if !self.quiet {
             eprintln!("{line}");
         }
@@ -107,7 +107,7 @@ impl Printer {
     }
 
     /// The bar of one object's transfer (`len` when known).
-    pub fn bar(&self, len: Option<u64>, what: &str) -> Option<ProgressBar> {
+    pub(crate) fn bar(&self, len: Option<u64>, what: &str) -> Option<ProgressBar> {
         if !self.bars_allowed() {
             return None;
         }
@@ -127,7 +127,7 @@ impl Printer {
     }
 
     /// The one bar of a many-file transfer: bytes, files, rate, ETA.
-    pub fn batch_bar(&self, total: u64, files: u64) -> Option<ProgressBar> {
+    pub(crate) fn batch_bar(&self, total: u64, files: u64) -> Option<ProgressBar> {
         if !self.bars_allowed() || self.dryrun || files == 0 {
             return None;
         }

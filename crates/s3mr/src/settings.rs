@@ -9,7 +9,7 @@ use crate::cli::Command;
 use crate::filter::{Filters, Rule};
 
 #[derive(Debug, Default)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// `--exclude` / `--include`, in command-line order.
     pub filters: Filters,
     /// `cp --content-type`: wins over the guess from the file name.
@@ -18,7 +18,7 @@ pub struct Settings {
 
 impl Settings {
     /// The settings of the subcommand `matches` holds, parsed as `command`.
-    pub fn new(matches: &ArgMatches, command: &Command) -> Self {
+    pub(crate) fn new(matches: &ArgMatches, command: &Command) -> Self {
         let filters = matches
             .subcommand()
             .map(|(_, sub)| ordered_rules(sub))

@@ -9,11 +9,11 @@ use quick_cache::Equivalent;
 use crate::region::ValidRegion;
 
 /// Default capacity of [`MemoryCache::default`], in buckets.
-pub const DEFAULT_CAPACITY: usize = 10_000;
+pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 /// Default time to live of [`MemoryCache::default`]. A bucket's region never changes while the
 /// bucket exists; the TTL bounds how long a deleted-and-recreated bucket is misrouted (one
 /// redirect corrects it anyway).
-pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {

@@ -14,16 +14,16 @@ use aws_types::SdkConfig;
 use s3_multi_region::{EndpointMap, MultiRegionClient};
 use s3mr_emulator::{Emulator, Reported, WrongRegionAnswer};
 
-pub const R0: &str = "us-east-1";
-pub const R1: &str = "eu-west-1";
-pub const R2: &str = "ap-southeast-2";
+pub(crate) const R0: &str = "us-east-1";
+pub(crate) const R1: &str = "eu-west-1";
+pub(crate) const R2: &str = "ap-southeast-2";
 
-pub struct World {
+pub(crate) struct World {
     pub emu: Emulator,
     pub sdk: SdkConfig,
 }
 
-pub async fn world() -> World {
+pub(crate) async fn world() -> World {
     let emu = Emulator::builder()
         .region(R0)
         .region(R1)
@@ -37,22 +37,22 @@ pub async fn world() -> World {
 }
 
 impl World {
-    pub fn endpoints(&self) -> EndpointMap {
+    pub(crate) fn endpoints(&self) -> EndpointMap {
         self.emu.endpoint_map().parse().unwrap()
     }
 
     /// A multi-region client whose default region is R0.
-    pub fn client(&self) -> MultiRegionClient {
+    pub(crate) fn client(&self) -> MultiRegionClient {
         self.builder().build().unwrap()
     }
 
     /// A builder for a multi-region client on this world (default region R0).
-    pub fn builder(&self) -> s3_multi_region::MultiRegionClientBuilder {
+    pub(crate) fn builder(&self) -> s3_multi_region::MultiRegionClientBuilder {
         MultiRegionClient::builder(&self.sdk).endpoint_map(self.endpoints())
     }
 
     /// A plain SDK client pinned to `region` (no routing), for set-up and checks.
-    pub fn direct(&self, region: &str) -> aws_sdk_s3::Client {
+    pub(crate) fn direct(&self, region: &str) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_owned()))
             .endpoint_url(self.emu.endpoint(region))
@@ -62,7 +62,13 @@ impl World {
     }
 
     /// Creates `bucket` in `region` holding `key` = `body`, then zeroes the counters.
-    pub async fn bucket_with_object(&self, bucket: &str, region: &str, key: &str, body: &[u8]) {
+    pub(crate) async fn bucket_with_object(
+        &self,
+        bucket: &str,
+        region: &str,
+        key: &str,
+        body: &[u8],
+    ) {
         self.emu.seed_bucket(bucket, region).unwrap();
         self.direct(region)
             .put_object()
@@ -78,7 +84,7 @@ impl World {
     /// `bucket` gets 301 PermanentRedirect without `x-amz-bucket-region` or `<Region>` wherever
     /// it is not; its HeadBucket probe's header says `probe_says` (S3 always sends the header on
     /// HeadBucket: [`Reported::Actual`] is the real service, anything else a lying probe).
-    pub fn answers_without_a_region(&self, bucket: &str, probe_says: Reported) {
+    pub(crate) fn answers_without_a_region(&self, bucket: &str, probe_says: Reported) {
         self.emu.configure(|s| {
             s.answer(WrongRegionAnswer::PermanentRedirect);
             let b = s.bucket(bucket);
@@ -89,29 +95,31 @@ impl World {
     }
 
     /// Requests per region now, as `(R0, R1, R2)`.
-    pub fn requests(&self) -> (u64, u64, u64) {
+    pub(crate) fn requests(&self) -> (u64, u64, u64) {
         let c = self.emu.counters();
         (c.requests(R0), c.requests(R1), c.requests(R2))
     }
 }
 
-pub async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
+pub(crate) async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
     out.body.collect().await.unwrap().into_bytes().to_vec()
 }
 
 /// The crate's error inside an SDK error, if any.
-pub fn routing_error<E: std::error::Error + 'static>(err: &E) -> Option<s3_multi_region::Error> {
+pub(crate) fn routing_error<E: std::error::Error + 'static>(
+    err: &E,
+) -> Option<s3_multi_region::Error> {
     s3_multi_region::Error::find(err).cloned()
 }
 
 /// A private redis-server on a free port, killed on drop.
-pub struct PrivateRedis {
+pub(crate) struct PrivateRedis {
     child: std::process::Child,
     pub port: u16,
 }
 
 impl PrivateRedis {
-    pub fn start_on(port: u16) -> Self {
+    pub(crate) fn start_on(port: u16) -> Self {
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -130,7 +138,7 @@ impl PrivateRedis {
         Self { child, port }
     }
 
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -139,11 +147,11 @@ impl PrivateRedis {
         Self::start_on(port)
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -156,7 +164,7 @@ impl Drop for PrivateRedis {
 }
 
 /// An SdkConfig for the emulator's credentials, default region us-east-1, quick retries.
-pub fn sdk_for(access_key: &str, secret_key: &str) -> SdkConfig {
+pub(crate) fn sdk_for(access_key: &str, secret_key: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(R0))
@@ -173,7 +181,7 @@ pub fn sdk_for(access_key: &str, secret_key: &str) -> SdkConfig {
 }
 
 /// A body that can be read once and not cloned, of known length.
-pub fn one_shot(data: Vec<u8>) -> ByteStream {
+pub(crate) fn one_shot(data: Vec<u8>) -> ByteStream {
     let chunks: Vec<Result<http_body::Frame<bytes::Bytes>, std::io::Error>> = data
         .chunks(64 * 1024)
         .map(|c| Ok(http_body::Frame::data(bytes::Bytes::copy_from_slice(c))))
@@ -199,13 +207,13 @@ pub fn one_shot(data: Vec<u8>) -> ByteStream {
 
 /// A moto server of this test's own (DynamoDB), on a free port; stopped on drop. Started per
 /// test because tests stop and restart it.
-pub struct PrivateMoto {
+pub(crate) struct PrivateMoto {
     child: Option<std::process::Child>,
     pub port: u16,
 }
 
 impl PrivateMoto {
-    pub fn start_on(port: u16) -> Self {
+    pub(crate) fn start_on(port: u16) -> Self {
         let child = std::process::Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
@@ -219,7 +227,7 @@ impl PrivateMoto {
         }
     }
 
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -228,11 +236,11 @@ impl PrivateMoto {
         Self::start_on(port)
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -247,7 +255,7 @@ impl Drop for PrivateMoto {
 }
 
 /// Waits until something listens on 127.0.0.1:`port` (a server a test started).
-pub fn wait_for_port(port: u16, what: &str, bound: Duration) {
+pub(crate) fn wait_for_port(port: u16, what: &str, bound: Duration) {
     let deadline = std::time::Instant::now() + bound;
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -260,11 +268,11 @@ pub fn wait_for_port(port: u16, what: &str, bound: Duration) {
 
 /// Collects what a tracing subscriber writes, for tests of what the library logs.
 #[derive(Clone, Default)]
-pub struct Capture(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+pub(crate) struct Capture(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Capture {
     /// What was written so far.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }

@@ -11,7 +11,7 @@ use crate::error::{CliError, failed, reported};
 const MEMORY_CACHE_NOTE: &str = "the memory cache lives for one command, so it is empty here; \
      share what commands learn with --cache file:///path/regions.db or --cache redis://host:6379/0";
 
-pub async fn run(ctx: &Context, args: CacheArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: CacheArgs) -> Result<(), CliError> {
     let shared = ctx.client.shared_cache();
     let scope = ctx.client.cache_scope();
     // A Redis URL may carry a password: never print it.

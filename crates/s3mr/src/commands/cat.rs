@@ -7,7 +7,7 @@ use crate::error::CliError;
 use crate::location::parse_url;
 use crate::transfer::{Bar, download};
 
-pub async fn run(ctx: &Context, args: CatArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: CatArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     download(ctx, &url, None, Bar::Own).await.map(drop)
 }

@@ -10,7 +10,7 @@ use crate::transfer::{self, Bar, Mode};
 
 use super::left_out_by_filters;
 
-pub async fn run(ctx: &Context, args: CpArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: CpArgs) -> Result<(), CliError> {
     let from = Location::parse(&args.source)?;
     let to = Location::parse(&args.destination)?;
     let follow_symlinks = !args.no_follow_symlinks;

@@ -67,7 +67,7 @@ impl<'a> Step<'a> {
 }
 
 /// The demo builds its own emulator and clients: it takes no [`crate::context::Context`].
-pub async fn run(args: crate::cli::DemoArgs) -> Result<(), DemoError> {
+pub(crate) async fn run(args: crate::cli::DemoArgs) -> Result<(), DemoError> {
     let keep = args.keep;
     let started = std::time::Instant::now();
     let mut builder = Emulator::builder();

@@ -23,7 +23,7 @@ fn human_size(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-pub async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
     let recursive = args.recursive;
     let Some(url) = args.url.as_deref() else {
         let mut pages = ctx.client.list_buckets().into_paginator().send();

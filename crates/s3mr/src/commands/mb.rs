@@ -7,7 +7,7 @@ use crate::context::Context;
 use crate::error::{CliError, reported};
 use crate::location::parse_url;
 
-pub async fn run(ctx: &Context, args: MbArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: MbArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     let region = ctx
         .options

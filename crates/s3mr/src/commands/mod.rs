@@ -2,20 +2,20 @@
 //! `pub async fn run(ctx: &Context, args: <Verb>Args) -> Result<(), CliError>`. Commands print
 //! only through `ctx.printer` and move bytes only through `crate::transfer`.
 
-pub mod cache;
-pub mod cat;
-pub mod cp;
-pub mod demo;
-pub mod ls;
-pub mod mb;
-pub mod mv;
-pub mod presign;
-pub mod rb;
-pub mod region;
-pub mod rm;
-pub mod serve;
-pub mod stat;
-pub mod sync;
+pub(crate) mod cache;
+pub(crate) mod cat;
+pub(crate) mod cp;
+pub(crate) mod demo;
+pub(crate) mod ls;
+pub(crate) mod mb;
+pub(crate) mod mv;
+pub(crate) mod presign;
+pub(crate) mod rb;
+pub(crate) mod region;
+pub(crate) mod rm;
+pub(crate) mod serve;
+pub(crate) mod stat;
+pub(crate) mod sync;
 
 use crate::context::Context;
 

@@ -7,7 +7,7 @@ use crate::context::Context;
 use crate::error::{CliError, failed};
 use crate::location::parse_url;
 
-pub async fn run(ctx: &Context, args: PresignArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: PresignArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     let expires = args.expires;
     ctx.prefer_region(url.bucket())?;

@@ -7,7 +7,7 @@ use crate::context::Context;
 use crate::error::{CliError, reported};
 use crate::location::parse_url;
 
-pub async fn run(ctx: &Context, args: RbArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: RbArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     if !url.key().is_empty() {
         return Err(CliError::Usage(format!("{url} is not a bucket")));

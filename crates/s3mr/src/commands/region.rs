@@ -6,7 +6,7 @@ use crate::cli::RegionArgs;
 use crate::context::Context;
 use crate::error::{CliError, reported};
 
-pub async fn run(ctx: &Context, args: RegionArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: RegionArgs) -> Result<(), CliError> {
     let mut found = serde_json::Map::new();
     for bucket in &args.buckets {
         let name = bucket.trim_start_matches("s3://").trim_end_matches('/');

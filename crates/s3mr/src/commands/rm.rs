@@ -11,7 +11,7 @@ use crate::transfer;
 
 use super::left_out_by_filters;
 
-pub async fn run(ctx: &Context, args: RmArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: RmArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     if args.recursive {
         return remove_all(ctx, &url).await;
@@ -36,7 +36,7 @@ pub async fn run(ctx: &Context, args: RmArgs) -> Result<(), CliError> {
 
 /// Every object under `url` that the filters let through, in DeleteObjects of up to 1000 keys
 /// (the library lists and deletes); Ctrl-C stops before the next batch. `rb --force` too.
-pub async fn remove_all(ctx: &Context, url: &S3Url) -> Result<(), CliError> {
+pub(crate) async fn remove_all(ctx: &Context, url: &S3Url) -> Result<(), CliError> {
     ctx.prefer_region(url.bucket())?;
     let fs = S3Fs::new(ctx.client.clone());
     let prefix = url.dir_prefix();

@@ -53,7 +53,7 @@ async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr),
 }
 
 /// `--access-log` is set up with the process's logging (main.rs), before the context.
-pub async fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let settings = Settings::from(args);
     let keys = read_keys(&settings.keys_file)?;
     let count = keys.len();

@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::error::{CliError, reported};
 use crate::location::parse_url;
 
-pub async fn run(ctx: &Context, args: StatArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: StatArgs) -> Result<(), CliError> {
     let url = parse_url(&args.url)?;
     ctx.prefer_region(url.bucket())?;
     let meta = S3Fs::new(ctx.client.clone())

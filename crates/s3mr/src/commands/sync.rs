@@ -8,7 +8,7 @@ use crate::guard::{self, Intent};
 use crate::location::Location;
 use crate::transfer::{self, Mode, SyncOptions};
 
-pub async fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
+pub(crate) async fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
     let from = Location::parse(&args.source)?;
     let to = Location::parse(&args.destination)?;
     if let (Location::S3(src), Location::S3(dst)) = (&from, &to) {

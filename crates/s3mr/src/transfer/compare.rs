@@ -10,20 +10,20 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One side's view of a file or object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
+pub(super) struct Entry {
     pub size: u64,
     pub modified: Option<SystemTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(super) enum Direction {
     Upload,
     Download,
     Copy,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SyncOptions {
+pub(crate) struct SyncOptions {
     pub delete: bool,
     pub size_only: bool,
     pub exact_timestamps: bool,
@@ -33,7 +33,7 @@ pub struct SyncOptions {
 
 /// What sync does with one relative path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(super) enum Action {
     Transfer(String),
     Delete(String),
 }
@@ -44,7 +44,7 @@ fn seconds(t: Option<SystemTime>) -> Option<u64> {
 }
 
 /// Whether `src` must be copied over `dst`.
-pub fn needs_transfer(
+pub(super) fn needs_transfer(
     src: &Entry,
     dst: &Entry,
     direction: Direction,
@@ -68,7 +68,7 @@ pub fn needs_transfer(
 
 /// Transfers (in path order), then deletions (with `--delete`, of destination paths the source
 /// lacks). Both maps hold only what the filters let through.
-pub fn plan(
+pub(super) fn plan(
     source: &BTreeMap<String, Entry>,
     destination: &BTreeMap<String, Entry>,
     direction: Direction,

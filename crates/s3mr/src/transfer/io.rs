@@ -20,7 +20,7 @@ const UPLOAD_PARALLELISM: usize = 2;
 /// Whether a transfer draws its own progress bar: a single-object command's does; a job of a
 /// batch does not (the batch has one bar for all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bar {
+pub(crate) enum Bar {
     Own,
     Batch,
 }
@@ -32,7 +32,7 @@ fn bar_for(ctx: &Context, bar: Bar, len: Option<u64>, what: &str) -> Option<Prog
     }
 }
 
-pub async fn upload_file(
+pub(crate) async fn upload_file(
     ctx: &Context,
     path: &Path,
     dst: &S3Url,
@@ -53,7 +53,7 @@ pub async fn upload_file(
 /// Streams `reader` to `dst` through the library's `S3Writer`: one PutObject when it fits in one
 /// part, a multipart upload with bounded memory otherwise. On an error or Ctrl-C the upload is
 /// aborted before returning, so no partial object ever appears.
-pub async fn upload(
+pub(crate) async fn upload(
     ctx: &Context,
     mut reader: impl AsyncRead + Unpin,
     len: Option<u64>,
@@ -105,7 +105,7 @@ pub async fn upload(
 }
 
 /// Writes `src` to `path` (through a temporary file renamed at the end) or to standard output.
-pub async fn download(
+pub(crate) async fn download(
     ctx: &Context,
     src: &S3Url,
     path: Option<&Path>,
@@ -116,7 +116,7 @@ pub async fn download(
 
 /// [`download`], and the ETag of the version written (what `mv` compares before it deletes the
 /// source). Ctrl-C stops it, leaving no partial file.
-pub async fn download_version(
+pub(super) async fn download_version(
     ctx: &Context,
     src: &S3Url,
     path: Option<&Path>,
@@ -172,7 +172,7 @@ async fn download_to_stdout(ctx: &Context, src: &S3Url) -> Result<u64, CliError>
 
 /// Server-side copy, across regions too: CopyObject up to 5 GiB, UploadPartCopy above, pinned
 /// to the source's ETag; returns the version copied.
-pub async fn copy_object(
+pub(crate) async fn copy_object(
     ctx: &Context,
     src: &S3Url,
     dst: &S3Url,
@@ -186,7 +186,7 @@ pub async fn copy_object(
 }
 
 /// One DeleteObject.
-pub async fn delete_object(ctx: &Context, url: &S3Url) -> Result<(), CliError> {
+pub(crate) async fn delete_object(ctx: &Context, url: &S3Url) -> Result<(), CliError> {
     ctx.client
         .delete_object()
         .bucket(url.bucket())

@@ -9,9 +9,9 @@ mod plan;
 mod report;
 mod walk;
 
-pub use compare::SyncOptions;
-pub use io::{Bar, copy_object, delete_object, download, upload, upload_file};
-pub use plan::{Mode, plan_tree};
+pub(crate) use compare::SyncOptions;
+pub(crate) use io::{Bar, copy_object, delete_object, download, upload, upload_file};
+pub(crate) use plan::{Mode, plan_tree};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ use report::Reporter;
 
 /// One thing to do.
 #[derive(Debug, Clone)]
-pub enum Job {
+pub(crate) enum Job {
     Upload {
         path: PathBuf,
         to: S3Url,
@@ -48,7 +48,7 @@ pub enum Job {
 
 /// A job with what it moves and whether its source goes afterwards (`mv`).
 #[derive(Debug, Clone)]
-pub struct Planned {
+pub(crate) struct Planned {
     pub job: Job,
     pub bytes: u64,
     pub then_remove_source: bool,
@@ -56,14 +56,14 @@ pub struct Planned {
 
 impl Planned {
     /// The aws CLI's line for it: `upload: a to s3://b/a`, `move: ...`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         self.job.line(self.then_remove_source)
     }
 }
 
 /// What the plan of a transfer found, before anything is sent.
 #[derive(Debug, Default)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub jobs: Vec<Planned>,
     /// Entries passed over, each with its reason (printed as `warning: Skipping ...`).
     pub skipped: Vec<String>,
@@ -112,7 +112,7 @@ fn file_version(path: &Path) -> Option<(u64, Option<SystemTime>)> {
 /// Runs `job`; returns the bytes moved. A move removes its source only if it is still the
 /// version copied (an object's ETag, compared by S3's conditional delete; a file's size and
 /// modification time), and never after Ctrl-C.
-pub async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
+pub(crate) async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
     let mut copied_etag = None;
     let mut uploaded_version = None;
     let moved = match &planned.job {
@@ -190,7 +190,7 @@ pub async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
 }
 
 /// Runs `plan`, `--concurrency` jobs at a time (or prints it, with `--dryrun`).
-pub async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Result<(), CliError> {
+pub(crate) async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Result<(), CliError> {
     let reporter = Reporter::new(ctx, &plan);
     for skipped in &plan.skipped {
         reporter.skipped(skipped);

@@ -17,7 +17,7 @@ use crate::location::Location;
 
 /// What a batch does with what it finds.
 #[derive(Debug, Clone, Copy)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// `cp --recursive`: every source entry.
     Copy,
     /// `mv --recursive`: every source entry, each source removed once its copy succeeded.
@@ -69,7 +69,7 @@ fn refuse_emptying(
 
 /// The plan of a batch from `from` to `to` (see [`Mode`]); symlinks in a local tree are
 /// followed unless `follow_symlinks` is false.
-pub async fn plan_tree(
+pub(crate) async fn plan_tree(
     ctx: &Context,
     from: &Location,
     to: &Location,

@@ -9,14 +9,14 @@ use crate::printer::Printer;
 
 use super::Plan;
 
-pub struct Reporter<'a> {
+pub(super) struct Reporter<'a> {
     printer: &'a Printer,
     bar: Option<ProgressBar>,
     files: u64,
 }
 
 impl<'a> Reporter<'a> {
-    pub fn new(ctx: &'a Context, plan: &Plan) -> Self {
+    pub(super) fn new(ctx: &'a Context, plan: &Plan) -> Self {
         let total: u64 = plan.jobs.iter().map(|j| j.bytes).sum();
         let files = plan.jobs.len() as u64;
         Self {
@@ -34,27 +34,27 @@ impl<'a> Reporter<'a> {
     }
 
     /// A job's line (`(dryrun) ` first under `--dryrun`).
-    pub fn say(&self, line: &str) {
+    pub(super) fn say(&self, line: &str) {
         self.through_bar(|| self.printer.done(line));
     }
 
     /// `warning: Skipping <what>`.
-    pub fn skipped(&self, what: &str) {
+    pub(super) fn skipped(&self, what: &str) {
         self.through_bar(|| self.printer.warn(&format!("Skipping {what}")));
     }
 
-    pub fn error(&self, line: &str) {
+    pub(super) fn error(&self, line: &str) {
         self.through_bar(|| self.printer.error(line));
     }
 
-    pub fn advance(&self, bytes: u64, done: u64) {
+    pub(super) fn advance(&self, bytes: u64, done: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(bytes);
             bar.set_message(format!("{done} of {} files", self.files));
         }
     }
 
-    pub fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -19,14 +19,14 @@ use crate::filter::Filters;
 
 /// A file to upload: its key below the destination prefix (`/`-separated) and its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalFile {
+pub(super) struct LocalFile {
     pub name: String,
     pub path: PathBuf,
 }
 
 /// What the walk found: files in name order, and one warning per entry it passed over.
 #[derive(Debug, Default)]
-pub struct Walk {
+pub(super) struct Walk {
     pub files: Vec<LocalFile>,
     pub skipped: Vec<String>,
     /// The names (below the root, `/`-separated; `""` for the root itself) of the entries
@@ -39,7 +39,7 @@ pub struct Walk {
 /// through a symlinked directory that leads elsewhere does not. Removing `path` itself (a file,
 /// or a symlink, which removes only the link) then touches nothing outside `root`. Anything
 /// that cannot be resolved is not inside.
-pub fn stays_inside(root: &Path, path: &Path) -> bool {
+pub(super) fn stays_inside(root: &Path, path: &Path) -> bool {
     let (Ok(root), Some(parent)) = (std::fs::canonicalize(root), path.parent()) else {
         return false;
     };
@@ -61,7 +61,7 @@ fn identity(_: &std::fs::Metadata) -> (u64, u64) {
 const MAX_DEPTH: usize = 256;
 
 /// Every file below `root`; `follow_symlinks` as the aws CLI's `--[no-]follow-symlinks`.
-pub fn walk(root: &Path, follow_symlinks: bool) -> Walk {
+pub(super) fn walk(root: &Path, follow_symlinks: bool) -> Walk {
     let mut out = Walk::default();
     let Ok(root_meta) = std::fs::metadata(root) else {
         out.skipped

@@ -6,12 +6,12 @@
 use s3_multi_region::MultiRegionClient;
 use s3mr_emulator::Emulator;
 
-pub const R0: &str = "us-east-1";
-pub const R1: &str = "eu-west-1";
-pub const R2: &str = "ap-southeast-2";
+pub(crate) const R0: &str = "us-east-1";
+pub(crate) const R1: &str = "eu-west-1";
+pub(crate) const R2: &str = "ap-southeast-2";
 
 /// A fresh emulator and a client defaulting to us-east-1, routed by its endpoint map.
-pub async fn world() -> (Emulator, MultiRegionClient) {
+pub(crate) async fn world() -> (Emulator, MultiRegionClient) {
     let emu = Emulator::builder()
         .region(R0)
         .region(R1)
@@ -38,7 +38,7 @@ pub async fn world() -> (Emulator, MultiRegionClient) {
 }
 
 /// Requests per region now, as `(us-east-1, eu-west-1, ap-southeast-2)`.
-pub fn requests(emu: &Emulator) -> (u64, u64, u64) {
+pub(crate) fn requests(emu: &Emulator) -> (u64, u64, u64) {
     let c = emu.counters();
     (c.requests(R0), c.requests(R1), c.requests(R2))
 }

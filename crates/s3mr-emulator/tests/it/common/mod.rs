@@ -11,7 +11,7 @@ use aws_smithy_types::retry::RetryConfig;
 use s3mr_emulator::Emulator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-pub fn http_client() -> SharedHttpClient {
+pub(crate) fn http_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
@@ -19,12 +19,16 @@ pub fn http_client() -> SharedHttpClient {
 
 /// A plain client that sends everything to `endpoint_region`'s listener, signed for
 /// `signing_region`, with retries off so every answer is seen as sent.
-pub fn client(emu: &Emulator, endpoint_region: &str, signing_region: &str) -> aws_sdk_s3::Client {
+pub(crate) fn client(
+    emu: &Emulator,
+    endpoint_region: &str,
+    signing_region: &str,
+) -> aws_sdk_s3::Client {
     let (ak, sk) = emu.credentials();
     client_with_keys(emu, endpoint_region, signing_region, ak, sk)
 }
 
-pub fn client_with_keys(
+pub(crate) fn client_with_keys(
     emu: &Emulator,
     endpoint_region: &str,
     signing_region: &str,
@@ -51,27 +55,27 @@ pub fn client_with_keys(
 
 /// What a raw HTTP exchange returned.
 #[derive(Debug)]
-pub struct RawResponse {
+pub(crate) struct RawResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
 /// Sends one HTTP/1.1 request with `Connection: close` to `url` (`http://host:port/path?query`).
-pub async fn raw_request(method: &str, url: &str, body: &[u8]) -> RawResponse {
+pub(crate) async fn raw_request(method: &str, url: &str, body: &[u8]) -> RawResponse {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let path = if path.is_empty() { "/" } else { path };

@@ -9,18 +9,18 @@ use s3_multi_region::MultiRegionClient;
 use s3mr_emulator::Emulator;
 use s3mr_gateway::{Gateway, Keys};
 
-pub const R0: &str = "us-east-1";
-pub const R1: &str = "eu-west-1";
-pub const R2: &str = "ap-southeast-2";
+pub(crate) const R0: &str = "us-east-1";
+pub(crate) const R1: &str = "eu-west-1";
+pub(crate) const R2: &str = "ap-southeast-2";
 
 /// A bucket in each region.
-pub const BUCKETS: [(&str, &str); 3] = [("gw-east", R0), ("gw-euro", R1), ("gw-apac", R2)];
+pub(crate) const BUCKETS: [(&str, &str); 3] = [("gw-east", R0), ("gw-euro", R1), ("gw-apac", R2)];
 
-pub const WRITER: (&str, &str) = ("GWWRITER0000000001", "writer-secret-0123456789");
-pub const READER: (&str, &str) = ("GWREADER0000000001", "reader-secret-0123456789");
-pub const EURO_ONLY: (&str, &str) = ("GWEUROONLY00000001", "euro-only-secret-0123456789");
+pub(crate) const WRITER: (&str, &str) = ("GWWRITER0000000001", "writer-secret-0123456789");
+pub(crate) const READER: (&str, &str) = ("GWREADER0000000001", "reader-secret-0123456789");
+pub(crate) const EURO_ONLY: (&str, &str) = ("GWEUROONLY00000001", "euro-only-secret-0123456789");
 
-pub const KEYS: &str = r#"
+pub(crate) const KEYS: &str = r#"
 [[key]]
 access_key = "GWWRITER0000000001"
 secret_key = "writer-secret-0123456789"
@@ -38,7 +38,7 @@ secret_key = "euro-only-secret-0123456789"
 buckets = ["gw-euro"]
 "#;
 
-pub struct World {
+pub(crate) struct World {
     pub emu: Emulator,
     pub client: MultiRegionClient,
     pub addr: SocketAddr,
@@ -52,7 +52,7 @@ pub struct World {
 
 /// How [`World::start_setup`] starts its gateway.
 #[derive(Default)]
-pub struct Setup {
+pub(crate) struct Setup {
     /// The gateway's client knows every bucket's region before the counters are reset.
     pub warm: bool,
     pub domain: Option<String>,
@@ -66,11 +66,11 @@ pub struct Setup {
 impl World {
     /// The emulator, a bucket in each region, and a gateway on a free port. With `warm`, the
     /// gateway's client knows every bucket's region before the counters are reset.
-    pub async fn start(warm: bool) -> Self {
+    pub(crate) async fn start(warm: bool) -> Self {
         Self::start_with(warm, None).await
     }
 
-    pub async fn start_with(warm: bool, domain: Option<&str>) -> Self {
+    pub(crate) async fn start_with(warm: bool, domain: Option<&str>) -> Self {
         Self::start_full(warm, domain, Tls::None).await
     }
 
@@ -85,19 +85,19 @@ impl World {
     }
 
     /// A gateway serving HTTPS with a certificate made for 127.0.0.1.
-    pub async fn start_tls() -> Self {
+    pub(crate) async fn start_tls() -> Self {
         Self::start_full(true, None, Tls::SelfSigned).await
     }
 
     /// A gateway serving HTTPS for virtual hosts under `domain`, with a leaf certificate for
     /// `*.<domain>`, `<domain>` and 127.0.0.1 signed by a test CA (`ca.pem` in the TLS dir; a
     /// CA that did not sign it is `other-ca.pem` beside it).
-    pub async fn start_vhost_tls(domain: &str) -> Self {
+    pub(crate) async fn start_vhost_tls(domain: &str) -> Self {
         Self::start_full(true, Some(domain), Tls::Ca(domain.to_owned())).await
     }
 
     /// The emulator and a gateway as `setup` says.
-    pub async fn start_setup(setup: Setup) -> Self {
+    pub(crate) async fn start_setup(setup: Setup) -> Self {
         let Setup {
             warm,
             domain,
@@ -176,27 +176,27 @@ impl World {
     }
 
     /// Starts the drain (see [`World::drained`]).
-    pub fn begin_drain(&mut self) {
+    pub(crate) fn begin_drain(&mut self) {
         let _ = self.stop.take().unwrap().send(());
     }
 
     /// Whether the gateway is still draining.
-    pub fn draining(&self) -> bool {
+    pub(crate) fn draining(&self) -> bool {
         self.serving.as_ref().is_some_and(|s| !s.is_finished())
     }
 
     /// Waits for the end of the drain.
-    pub async fn drained(&mut self) -> s3mr_gateway::Drained {
+    pub(crate) async fn drained(&mut self) -> s3mr_gateway::Drained {
         self.serving.take().unwrap().await.unwrap()
     }
 
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
     }
 
     /// Requests every region received for `bucket`, as `(us-east-1, eu-west-1, ap-southeast-2)`.
-    pub fn bucket_requests(&self, bucket: &str) -> (u64, u64, u64) {
+    pub(crate) fn bucket_requests(&self, bucket: &str) -> (u64, u64, u64) {
         let c = self.emu.counters();
         (
             c.requests_for_bucket(R0, bucket),
@@ -206,18 +206,18 @@ impl World {
     }
 
     /// Every request the emulator received (what the gateway forwarded).
-    pub fn forwarded(&self) -> u64 {
+    pub(crate) fn forwarded(&self) -> u64 {
         self.emu.counters().total_requests()
     }
 
     /// An aws-sdk-s3 client pointed at the gateway, signing with `key`.
-    pub fn sdk_client(&self, key: (&str, &str)) -> aws_sdk_s3::Client {
+    pub(crate) fn sdk_client(&self, key: (&str, &str)) -> aws_sdk_s3::Client {
         sdk_client_at(&self.endpoint(), key, None)
     }
 }
 
 #[derive(Default)]
-pub enum Tls {
+pub(crate) enum Tls {
     #[default]
     None,
     SelfSigned,
@@ -279,7 +279,7 @@ impl Tls {
 
 /// An aws-sdk-s3 client on `endpoint` (path-style), signing with `key`, with a clock that is
 /// `skew` off when given.
-pub fn sdk_client_at(
+pub(crate) fn sdk_client_at(
     endpoint: &str,
     key: (&str, &str),
     skew: Option<std::time::Duration>,
@@ -311,7 +311,7 @@ impl aws_smithy_async::time::TimeSource for Behind {
 }
 
 /// `curl URL` with extra headers, no proxy: the status and the body.
-pub async fn curl(url: &str, headers: &[&str]) -> (u16, String) {
+pub(crate) async fn curl(url: &str, headers: &[&str]) -> (u16, String) {
     let mut args = vec!["--silent", "--show-error", "--write-out", "\n%{http_code}"];
     for header in headers {
         args.extend(["--header", header]);
@@ -332,12 +332,12 @@ pub async fn curl(url: &str, headers: &[&str]) -> (u16, String) {
 
 /// Runs `clients.py CLIENT ...` against the gateway for every bucket; panics with its output on
 /// failure, and returns its `ok` lines.
-pub async fn run_client(world: &World, client: &str) -> Vec<String> {
+pub(crate) async fn run_client(world: &World, client: &str) -> Vec<String> {
     run_client_at(world, client, &world.endpoint(), &[]).await
 }
 
 /// [`run_client`] with the gateway at `endpoint` and more environment for the script.
-pub async fn run_client_at(
+pub(crate) async fn run_client_at(
     world: &World,
     client: &str,
     endpoint: &str,

@@ -5,16 +5,16 @@
 
 use s3mr_emulator::Emulator;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_s3mr");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_s3mr");
 
 /// `s3mr args...` with the emulator's credentials, region us-east-1 and its endpoint map.
-pub fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
+pub(crate) fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
     command_via(emu, BIN, &[], args)
 }
 
 /// [`command`] started through `program pre... s3mr args...` (for example `setpriv` to run it
 /// as another user), with the same environment.
-pub fn command_via(
+pub(crate) fn command_via(
     emu: &Emulator,
     program: &str,
     pre: &[&str],
@@ -38,7 +38,7 @@ pub fn command_via(
 
 /// A plain SDK client on `region`'s listener, to plant and read objects exactly as given
 /// (no routing, nothing of `s3mr`'s).
-pub fn plain_client(emu: &Emulator, region: &str) -> aws_sdk_s3::Client {
+pub(crate) fn plain_client(emu: &Emulator, region: &str) -> aws_sdk_s3::Client {
     let (ak, sk) = emu.credentials();
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
@@ -58,7 +58,7 @@ pub fn plain_client(emu: &Emulator, region: &str) -> aws_sdk_s3::Client {
 }
 
 /// `kill -NAME child`.
-pub async fn signal(child: &tokio::process::Child, name: &str) {
+pub(crate) async fn signal(child: &tokio::process::Child, name: &str) {
     let pid = child.id().unwrap().to_string();
     let sent = tokio::process::Command::new("kill")
         .args([&format!("-{name}"), &pid])
