@@ -58,7 +58,7 @@ impl MultiRegionStore {
     /// is checked against S3's bucket naming rules, so a bad name fails here, not per request.
     pub fn new(client: MultiRegionClient, bucket: impl Into<String>) -> Result<Self> {
         let bucket = bucket.into();
-        if !s3_multi_region::is_valid_bucket_name(&bucket) {
+        if !s3_multi_region::fs::is_valid_bucket_name(&bucket) {
             return Err(generic(format!("{bucket:?} is not a valid S3 bucket name")));
         }
         Ok(Self { client, bucket })

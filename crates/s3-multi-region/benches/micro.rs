@@ -5,8 +5,10 @@
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use s3_multi_region::cache::MemoryCache;
+use s3_multi_region::fs::S3Url;
 use s3_multi_region::redirect::{Answer, Operation, classify, parse_error_body};
-use s3_multi_region::{MemoryCache, S3Url, ValidRegion, validate_region};
+use s3_multi_region::region::{ValidRegion, validate_region};
 use std::hint::black_box;
 
 const AHM: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'eu-west-1'</Message><Region>eu-west-1</Region><RequestId>1</RequestId></Error>";

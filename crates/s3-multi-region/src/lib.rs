@@ -40,7 +40,7 @@ pub use aws_config;
 /// The S3 SDK this crate is built against, re-exported so a user's version always matches.
 pub use aws_sdk_s3;
 
-mod cache;
+pub mod cache;
 mod client;
 mod endpoints;
 mod error;
@@ -51,33 +51,18 @@ mod multi;
 /// of the supported API).
 #[doc(hidden)]
 pub mod redirect;
-mod region;
+pub mod region;
 mod report;
 mod reports;
 mod routing;
 
-#[cfg(feature = "file-cache")]
-pub use cache::FileCache;
-#[cfg(feature = "redis")]
-#[doc(hidden)]
-pub use cache::redis_key;
-pub use cache::{
-    BucketRegionCache, CacheError, CacheUrlError, MemoryCache, redacted_url, shared_cache_for,
-    shared_cache_from_url,
-};
-#[cfg(feature = "dynamodb")]
-pub use cache::{DEFAULT_DYNAMODB_TIMEOUT, DynamoDbCache};
-#[cfg(feature = "redis")]
-pub use cache::{DEFAULT_REDIS_TIMEOUT, RedisCache};
 pub use client::{
     DEFAULT_DIRECT_BODY_LIMIT, MultiRegionClient, MultiRegionClientBuilder, at_region,
 };
 pub use endpoints::EndpointMap;
 pub use error::Error;
-pub use fs::{S3Url, S3UrlError, is_valid_bucket_name};
 pub use http::{HttpClientBuilder, HttpClientError, http_client};
 pub use multi::RegionalClients;
-pub use region::{InvalidRegion, ValidRegion, partition_of, validate_region};
 pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report, chain as error_chain};
 pub use routing::Stats;
 /// The endpoint parameters routing copies into a rerouted request (for the SDK-drift tests).
@@ -89,17 +74,17 @@ pub const COPIED_ENDPOINT_PARAMS: &[&str] = routing::params::COPIED_FIELDS;
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     send_sync::<MultiRegionClient>();
-    send_sync::<MemoryCache>();
-    send_sync::<std::sync::Arc<dyn BucketRegionCache>>();
+    send_sync::<cache::MemoryCache>();
+    send_sync::<std::sync::Arc<dyn cache::BucketRegionCache>>();
     send_sync::<fs::S3Fs>();
     send_sync::<Error>();
     send_sync::<fs::FsError>();
     #[cfg(feature = "redis")]
-    send_sync::<RedisCache>();
+    send_sync::<cache::RedisCache>();
     #[cfg(feature = "dynamodb")]
-    send_sync::<DynamoDbCache>();
+    send_sync::<cache::DynamoDbCache>();
     #[cfg(feature = "file-cache")]
-    send_sync::<FileCache>();
+    send_sync::<cache::FileCache>();
 };
 
 /// Locks `mutex`, recovering it if a panic elsewhere poisoned it: the one policy for the crate's

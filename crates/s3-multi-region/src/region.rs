@@ -35,7 +35,7 @@ fn invalid(value: &str, reason: &'static str) -> InvalidRegion {
 /// `-`, not starting or ending with `-`, not all digits.
 ///
 /// ```
-/// use s3_multi_region::validate_region;
+/// use s3_multi_region::region::validate_region;
 /// assert!(validate_region("eu-west-1").is_ok());
 /// assert!(validate_region("evil.example.com/x").is_err());
 /// ```
@@ -68,7 +68,7 @@ pub fn validate_region(value: &str) -> Result<&str, InvalidRegion> {
 /// memory tier, the endpoint parameters and a hostname. Cheap to clone.
 ///
 /// ```
-/// use s3_multi_region::ValidRegion;
+/// use s3_multi_region::region::ValidRegion;
 /// let region: ValidRegion = "eu-west-1".parse().unwrap();
 /// assert_eq!(region, "eu-west-1");
 /// assert!("evil.example.com/x".parse::<ValidRegion>().is_err());

@@ -152,7 +152,7 @@ pub(crate) fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
 ///
 /// ```
 /// let inner = std::io::Error::other("connection reset");
-/// let outer = s3_multi_region::CacheError::new(inner);
+/// let outer = s3_multi_region::cache::CacheError::new(inner);
 /// assert_eq!(
 ///     s3_multi_region::error_chain(&outer),
 ///     "bucket-region cache failed: connection reset"

@@ -100,7 +100,7 @@ impl Report for crate::fs::FsError {
     }
 }
 
-impl Report for crate::CacheError {
+impl Report for crate::cache::CacheError {
     /// "bucket-region cache failed: <the tier's cause, whole>": a cache command's error names
     /// what the backend said (a missing table, a refused connection), not only that it failed.
     fn report(&self) -> ErrorReport {

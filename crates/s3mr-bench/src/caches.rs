@@ -4,14 +4,15 @@
 use std::time::Instant;
 
 use aws_types::SdkConfig;
-use s3_multi_region::{BucketRegionCache, FileCache, MemoryCache, MultiRegionClient, RedisCache};
+use s3_multi_region::MultiRegionClient;
+use s3_multi_region::cache::{BucketRegionCache, FileCache, MemoryCache, RedisCache};
 use s3mr_emulator::Emulator;
 
 use crate::setup::{figure, median, sdk};
 
 fn memory_lookup() {
     let cache = MemoryCache::default();
-    let region = s3_multi_region::ValidRegion::new("eu-west-1").unwrap();
+    let region = s3_multi_region::region::ValidRegion::new("eu-west-1").unwrap();
     for i in 0..10_000 {
         cache.insert("aws", &format!("bucket-{i}"), &region);
     }
@@ -67,7 +68,7 @@ pub async fn lookups(redis_url: Option<&str>, moto: Option<(&SdkConfig, &str)>) 
     match moto {
         Some((sdk, endpoint)) => {
             let url = format!("dynamodb://s3mr-bench?region=us-east-1&endpoint={endpoint}");
-            let cache = s3_multi_region::DynamoDbCache::from_url(&url, sdk)
+            let cache = s3_multi_region::cache::DynamoDbCache::from_url(&url, sdk)
                 .expect("dynamodb url")
                 .with_settings(
                     std::time::Duration::from_secs(5),
@@ -85,7 +86,7 @@ pub async fn lookups(redis_url: Option<&str>, moto: Option<(&SdkConfig, &str)>) 
 }
 
 fn client_with(sdk: &SdkConfig, endpoint_map: &str, cache_url: &str) -> MultiRegionClient {
-    let shared = s3_multi_region::shared_cache_from_url(cache_url)
+    let shared = s3_multi_region::cache::shared_cache_from_url(cache_url)
         .expect("cache url")
         .expect("a shared tier");
     MultiRegionClient::builder(sdk)

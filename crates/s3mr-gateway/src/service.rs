@@ -152,7 +152,7 @@ impl GatewayS3 {
         if !named {
             let signed = req.region.as_ref().map(|r| r.as_str().to_owned());
             let region = signed
-                .filter(|r| s3_multi_region::ValidRegion::new(r).is_ok())
+                .filter(|r| s3_multi_region::region::ValidRegion::new(r).is_ok())
                 .unwrap_or_else(|| self.default_region.clone());
             if region != "us-east-1" {
                 let mut config = req

@@ -3,7 +3,9 @@
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::Region;
-use s3_multi_region::{EndpointMap, MultiRegionClient, Report, ValidRegion, shared_cache_for};
+use s3_multi_region::cache::shared_cache_for;
+use s3_multi_region::region::ValidRegion;
+use s3_multi_region::{EndpointMap, MultiRegionClient, Report};
 
 use crate::cli::Options;
 use crate::error::CliError;

@@ -13,7 +13,7 @@
 //! 'backup/*'`) is no overlap: nothing of it is read, written or deleted. `cp --recursive` may
 //! nest (it lists before it copies, and deletes nothing), as the aws CLI's does.
 
-use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Url;
 
 use crate::filter::Filters;
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{local_path_for_key, printable_key};
 
 use crate::error::{CliError, failed};
@@ -42,7 +42,7 @@ impl Location {
 /// An `s3://bucket[/key]` argument, or a usage error saying why not.
 pub(crate) fn parse_url(s: &str) -> Result<S3Url, CliError> {
     s.parse()
-        .map_err(|e: s3_multi_region::S3UrlError| CliError::Usage(e.to_string()))
+        .map_err(|e: s3_multi_region::fs::S3UrlError| CliError::Usage(e.to_string()))
 }
 
 /// `s3://bucket/key` as printed everywhere: the key as S3 holds it, control characters escaped.

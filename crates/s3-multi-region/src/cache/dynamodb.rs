@@ -70,7 +70,7 @@ fn is_cache_item(item: &HashMap<String, AttributeValue>, scope: Option<&str>) ->
 ///
 /// ```no_run
 /// # async fn run(sdk: aws_types::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
-/// use s3_multi_region::DynamoDbCache;
+/// use s3_multi_region::cache::DynamoDbCache;
 /// let cache = DynamoDbCache::from_url("dynamodb://s3mr-regions?region=eu-west-1", &sdk)?;
 /// cache.create_table().await?; // once, or `s3mr cache init dynamodb://s3mr-regions`
 /// # Ok(()) }
@@ -139,7 +139,7 @@ pub(crate) fn parse_url(url: &str) -> Result<DynamoUrl, CacheUrlError> {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         match name {
             "region" => {
-                crate::validate_region(value).map_err(|e| error(&e.to_string()))?;
+                crate::region::validate_region(value).map_err(|e| error(&e.to_string()))?;
                 parsed.region = Some(value.to_owned());
             }
             "ttl" => {

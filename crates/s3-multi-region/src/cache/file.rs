@@ -20,8 +20,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
 /// A bucket-region cache in a SQLite file, shared by processes on one host.
 ///
 /// ```no_run
-/// # fn run() -> Result<(), s3_multi_region::CacheError> {
-/// let cache = s3_multi_region::FileCache::open("/var/cache/s3mr/regions.db")?;
+/// # fn run() -> Result<(), s3_multi_region::cache::CacheError> {
+/// let cache = s3_multi_region::cache::FileCache::open("/var/cache/s3mr/regions.db")?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

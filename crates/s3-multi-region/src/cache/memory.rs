@@ -54,7 +54,8 @@ struct Entry {
 /// give it to several clients.
 ///
 /// ```
-/// use s3_multi_region::{MemoryCache, ValidRegion};
+/// use s3_multi_region::cache::MemoryCache;
+/// use s3_multi_region::region::ValidRegion;
 /// let cache = MemoryCache::default();
 /// cache.insert("aws", "my-bucket", &ValidRegion::new("eu-west-1").unwrap());
 /// assert_eq!(cache.get_region("aws", "my-bucket").as_deref(), Some("eu-west-1"));

@@ -32,7 +32,7 @@ pub use url::{CacheUrlError, redacted_url, shared_cache_for, shared_cache_from_u
 /// A tier of your own wraps its cause:
 ///
 /// ```
-/// use s3_multi_region::CacheError;
+/// use s3_multi_region::cache::CacheError;
 /// let err = CacheError::new(std::io::Error::other("connection reset"));
 /// assert_eq!(err.to_string(), "bucket-region cache failed");
 /// assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "connection reset");
@@ -118,7 +118,7 @@ impl BucketRegionCache for MemoryCache {
         bucket: &'a str,
         region: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>> {
-        let stored = crate::ValidRegion::new(region)
+        let stored = crate::region::ValidRegion::new(region)
             .map(|region| self.insert(scope, bucket, &region))
             .map_err(CacheError::new);
         Box::pin(async { stored })

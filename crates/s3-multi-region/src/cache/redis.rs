@@ -21,8 +21,8 @@ pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(100);
 /// A bucket-region cache in Redis.
 ///
 /// ```no_run
-/// # fn run() -> Result<(), s3_multi_region::CacheError> {
-/// let cache = s3_multi_region::RedisCache::open("redis://127.0.0.1:6379/0")?;
+/// # fn run() -> Result<(), s3_multi_region::cache::CacheError> {
+/// let cache = s3_multi_region::cache::RedisCache::open("redis://127.0.0.1:6379/0")?;
 /// # Ok(()) }
 /// ```
 pub struct RedisCache {

@@ -35,7 +35,7 @@ impl CacheUrlError {
 /// one) becomes `***`, as the aws CLI never echoes a secret.
 ///
 /// ```
-/// use s3_multi_region::redacted_url;
+/// use s3_multi_region::cache::redacted_url;
 /// assert_eq!(redacted_url("redis://:hunter2@10.0.0.1:6379/0"), "redis://:***@10.0.0.1:6379/0");
 /// assert_eq!(redacted_url("rediss://app:pw@cache:6380"), "rediss://app:***@cache:6380");
 /// assert_eq!(redacted_url("file:///var/cache/s3mr.db"), "file:///var/cache/s3mr.db");
@@ -83,7 +83,7 @@ fn password_of(url: &str) -> Option<&str> {
 /// for `file:///path`, a Redis cache for `redis://` and `rediss://` (with the `redis` feature).
 ///
 /// ```
-/// use s3_multi_region::shared_cache_from_url;
+/// use s3_multi_region::cache::shared_cache_from_url;
 /// assert!(shared_cache_from_url("memory").unwrap().is_none());
 /// assert!(shared_cache_from_url("ftp://example.com").is_err());
 /// ```

@@ -34,7 +34,7 @@ pub enum FsError {
     },
     /// A region argument that is not a region name.
     #[error(transparent)]
-    InvalidRegion(#[from] crate::InvalidRegion),
+    InvalidRegion(#[from] crate::region::InvalidRegion),
     /// Writers and readers upload and read ahead in Tokio tasks: the call was made outside a
     /// Tokio runtime.
     #[error("{0}: s3:// writers and readers need a Tokio runtime")]

@@ -657,7 +657,7 @@ impl S3Fs {
     /// Creates the bucket of `url` in `region`, with the LocationConstraint S3 wants there (none
     /// for us-east-1), sent to that region's endpoint.
     pub async fn create_bucket(&self, url: &S3Url, region: &str) -> Result<(), FsError> {
-        let region = crate::validate_region(region)?;
+        let region = crate::region::validate_region(region)?;
         let mut request = self.client.create_bucket().bucket(url.bucket());
         if region != "us-east-1" {
             let config = CreateBucketConfiguration::builder()

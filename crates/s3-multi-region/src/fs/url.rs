@@ -58,7 +58,7 @@ fn check_key(key: &str) -> Result<(), &'static str> {
 /// hold an ESC that would drive the terminal): Display shows them escaped (`\u{1b}`).
 ///
 /// ```
-/// use s3_multi_region::S3Url;
+/// use s3_multi_region::fs::S3Url;
 /// let url: S3Url = "s3://my-bucket/photos/2026/".parse().unwrap();
 /// assert_eq!((url.bucket(), url.key()), ("my-bucket", "photos/2026/"));
 /// assert!(url.is_directory());
@@ -130,7 +130,7 @@ impl S3Url {
     /// holds every key of itself; `a` holds `a` and `a/b` but not `ab`.
     ///
     /// ```
-    /// use s3_multi_region::S3Url;
+    /// use s3_multi_region::fs::S3Url;
     /// let url = |s: &str| s.parse::<S3Url>().unwrap();
     /// assert!(url("s3://bkt/a/").tree_contains(&url("s3://bkt/a/sub/x")));
     /// assert!(!url("s3://bkt/a").tree_contains(&url("s3://bkt/ab")));

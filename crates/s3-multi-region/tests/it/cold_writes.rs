@@ -7,8 +7,8 @@ use crate::common;
 
 use crate::common::{R0, R1, world};
 use aws_sdk_s3::primitives::ByteStream;
-use s3_multi_region::S3Url;
 use s3_multi_region::fs::S3Fs;
+use s3_multi_region::fs::S3Url;
 use tokio::io::AsyncWriteExt;
 
 const KIB: usize = 1024;

@@ -7,7 +7,7 @@ use std::pin::pin;
 use crate::common::{R1, R2, world};
 use aws_sdk_s3::primitives::ByteStream;
 use futures::StreamExt;
-use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{EntryKind, FsError, S3Fs};
 
 #[tokio::test]
@@ -207,7 +207,7 @@ async fn reader_reads_seeks_within_its_buffer_and_pins_the_etag() {
     let w = world().await;
     let data: Vec<u8> = (0..3 * MIB + 5).map(|i| (i * 7 % 256) as u8).collect();
     w.bucket_with_object("fs-reads", R1, "blob", &data).await;
-    let url: s3_multi_region::S3Url = "s3://fs-reads/blob".parse().unwrap();
+    let url: s3_multi_region::fs::S3Url = "s3://fs-reads/blob".parse().unwrap();
     let client = w.client();
 
     let mut reader = s3_multi_region::fs::S3Reader::open(client.clone(), url.clone(), MIB)
@@ -293,7 +293,7 @@ async fn a_sequential_reader_keeps_two_ranges_in_flight_after_two_in_a_row() {
     let w = world().await;
     let data: Vec<u8> = (0..8 * MIB + 5).map(|i| (i * 13 % 256) as u8).collect();
     w.bucket_with_object("fs-ahead", R1, "blob", &data).await;
-    let url: s3_multi_region::S3Url = "s3://fs-ahead/blob".parse().unwrap();
+    let url: s3_multi_region::fs::S3Url = "s3://fs-ahead/blob".parse().unwrap();
     let mut reader = s3_multi_region::fs::S3Reader::open(w.client(), url, MIB)
         .await
         .unwrap();

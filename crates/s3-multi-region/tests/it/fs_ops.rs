@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::common::{R1, R2, World, world};
 use aws_sdk_s3::primitives::ByteStream;
 use futures::TryStreamExt;
-use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{EntryKind, FsError, S3Fs};
 use s3mr_emulator::{Fault, FaultKind};
 use tokio::io::AsyncWriteExt;

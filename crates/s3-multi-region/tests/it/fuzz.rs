@@ -6,8 +6,9 @@
 
 use proptest::prelude::*;
 use s3_multi_region::fs::local_path_for_key;
+use s3_multi_region::fs::{S3Url, is_valid_bucket_name};
 use s3_multi_region::redirect::{Answer, Evidence, Operation, Verdict, classify, parse_error_body};
-use s3_multi_region::{S3Url, is_valid_bucket_name, validate_region};
+use s3_multi_region::region::validate_region;
 
 const OPERATIONS: &[&str] = &[
     "GetObject",

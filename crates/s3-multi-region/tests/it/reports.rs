@@ -4,8 +4,9 @@
 use crate::common;
 
 use crate::common::{R0, R1, world};
+use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{FsError, S3Fs};
-use s3_multi_region::{ErrorKind, Report, S3Url};
+use s3_multi_region::{ErrorKind, Report};
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]

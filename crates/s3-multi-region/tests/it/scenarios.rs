@@ -750,7 +750,7 @@ async fn create_bucket_seeds_and_delete_bucket_evicts() {
 async fn clients_sharing_a_memory_cache_pay_one_redirect() {
     let w = world().await;
     w.bucket_with_object("shared-mem", R1, "k", b"x").await;
-    let cache = std::sync::Arc::new(s3_multi_region::MemoryCache::default());
+    let cache = std::sync::Arc::new(s3_multi_region::cache::MemoryCache::default());
     let build = || w.builder().memory_cache(cache.clone()).build().unwrap();
     let (first, second) = (build(), build());
     first
@@ -1049,10 +1049,9 @@ async fn a_call_remembers_its_probes_answer_when_the_memory_tier_keeps_nothing()
     );
     let client = w
         .builder()
-        .memory_cache(std::sync::Arc::new(s3_multi_region::MemoryCache::new(
-            16,
-            Duration::ZERO,
-        )))
+        .memory_cache(std::sync::Arc::new(
+            s3_multi_region::cache::MemoryCache::new(16, Duration::ZERO),
+        ))
         .build()
         .unwrap();
     let got = client.get_object().bucket("forgetful").key("k").send();

@@ -11,7 +11,8 @@ use std::time::Duration;
 use crate::common::{PrivateRedis, R0, R1, R2, routing_error, world};
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
-use s3_multi_region::{Error, FileCache, RedisCache};
+use s3_multi_region::Error;
+use s3_multi_region::cache::{FileCache, RedisCache};
 use s3mr_emulator::{Fault, FaultKind, Reported, WrongRegionAnswer};
 use tokio::io::AsyncWriteExt;
 
@@ -260,7 +261,7 @@ async fn slow_down_around_a_redirect_is_retried() {
 
 #[tokio::test]
 async fn a_paused_redis_costs_a_cache_miss_not_a_failure() {
-    use s3_multi_region::BucketRegionCache;
+    use s3_multi_region::cache::BucketRegionCache;
     let w = world().await;
     w.bucket_with_object("redis-paused", R1, "k", b"x").await;
     let redis = PrivateRedis::start();
@@ -316,7 +317,7 @@ async fn a_paused_redis_costs_a_cache_miss_not_a_failure() {
 
 #[tokio::test]
 async fn a_cache_file_deleted_truncated_or_replaced_in_use_never_fails_a_request() {
-    use s3_multi_region::BucketRegionCache;
+    use s3_multi_region::cache::BucketRegionCache;
     let w = world().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("regions.db");

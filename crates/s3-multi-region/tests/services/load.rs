@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use crate::common::{PrivateRedis, R0, R1, R2, world};
 use aws_sdk_s3::primitives::ByteStream;
 use futures::StreamExt;
-use s3_multi_region::{BucketRegionCache, DynamoDbCache, MultiRegionClient, RedisCache};
+use s3_multi_region::MultiRegionClient;
+use s3_multi_region::cache::{BucketRegionCache, DynamoDbCache, RedisCache};
 
 const BUCKETS_PER_REGION: usize = 100;
 const OPS_PER_PROCESS: u64 = 5000;

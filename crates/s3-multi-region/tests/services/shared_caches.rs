@@ -12,8 +12,9 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_types::SdkConfig;
-use s3_multi_region::{
-    BucketRegionCache, DynamoDbCache, FileCache, MultiRegionClient, RedisCache, shared_cache_for,
+use s3_multi_region::MultiRegionClient;
+use s3_multi_region::cache::{
+    BucketRegionCache, DynamoDbCache, FileCache, RedisCache, shared_cache_for,
     shared_cache_from_url,
 };
 
@@ -664,14 +665,16 @@ async fn a_stale_shared_region_costs_one_redirect_and_is_replaced() {
 }
 
 type CacheFuture<'a, T> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<T, s3_multi_region::CacheError>> + Send + 'a>,
+    Box<
+        dyn std::future::Future<Output = Result<T, s3_multi_region::cache::CacheError>> + Send + 'a,
+    >,
 >;
 
 /// A user's own shared tier (the trait is public) backed by a `MemoryCache`, whose writes of one
 /// bucket wait until the test opens a gate: a tier slower to write than anything on 127.0.0.1.
 #[derive(Debug)]
 struct SlowToWrite {
-    store: s3_multi_region::MemoryCache,
+    store: s3_multi_region::cache::MemoryCache,
     slow_bucket: &'static str,
     gate: tokio::sync::Semaphore,
 }
@@ -707,7 +710,7 @@ async fn flush_waits_for_every_shared_write_still_running() {
     w.bucket_with_object("slow-write", R1, "k", b"s").await;
     w.bucket_with_object("quick-write", R2, "k", b"q").await;
     let tier = Arc::new(SlowToWrite {
-        store: s3_multi_region::MemoryCache::default(),
+        store: s3_multi_region::cache::MemoryCache::default(),
         slow_bucket: "slow-write",
         gate: tokio::sync::Semaphore::new(0),
     });

@@ -339,7 +339,7 @@ async fn readyz_is_503_while_the_shared_cache_is_down_and_requests_still_pass() 
         .unwrap()
         .port();
     let mut redis = PrivateRedis::start_on(port);
-    let cache = s3_multi_region::RedisCache::with_settings(
+    let cache = s3_multi_region::cache::RedisCache::with_settings(
         &format!("redis://127.0.0.1:{port}/0"),
         Duration::from_millis(300),
         Duration::from_secs(3600),

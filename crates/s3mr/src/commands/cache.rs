@@ -15,7 +15,7 @@ pub(crate) async fn run(ctx: &Context, args: CacheArgs) -> Result<(), CliError> 
     let shared = ctx.client.shared_cache();
     let scope = ctx.client.cache_scope();
     // A Redis URL may carry a password: never print it.
-    let shown = s3_multi_region::redacted_url(&ctx.options.cache);
+    let shown = s3_multi_region::cache::redacted_url(&ctx.options.cache);
     match args.action {
         CacheAction::Stats => {
             let entries = match shared {
@@ -59,10 +59,10 @@ pub(crate) async fn run(ctx: &Context, args: CacheArgs) -> Result<(), CliError> 
             let Some(_) = url.strip_prefix("dynamodb://") else {
                 return Err(CliError::Usage(format!(
                     "{}: only dynamodb:// caches need creating (file and Redis caches make themselves)",
-                    s3_multi_region::redacted_url(&url)
+                    s3_multi_region::cache::redacted_url(&url)
                 )));
             };
-            let cache = s3_multi_region::DynamoDbCache::from_url(&url, &ctx.sdk)
+            let cache = s3_multi_region::cache::DynamoDbCache::from_url(&url, &ctx.sdk)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             if ctx.options.dryrun {
                 ctx.printer.out(format!("(dryrun) create {url}"))?;

@@ -10,7 +10,7 @@ pub(crate) async fn run(ctx: &Context, args: RegionArgs) -> Result<(), CliError>
     let mut found = serde_json::Map::new();
     for bucket in &args.buckets {
         let name = bucket.trim_start_matches("s3://").trim_end_matches('/');
-        if !s3_multi_region::is_valid_bucket_name(name) {
+        if !s3_multi_region::fs::is_valid_bucket_name(name) {
             return Err(CliError::Usage(format!("invalid bucket name {name:?}")));
         }
         let region = ctx

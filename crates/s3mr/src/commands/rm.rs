@@ -1,7 +1,7 @@
 //! `s3mr rm`: one object, or every object under a prefix with `--recursive`.
 
-use s3_multi_region::S3Url;
 use s3_multi_region::fs::S3Fs;
+use s3_multi_region::fs::S3Url;
 
 use crate::cli::RmArgs;
 use crate::context::Context;

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use indicatif::ProgressBar;
-use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{CopiedVersion, S3Fs};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use futures::StreamExt;
-use s3_multi_region::S3Url;
 use s3_multi_region::fs::S3Fs;
+use s3_multi_region::fs::S3Url;
 
 use crate::context::Context;
 use crate::error::{CliError, failed, reported};

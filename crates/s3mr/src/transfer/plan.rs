@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use s3_multi_region::S3Url;
+use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{UnsafeKey, local_destination, printable_key};
 
 use super::compare::{self, Action, Direction, Entry, SyncOptions};

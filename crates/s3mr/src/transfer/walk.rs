@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use s3_multi_region::S3Url;
 use s3_multi_region::fs::S3Fs;
+use s3_multi_region::fs::S3Url;
 
 use super::compare::Entry;
 use crate::context::Context;

@@ -59,7 +59,7 @@ pub(crate) struct Setup {
     pub tls: Tls,
     pub limits: Option<s3mr_gateway::Limits>,
     /// The client's shared cache tier.
-    pub shared: Option<std::sync::Arc<dyn s3_multi_region::BucketRegionCache>>,
+    pub shared: Option<std::sync::Arc<dyn s3_multi_region::cache::BucketRegionCache>>,
     pub admin_elsewhere: bool,
 }
 
