@@ -252,9 +252,9 @@ impl MultiRegionClientBuilder {
         self
     }
 
-    /// For tests of the SDK-drift guard only: pretend routing copies just these endpoint
-    /// parameters, as if the linked aws-sdk-s3 had added the others.
-    #[doc(hidden)]
+    /// For tests of the SDK-drift guard only (feature `test-util`): pretend routing copies just
+    /// these endpoint parameters, as if the linked aws-sdk-s3 had added the others.
+    #[cfg(feature = "test-util")]
     pub fn assume_copied_endpoint_params(mut self, fields: &'static [&'static str]) -> Self {
         self.copied_params = fields;
         self
@@ -262,8 +262,8 @@ impl MultiRegionClientBuilder {
 
     /// For tests of the SDK-drift guard only: pretend `Params`'s `Debug` shows just these fields
     /// (as a newer SDK that prints it differently might), so the build-time warning is tested
-    /// and the per-call guard is seen not to depend on it.
-    #[doc(hidden)]
+    /// and the per-call guard is seen not to depend on it (feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub fn assume_debug_shows_endpoint_params(mut self, fields: &'static [&'static str]) -> Self {
         self.sdk_params_shown = Some(fields);
         self

@@ -47,10 +47,15 @@ mod error;
 pub mod fs;
 mod http;
 mod multi;
-/// S3's wrong-region answers read as data (pure; public for the fuzz tests and benches, not part
-/// of the supported API).
-#[doc(hidden)]
+/// S3's wrong-region answers read as data (pure; public with feature `test-util`, for the fuzz
+/// tests and benches: not part of the supported API).
+#[cfg(feature = "test-util")]
 pub mod redirect;
+// Without `test-util` its public items are the crate's alone (and `Evidence::Probe` is read only
+// by the benches and fuzz tests).
+#[cfg(not(feature = "test-util"))]
+#[allow(unreachable_pub, dead_code)]
+mod redirect;
 pub mod region;
 mod report;
 mod reports;
@@ -65,8 +70,9 @@ pub use http::{HttpClientBuilder, HttpClientError, http_client};
 pub use multi::RegionalClients;
 pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report, chain as error_chain};
 pub use routing::Stats;
-/// The endpoint parameters routing copies into a rerouted request (for the SDK-drift tests).
-#[doc(hidden)]
+/// The endpoint parameters routing copies into a rerouted request (for the SDK-drift tests;
+/// feature `test-util`).
+#[cfg(feature = "test-util")]
 pub const COPIED_ENDPOINT_PARAMS: &[&str] = routing::params::COPIED_FIELDS;
 
 // The client, the caches and the file API are shared across tasks and threads: say so at compile

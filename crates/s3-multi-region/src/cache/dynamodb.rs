@@ -444,16 +444,27 @@ impl DynamoDbCache {
         }
     }
 
-    /// Stores `value` verbatim under `bucket` (for tests of poisoned entries and tooling).
-    #[doc(hidden)]
+    /// Stores `value` verbatim under `bucket` (for tests of poisoned entries and tooling;
+    /// feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub async fn put_raw(&self, scope: &str, bucket: &str, value: &str) -> Result<(), CacheError> {
         self.put_written_at(scope, bucket, value, now()).await
     }
 
     /// [`put_raw`](Self::put_raw) as if written at `now` (since the epoch): for tests of the
-    /// older-writer rule.
-    #[doc(hidden)]
+    /// older-writer rule (feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub async fn put_written_at(
+        &self,
+        scope: &str,
+        bucket: &str,
+        value: &str,
+        now: Duration,
+    ) -> Result<(), CacheError> {
+        self.put_value(scope, bucket, value, now).await
+    }
+
+    async fn put_value(
         &self,
         scope: &str,
         bucket: &str,
@@ -534,7 +545,7 @@ impl BucketRegionCache for DynamoDbCache {
         bucket: &'a str,
         region: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>> {
-        Box::pin(self.put_raw(scope, bucket, region))
+        Box::pin(self.put_value(scope, bucket, region, now()))
     }
 
     fn remove<'a>(

@@ -22,8 +22,10 @@ pub use dynamodb::{DEFAULT_DYNAMODB_TIMEOUT, DynamoDbCache};
 #[cfg(feature = "file-cache")]
 pub use file::FileCache;
 pub use memory::MemoryCache;
+#[cfg(all(feature = "redis", feature = "test-util"))]
+pub use redis::redis_key;
 #[cfg(feature = "redis")]
-pub use redis::{DEFAULT_REDIS_TIMEOUT, RedisCache, redis_key};
+pub use redis::{DEFAULT_REDIS_TIMEOUT, RedisCache};
 pub use url::{CacheUrlError, redacted_url, shared_cache_for, shared_cache_from_url};
 
 /// A shared cache tier failed. Routing logs it and carries on: a cache that is down never fails a

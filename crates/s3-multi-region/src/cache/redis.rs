@@ -46,9 +46,13 @@ fn cache_error(err: impl std::error::Error + Send + Sync + 'static) -> CacheErro
     CacheError::new(err)
 }
 
-/// The key of `bucket` in `scope` (for tests and tooling).
-#[doc(hidden)]
+/// The key of `bucket` in `scope` (for tests and tooling; feature `test-util`).
+#[cfg(feature = "test-util")]
 pub fn redis_key(scope: &str, bucket: &str) -> String {
+    key_of(scope, bucket)
+}
+
+fn key_of(scope: &str, bucket: &str) -> String {
     format!("s3mr:v2:{scope}:{bucket}")
 }
 
@@ -131,10 +135,15 @@ impl RedisCache {
         .await
     }
 
-    /// Stores `value` verbatim under `bucket`'s key (for tests of poisoned entries and tooling).
-    #[doc(hidden)]
+    /// Stores `value` verbatim under `bucket`'s key (for tests of poisoned entries and tooling;
+    /// feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub async fn put_raw(&self, scope: &str, bucket: &str, value: &str) -> Result<(), CacheError> {
-        let key = redis_key(scope, bucket);
+        self.put_value(scope, bucket, value).await
+    }
+
+    async fn put_value(&self, scope: &str, bucket: &str, value: &str) -> Result<(), CacheError> {
+        let key = key_of(scope, bucket);
         let ttl = self.ttl.as_secs();
         self.bounded(async move |mut c| c.set_ex(key, value, ttl).await)
             .await
@@ -147,7 +156,7 @@ impl BucketRegionCache for RedisCache {
         scope: &'a str,
         bucket: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, CacheError>> {
-        let key = redis_key(scope, bucket);
+        let key = key_of(scope, bucket);
         Box::pin(self.bounded(async move |mut c| c.get(key).await))
     }
 
@@ -157,7 +166,7 @@ impl BucketRegionCache for RedisCache {
         bucket: &'a str,
         region: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>> {
-        Box::pin(self.put_raw(scope, bucket, region))
+        Box::pin(self.put_value(scope, bucket, region))
     }
 
     fn remove<'a>(
@@ -165,7 +174,7 @@ impl BucketRegionCache for RedisCache {
         scope: &'a str,
         bucket: &'a str,
     ) -> BoxFuture<'a, Result<(), CacheError>> {
-        let key = redis_key(scope, bucket);
+        let key = key_of(scope, bucket);
         Box::pin(self.bounded(async move |mut c| c.del(key).await))
     }
 
