@@ -112,57 +112,6 @@ pub(crate) fn routing_error<E: std::error::Error + 'static>(
     s3_multi_region::Error::find(err).cloned()
 }
 
-/// A private redis-server on a free port, killed on drop.
-pub(crate) struct PrivateRedis {
-    child: std::process::Child,
-    pub port: u16,
-}
-
-impl PrivateRedis {
-    pub(crate) fn start_on(port: u16) -> Self {
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (scripts/test.sh installs it)");
-        wait_for_port(port, "redis-server", Duration::from_secs(10));
-        Self { child, port }
-    }
-
-    pub(crate) fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::start_on(port)
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    pub(crate) fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 /// An SdkConfig for the emulator's credentials, default region us-east-1, quick retries.
 pub(crate) fn sdk_for(access_key: &str, secret_key: &str) -> SdkConfig {
     SdkConfig::builder()
@@ -205,66 +154,9 @@ pub(crate) fn one_shot(data: Vec<u8>) -> ByteStream {
     ByteStream::from_body_1_x(Sized(body, len))
 }
 
-/// A moto server of this test's own (DynamoDB), on a free port; stopped on drop. Started per
-/// test because tests stop and restart it.
-pub(crate) struct PrivateMoto {
-    child: Option<std::process::Child>,
-    pub port: u16,
-}
-
-impl PrivateMoto {
-    pub(crate) fn start_on(port: u16) -> Self {
-        let child = std::process::Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto_server is installed (scripts/install-tools.sh installs it)");
-        wait_for_port(port, "moto_server", Duration::from_secs(30));
-        Self {
-            child: Some(child),
-            port,
-        }
-    }
-
-    pub(crate) fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::start_on(port)
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    pub(crate) fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateMoto {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// Waits until something listens on 127.0.0.1:`port` (a server a test started).
-pub(crate) fn wait_for_port(port: u16, what: &str, bound: Duration) {
-    let deadline = std::time::Instant::now() + bound;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what} did not start on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+// Used by the services suites only (this module is shared by three test binaries).
+#[allow(unused_imports)]
+pub(crate) use s3mr_testkit::{PrivateMoto, PrivateRedis, wait_for_port};
 
 /// Collects what a tracing subscriber writes, for tests of what the library logs.
 #[derive(Clone, Default)]

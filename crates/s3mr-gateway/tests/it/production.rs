@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::common::{BUCKETS, EURO_ONLY, R0, R1, R2, READER, Setup, WRITER, World, curl};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
+use s3mr_testkit::{PrivateRedis, emulator_client, poll};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A client of the gateway that sends plain bodies (no aws-chunked checksum trailer), so that
@@ -26,22 +27,6 @@ fn plain_body_client(world: &World, key: (&str, &str)) -> aws_sdk_s3::Client {
         .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
         .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
-/// A client straight to the emulator's `region` listener (no gateway, no routing).
-fn emulator_client(world: &World, region: &str) -> aws_sdk_s3::Client {
-    let (ak, sk) = world.emu.credentials();
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new(region.to_owned()))
-        .endpoint_url(world.emu.endpoint(region))
-        .force_path_style(true)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            ak, sk, None, None, "emulator",
-        ))
-        .http_client(s3_multi_region::http_client().unwrap())
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
@@ -82,7 +67,7 @@ async fn metrics_agree_with_what_the_emulator_counted() {
     let mut seeded = BTreeMap::new();
     for (i, (bucket, region)) in BUCKETS.into_iter().enumerate() {
         let size = 1000 + 333 * i;
-        emulator_client(&world, region)
+        emulator_client(&world.emu, region)
             .put_object()
             .bucket(bucket)
             .key("m/seed.bin")
@@ -294,43 +279,6 @@ async fn metrics_agree_with_what_the_emulator_counted() {
     }
 }
 
-/// A redis-server of the test's own, to stop and start again.
-struct PrivateRedis {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl PrivateRedis {
-    fn start_on(port: u16) -> Self {
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (scripts/install-tools.sh installs it)");
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test]
 async fn readyz_is_503_while_the_shared_cache_is_down_and_requests_still_pass() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -513,6 +461,7 @@ async fn beyond_max_connections_a_connection_is_answered_503_slowdown_and_closed
     // The two held connections are accepted (and take the two permits) as the gateway gets to
     // them: until then a third one may still be served.
     let (status, body) = poll(
+        Duration::from_secs(10),
         || {
             let url = format!("{}/gw-euro/k", world.endpoint());
             async move { curl(&url, &[]).await }
@@ -524,6 +473,7 @@ async fn beyond_max_connections_a_connection_is_answered_503_slowdown_and_closed
     assert!(body.contains("<Code>SlowDown</Code>"), "{body}");
     drop(held);
     let (status, _) = poll(
+        Duration::from_secs(10),
         || {
             let url = format!("{}/_s3mr/healthz", world.endpoint());
             async move { curl(&url, &[]).await }
@@ -611,21 +561,6 @@ async fn the_admin_prefix_is_never_a_bucket() {
     assert!(body.contains("s3mr_gateway_in_flight_requests 0"), "{body}");
 }
 
-/// `probe` again every 20 ms until `done` holds of its answer (at most 10 s): the last answer.
-async fn poll<T, F: std::future::Future<Output = T>>(
-    mut probe: impl FnMut() -> F,
-    done: impl Fn(&T) -> bool,
-) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let answer = probe().await;
-        if done(&answer) || std::time::Instant::now() > deadline {
-            return answer;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// A body of `total` bytes sent in 64 KiB chunks with `pause` between them.
 fn slow_body(total: usize, pause: Duration) -> ByteStream {
     let chunks = total.div_ceil(64 * 1024);
@@ -689,12 +624,14 @@ async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_upload
     });
     let short = tokio::spawn(writer.head_bucket().bucket("gw-apac").send());
     poll(
+        Duration::from_secs(10),
         || scrape(&world),
         |(_, m)| sum(m, "s3mr_gateway_in_flight_requests", &[]) == 2,
     )
     .await;
     world.begin_drain();
     let refused = poll(
+        Duration::from_secs(10),
         || async { tokio::net::TcpStream::connect(world.addr).await.is_err() },
         |refused| *refused,
     )
@@ -714,7 +651,7 @@ async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_upload
     );
     // Nothing left behind in S3: no object, no open upload.
     for (bucket, region) in [("gw-euro", R1), ("gw-east", R0)] {
-        let s3 = emulator_client(&world, region);
+        let s3 = emulator_client(&world.emu, region);
         let open = s3
             .list_multipart_uploads()
             .bucket(bucket)

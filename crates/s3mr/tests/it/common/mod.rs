@@ -38,24 +38,7 @@ pub(crate) fn command_via(
 
 /// A plain SDK client on `region`'s listener, to plant and read objects exactly as given
 /// (no routing, nothing of `s3mr`'s).
-pub(crate) fn plain_client(emu: &Emulator, region: &str) -> aws_sdk_s3::Client {
-    let (ak, sk) = emu.credentials();
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new(region.to_owned()))
-        .endpoint_url(emu.endpoint(region))
-        .force_path_style(true)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            ak, sk, None, None, "test",
-        ))
-        .http_client(
-            s3_multi_region::HttpClientBuilder::new()
-                .build()
-                .expect("an HTTPS client"),
-        )
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
+pub(crate) use s3mr_testkit::emulator_client as plain_client;
 
 /// `kill -NAME child`.
 pub(crate) async fn signal(child: &tokio::process::Child, name: &str) {
