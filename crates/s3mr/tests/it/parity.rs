@@ -629,3 +629,81 @@ async fn size_only_exact_timestamps_and_concurrency() {
     .await;
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// Directory markers (zero-byte keys ending in `/`, as the S3 console makes them), as the aws
+/// CLI treats them: S3 → local they are not files and make nothing (not even under `--dryrun`,
+/// where they used to become directories while planning); local → S3 `sync --delete` keeps the
+/// destination's markers.
+#[tokio::test]
+async fn directory_markers_are_passed_over_and_kept() {
+    let emu = emulator().await;
+    emu.seed_bucket("markers", "eu-west-1").unwrap();
+    let plain = common::plain_client(&emu, "eu-west-1");
+    for (key, body) in [
+        ("tree/a/", ""),
+        ("tree/a/f.txt", "f"),
+        ("tree/empty/", ""),
+        ("up/keep/", ""),
+        ("up/orphan.txt", "gone"),
+    ] {
+        plain
+            .put_object()
+            .bucket("markers")
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("down");
+    let local = local.to_str().unwrap();
+    ok(&emu, &["sync", "s3://markers/tree/", local, "--dryrun"]).await;
+    assert!(
+        !Path::new(local).exists(),
+        "--dryrun wrote nothing, not even a directory"
+    );
+    for args in [
+        &["sync", "s3://markers/tree/", local][..],
+        &["cp", "--recursive", "s3://markers/tree/", local][..],
+    ] {
+        ok(&emu, args).await;
+        assert_eq!(
+            std::fs::read_to_string(Path::new(local).join("a/f.txt")).unwrap(),
+            "f"
+        );
+        assert!(
+            !Path::new(local).join("empty").exists(),
+            "{args:?}: a marker alone makes no directory"
+        );
+    }
+
+    let src = dir.path().join("up");
+    write(&src.join("x.txt"), "x");
+    let out = ok(
+        &emu,
+        &[
+            "sync",
+            src.to_str().unwrap(),
+            "s3://markers/up/",
+            "--delete",
+        ],
+    )
+    .await;
+    assert_eq!(
+        lines(&out),
+        [
+            "delete: s3://markers/up/orphan.txt".to_owned(),
+            format!("upload: {}/x.txt to s3://markers/up/x.txt", src.display()),
+        ]
+    );
+    let listed = plain
+        .list_objects_v2()
+        .bucket("markers")
+        .prefix("up/")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["up/keep/", "up/x.txt"]);
+}
