@@ -158,7 +158,7 @@ pub(crate) struct CpArgs {
     /// standard output.
     pub destination: String,
     /// Content-Type of uploaded objects (otherwise guessed from each file name, as the aws
-    /// CLI does; `application/octet-stream` when nothing fits).
+    /// CLI does; S3's default `binary/octet-stream` when nothing fits).
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
     /// Copy every object under a prefix or every file under a directory.

@@ -96,13 +96,16 @@ impl Context {
     }
 
     /// The `Content-Type` of an upload: `--content-type`, else guessed from the file name as the
-    /// aws CLI does, else `application/octet-stream` — never empty.
+    /// aws CLI guesses it ([`guess_content_type`]), else S3's own default. The aws CLI sends no
+    /// type then and S3 stores `binary/octet-stream`; the Rust SDK would send
+    /// `application/octet-stream` for a PutObject without one, so S3's default is named here.
     pub(crate) fn content_type_for(&self, path: Option<&std::path::Path>) -> String {
         if let Some(explicit) = &self.content_type {
             return explicit.clone();
         }
-        path.and_then(|p| mime_guess::from_path(p).first_raw())
-            .unwrap_or("application/octet-stream")
+        path.and_then(|p| p.file_name()?.to_str())
+            .and_then(guess_content_type)
+            .unwrap_or(S3_DEFAULT_CONTENT_TYPE)
             .to_owned()
     }
 
@@ -115,6 +118,66 @@ impl Context {
                 .assume_region(bucket, region)
                 .map_err(|e| CliError::Usage(e.report().to_string())),
             None => Ok(()),
+        }
+    }
+}
+
+/// What S3 stores for an object uploaded without a `Content-Type`.
+const S3_DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
+
+/// The type the aws CLI sends for a file named `name`: Python's `mimetypes.guess_type(name)[0]`
+/// — compression suffixes (`.gz`, `.bz2`, `.xz`, `.Z`, `.br`) are encodings, not types, so
+/// `f.tar.gz` is `application/x-tar` and `f.gz` has none; `.tgz` is `.tar.gz` (pure).
+pub(crate) fn guess_content_type(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let mut name = lower.as_str();
+    let expanded;
+    for (short, long) in [
+        (".tgz", ".tar.gz"),
+        (".taz", ".tar.gz"),
+        (".tz", ".tar.gz"),
+        (".tbz2", ".tar.bz2"),
+        (".txz", ".tar.xz"),
+        (".svgz", ".svg.gz"),
+    ] {
+        if let Some(stem) = name.strip_suffix(short) {
+            expanded = format!("{stem}{long}");
+            name = &expanded;
+            break;
+        }
+    }
+    // `.Z` is compress's, matched case-sensitively by Python; lower-cased here as `.z`.
+    for encoding in [".gz", ".bz2", ".xz", ".z", ".br"] {
+        if let Some(stem) = name.strip_suffix(encoding) {
+            name = stem;
+            break;
+        }
+    }
+    let (_, extension) = name.rsplit_once('.')?;
+    mime_guess::from_ext(extension).first_raw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guess_content_type;
+
+    #[test]
+    fn content_types_as_the_aws_cli_guesses_them() {
+        let table = [
+            ("f.tar.gz", Some("application/x-tar")),
+            ("f.tgz", Some("application/x-tar")),
+            ("f.gz", None),
+            ("f.csv.bz2", Some("text/csv")),
+            ("f.json.xz", Some("application/json")),
+            ("noext", None),
+            ("f.txt", Some("text/plain")),
+            ("F.TXT", Some("text/plain")),
+            ("page.html", Some("text/html")),
+            ("x.Z", None),
+            (".hidden", None),
+        ];
+        for (name, want) in table {
+            assert_eq!(guess_content_type(name), want, "{name}");
         }
     }
 }

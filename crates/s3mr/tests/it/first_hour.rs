@@ -214,6 +214,8 @@ async fn uploads_get_a_content_type() {
     let html = write("page.html", 10);
     let csv = write("table.data", 10);
     let big = write("big.bin", 20 * 1024 * 1024);
+    let tarball = write("archive.tar.gz", 10);
+    let plain = write("NOTES", 10);
     let json_of = |args: Vec<String>| {
         let emu = &emu;
         async move {
@@ -233,11 +235,22 @@ async fn uploads_get_a_content_type() {
     ])
     .await;
     json_of(vec!["cp".into(), big, "s3://fh-types/big.bin".into()]).await;
+    json_of(vec![
+        "cp".into(),
+        tarball,
+        "s3://fh-types/archive.tar.gz".into(),
+    ])
+    .await;
+    json_of(vec!["cp".into(), plain, "s3://fh-types/NOTES".into()]).await;
     for (key, want) in [
         ("page.html", "text/html"),
         ("table.data", "text/csv"),
         // A multipart upload (20 MiB, 8 MiB parts): no longer an empty content type.
         ("big.bin", "application/octet-stream"),
+        // As the aws CLI (Python's mimetypes): `.gz` is an encoding, the type is the tar's.
+        ("archive.tar.gz", "application/x-tar"),
+        // No type guessed: none sent, and S3 stores its default.
+        ("NOTES", "binary/octet-stream"),
     ] {
         let stdout = json_of(vec![
             "stat".into(),
