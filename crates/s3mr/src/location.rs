@@ -57,7 +57,8 @@ pub(crate) fn object_url(bucket: &str, key: &str) -> String {
 pub(crate) fn single_destination(from: &Location, to: Location) -> Result<Location, CliError> {
     Ok(match to {
         Location::S3(dst) if dst.is_directory() => Location::S3(dst.join(&from.name())),
-        Location::Local(dir) if dir.is_dir() => match from {
+        // `newdir/` names a directory even before it exists (the download makes it).
+        Location::Local(dir) if dir.is_dir() || ends_with_separator(&dir) => match from {
             Location::S3(src) => {
                 let name = src.file_name().unwrap_or_default();
                 Location::Local(dir.join(local_path_for_key("", name).map_err(|e| failed(src, e))?))
@@ -66,6 +67,13 @@ pub(crate) fn single_destination(from: &Location, to: Location) -> Result<Locati
         },
         other => other,
     })
+}
+
+/// Whether `path` was written with a trailing separator (`out/`): a directory, existing or not.
+fn ends_with_separator(path: &std::path::Path) -> bool {
+    path.as_os_str()
+        .to_str()
+        .is_some_and(|s| s.ends_with(std::path::MAIN_SEPARATOR) || s.ends_with('/'))
 }
 
 #[cfg(test)]

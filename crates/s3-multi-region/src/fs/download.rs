@@ -25,6 +25,8 @@ pub struct Downloaded {
     pub bytes: u64,
     /// The ETag of the version written (what a move compares before it deletes its source).
     pub etag: Option<String>,
+    /// The version's LastModified (what a later sync compares the file's time with).
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// The temporary file of a download in progress, removed unless it was renamed into place.
@@ -139,6 +141,9 @@ impl S3Fs {
             .and_then(|t| t.parse::<u64>().ok())
             .unwrap_or(received);
         let etag = first.e_tag().map(str::to_owned);
+        let modified = first
+            .last_modified()
+            .and_then(|t| std::time::SystemTime::try_from(*t).ok());
         let mut partial = Partial {
             path: partial_path(path),
             kept: false,
@@ -213,6 +218,7 @@ impl S3Fs {
         Ok(Downloaded {
             bytes: written.into_inner(),
             etag,
+            modified,
         })
     }
 }

@@ -126,6 +126,10 @@ pub(super) async fn download_version(
     let Some(path) = path else {
         return Ok((download_to_stdout(ctx, src).await?, None));
     };
+    // Missing parent directories are made, as the aws CLI makes them.
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| failed(parent.display(), e))?;
+    }
     // The library's download: parallel ranged parts pinned to one version, a temporary file
     // renamed into place (removed if this is dropped by Ctrl-C).
     let shown = std::sync::OnceLock::new();
@@ -146,6 +150,14 @@ pub(super) async fn download_version(
         bar.finish_and_clear();
     }
     let downloaded = downloaded?;
+    // As the aws CLI does: the file takes the object's time, so the next sync of the same tree
+    // finds nothing to do.
+    if let Some(modified) = downloaded.modified {
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(modified));
+    }
     Ok((downloaded.bytes, downloaded.etag))
 }
 

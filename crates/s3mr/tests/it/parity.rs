@@ -707,3 +707,55 @@ async fn directory_markers_are_passed_over_and_kept() {
     let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["up/keep/", "up/x.txt"]);
 }
+
+/// A single-object download makes missing parent directories (`newdir/` names a directory even
+/// before it exists) and takes the object's time, as the aws CLI does — so a `sync` of the same
+/// tree afterwards downloads nothing again.
+#[tokio::test]
+async fn a_single_download_makes_its_parents_and_takes_the_objects_time() {
+    let emu = emulator().await;
+    emu.seed_bucket("single-dl", "ap-southeast-2").unwrap();
+    let plain = common::plain_client(&emu, "ap-southeast-2");
+    plain
+        .put_object()
+        .bucket("single-dl")
+        .key("k.txt")
+        .body(b"one object".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let head = plain
+        .head_object()
+        .bucket("single-dl")
+        .key("k.txt")
+        .send()
+        .await
+        .unwrap();
+    let object_time = std::time::SystemTime::try_from(*head.last_modified().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let into = format!("{}/new/", dir.path().display());
+    ok(&emu, &["cp", "s3://single-dl/k.txt", &into]).await;
+    let file = dir.path().join("new/k.txt");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "one object");
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        object_time,
+        "the file has the object's time"
+    );
+    let deep = dir.path().join("a/b/c.txt");
+    ok(
+        &emu,
+        &["cp", "s3://single-dl/k.txt", deep.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(std::fs::read_to_string(&deep).unwrap(), "one object");
+
+    let before = gets(&emu, "ap-southeast-2");
+    let out = ok(&emu, &["sync", "s3://single-dl/", &into]).await;
+    assert_eq!(out, "", "nothing to download again");
+    assert_eq!(
+        gets(&emu, "ap-southeast-2"),
+        before + 1,
+        "one ListObjectsV2, no GetObject"
+    );
+}
