@@ -133,6 +133,10 @@ pub(crate) struct LsArgs {
     /// End with the number of objects and their total size.
     #[arg(long)]
     pub summarize: bool,
+    /// With the bucket listing: each bucket's region, as a column after the date (JSON always
+    /// has it).
+    #[arg(long)]
+    pub with_region: bool,
 }
 
 /// `s3mr cat`.

@@ -1,4 +1,7 @@
-//! `s3mr ls`: the buckets (with their regions), or the objects under a prefix, as `aws s3 ls`.
+//! `s3mr ls`: the buckets, or the objects under a prefix, in `aws s3 ls`'s columns (scripts cut
+//! them): `2026-12-05 07:27:53 logs-eu`; `2026-12-05 07:27:53       1234 a.txt` (the name below
+//! the listed prefix, the whole key with `--recursive`); `                           PRE 2026/`.
+//! Times are UTC (the aws CLI prints local time: the same on a host whose time zone is UTC).
 
 use s3_multi_region::fs::printable_key;
 use serde_json::json;
@@ -21,6 +24,32 @@ fn human_size(bytes: u64) -> String {
         unit += 1;
     }
     format!("{value:.1} {}", UNITS[unit])
+}
+
+/// `2026-12-05 07:27:53`, from S3's ISO 8601 time (pure).
+fn aws_time(iso: &str) -> String {
+    match iso.get(..19) {
+        Some(head) if iso.as_bytes().get(10) == Some(&b'T') => head.replacen('T', " ", 1),
+        _ => iso.to_owned(),
+    }
+}
+
+/// What a non-recursive listing prints of an object: its key's last segment (the aws CLI's
+/// `Key.split('/')[-1]`).
+fn basename(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
+}
+
+/// What a listing prints of a common prefix: its last directory and `/` (the aws CLI's
+/// `Prefix.split('/')[-2] + '/'`).
+fn last_dir(prefix: &str) -> String {
+    let name = prefix
+        .strip_suffix('/')
+        .unwrap_or(prefix)
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    format!("{name}/")
 }
 
 pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
@@ -48,8 +77,12 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
             ))?;
         } else {
             for (name, region, created) in rows {
-                ctx.printer
-                    .out(format!("{created:<22} {region:<16} {name}"))?;
+                let created = aws_time(&created);
+                if args.with_region {
+                    ctx.printer.out(format!("{created} {region:<16} {name}"))?;
+                } else {
+                    ctx.printer.out(format!("{created} {name}"))?;
+                }
             }
         }
         return Ok(());
@@ -102,16 +135,20 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
     } else {
         for dir in dirs {
             ctx.printer
-                .out(format!("{:>33} {}", "PRE", printable_key(&dir)))?;
+                .out(format!("{:>30} {}", "PRE", printable_key(&last_dir(&dir))))?;
         }
         for (key, size, modified, _) in &objects {
+            let shown = if recursive { key } else { basename(key) };
             let size = if args.human_readable {
                 human_size((*size).max(0) as u64)
             } else {
                 size.to_string()
             };
-            ctx.printer
-                .out(format!("{modified:<22} {size:>10} {}", printable_key(key)))?;
+            ctx.printer.out(format!(
+                "{} {size:>10} {}",
+                aws_time(modified),
+                printable_key(shown)
+            ))?;
         }
         if args.summarize {
             let total: u64 = objects.iter().map(|o| o.1.max(0) as u64).sum();
@@ -127,4 +164,21 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_columns() {
+        assert_eq!(aws_time("2026-12-05T07:27:53.917Z"), "2026-12-05 07:27:53");
+        assert_eq!(aws_time("2026-12-05T07:27:53Z"), "2026-12-05 07:27:53");
+        assert_eq!(aws_time("garbage"), "garbage");
+        assert_eq!(basename("photos/2026/a.jpg"), "a.jpg");
+        assert_eq!(basename("top.txt"), "top.txt");
+        assert_eq!(last_dir("photos/2026/"), "2026/");
+        assert_eq!(last_dir("photos/"), "photos/");
+        assert_eq!(human_size(3584), "3.5 KiB");
+    }
 }

@@ -759,3 +759,55 @@ async fn a_single_download_makes_its_parents_and_takes_the_objects_time() {
         "one ListObjectsV2, no GetObject"
     );
 }
+
+/// `ls` in the aws CLI's columns, which scripts cut: buckets `DATE TIME NAME` (the region only
+/// with `--with-region`), objects `DATE TIME SIZE NAME` with the name below the listed prefix,
+/// `PRE dir/` right-aligned to column 30, whole keys with `--recursive`.
+#[tokio::test]
+async fn ls_prints_the_aws_clis_columns() {
+    let emu = emulator().await;
+    emu.seed_bucket("ls-shape", "eu-west-1").unwrap();
+    let plain = common::plain_client(&emu, "eu-west-1");
+    for (key, body) in [("photos/2026/a.jpg", "abc"), ("photos/top.txt", "hello")] {
+        plain
+            .put_object()
+            .bucket("ls-shape")
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let is_date_time = |s: &str| {
+        let b = s.as_bytes();
+        s.len() == 19
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b' '
+            && b[13] == b':'
+            && b[16] == b':'
+            && s.chars().filter(char::is_ascii_digit).count() == 14
+    };
+    let buckets = ok(&emu, &["ls"]).await;
+    let line = buckets.lines().find(|l| l.ends_with(" ls-shape")).unwrap();
+    assert!(
+        is_date_time(&line[..19]) && line.len() == 19 + 1 + 8,
+        "{line:?}"
+    );
+    let with_region = ok(&emu, &["ls", "--with-region"]).await;
+    let line = with_region
+        .lines()
+        .find(|l| l.ends_with(" ls-shape"))
+        .unwrap();
+    assert!(line.contains(" eu-west-1 "), "{line:?}");
+
+    let listed = ok(&emu, &["ls", "s3://ls-shape/photos/"]).await;
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines[0], format!("{:>30} 2026/", "PRE"), "{listed}");
+    assert!(is_date_time(&lines[1][..19]), "{listed}");
+    assert_eq!(&lines[1][19..], format!(" {:>10} top.txt", 5), "{listed}");
+    assert_eq!(lines.len(), 2, "{listed}");
+    let all = ok(&emu, &["ls", "--recursive", "s3://ls-shape/photos/"]).await;
+    let keys: Vec<&str> = all.lines().map(|l| &l[31..]).collect();
+    assert_eq!(keys, ["photos/2026/a.jpg", "photos/top.txt"], "{all}");
+}
