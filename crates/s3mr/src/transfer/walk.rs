@@ -86,7 +86,22 @@ pub(super) fn walk(root: &Path, follow_symlinks: bool) -> Walk {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let entry_name = entry.file_name().to_string_lossy().into_owned();
+            // A name that is not UTF-8 has no S3 key: a lossy one would collide with another
+            // name (two such files, one silently lost). Passed over with a warning, as the aws
+            // CLI does; `--delete` spares what the lossy name would have been.
+            let Some(entry_name) = entry.file_name().to_str().map(str::to_owned) else {
+                let lossy = entry.file_name().to_string_lossy().into_owned();
+                out.skipped.push(format!(
+                    "{}: the file name is not valid UTF-8",
+                    path.display()
+                ));
+                out.skipped_names.push(if name.is_empty() {
+                    lossy
+                } else {
+                    format!("{name}/{lossy}")
+                });
+                continue;
+            };
             let name = if name.is_empty() {
                 entry_name
             } else {

@@ -811,3 +811,49 @@ async fn ls_prints_the_aws_clis_columns() {
     let keys: Vec<&str> = all.lines().map(|l| &l[31..]).collect();
     assert_eq!(keys, ["photos/2026/a.jpg", "photos/top.txt"], "{all}");
 }
+
+/// File names that are not UTF-8 have no S3 key: passed over with a warning (as the aws CLI
+/// does), never uploaded under a lossy key where two of them would collide; `--delete` spares
+/// the destination object the lossy name would have meant.
+#[cfg(unix)]
+#[tokio::test]
+async fn file_names_that_are_not_utf8_are_skipped_with_a_warning() {
+    use std::os::unix::ffi::OsStrExt;
+    let emu = emulator().await;
+    emu.seed_bucket("not-utf8", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("ok.txt"), "ok");
+    for bytes in [&b"bad-\xff.txt"[..], &b"bad-\xfe.txt"[..]] {
+        std::fs::write(src.join(std::ffi::OsStr::from_bytes(bytes)), "lost?").unwrap();
+    }
+    // What a lossy name would be: an object the source does not hold, kept by --delete.
+    common::plain_client(&emu, "eu-west-1")
+        .put_object()
+        .bucket("not-utf8")
+        .key("bad-\u{fffd}.txt")
+        .body(b"keep".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let (code, stdout, stderr) = run(
+        &emu,
+        &["sync", src.to_str().unwrap(), "s3://not-utf8/", "--delete"],
+    )
+    .await;
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stderr.matches("the file name is not valid UTF-8").count(),
+        2,
+        "{stderr}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "only ok.txt: {stdout}");
+    let listed = common::plain_client(&emu, "eu-west-1")
+        .list_objects_v2()
+        .bucket("not-utf8")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["bad-\u{fffd}.txt", "ok.txt"]);
+}
