@@ -126,16 +126,26 @@ impl GatewayAccess {
 /// The operation's name as a `'static` label: s3s's own names are static strings, but its
 /// accessor borrows them; an unknown one (never seen) is "Unknown".
 fn s3s_operation_name(name: &str) -> &'static str {
-    crate::forward::OPERATIONS
-        .iter()
-        .copied()
-        .find(|known| *known == name)
-        .unwrap_or("Unknown")
+    let known = crate::forward::OPERATIONS;
+    known.binary_search(&name).map_or("Unknown", |i| known[i])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operation_names_are_found_by_binary_search() {
+        let known = crate::forward::OPERATIONS;
+        assert!(
+            known.windows(2).all(|w| w[0] < w[1]),
+            "OPERATIONS is sorted"
+        );
+        for name in known {
+            assert_eq!(s3s_operation_name(name), *name);
+        }
+        assert_eq!(s3s_operation_name("NoSuchOperation"), "Unknown");
+    }
 
     #[test]
     fn copy_sources_and_reads() {

@@ -60,17 +60,24 @@ impl Front {
 
 /// 503 SlowDown, as S3 answers a client to slow down: every SDK retries it with backoff.
 pub(crate) fn slow_down(why: &str) -> Response<s3s::Body> {
-    let error = s3s::S3Error::with_message(s3s::S3ErrorCode::SlowDown, why.to_owned());
-    match error.to_http_response() {
-        Ok(mut response) => {
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
-            response
-        }
-        Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "SlowDown"),
-    }
+    let mut response = s3_answer(
+        s3s::S3ErrorCode::SlowDown,
+        why.to_owned(),
+        StatusCode::SERVICE_UNAVAILABLE,
+    );
+    response
+        .headers_mut()
+        .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// An S3 error answer of the gateway's own (XML, as S3 words it) with `status`.
+fn s3_answer(code: s3s::S3ErrorCode, message: String, status: StatusCode) -> Response<s3s::Body> {
+    let mut error = s3s::S3Error::with_message(code, message);
+    error.set_status_code(status);
+    error
+        .to_http_response()
+        .unwrap_or_else(|_| plain(status, format!("{}\n", status.as_str())))
 }
 
 static REQUEST_IDS: AtomicU64 = AtomicU64::new(0);
@@ -200,17 +207,11 @@ fn too_long_is_not_internal(
     {
         return answered;
     }
-    let error = s3s::S3Error::with_message(
+    s3_answer(
         s3s::S3ErrorCode::MaxMessageLengthExceeded,
         format!("Your request was too big: XML bodies are limited to {max_xml_body} bytes here"),
-    );
-    match error.to_http_response() {
-        Ok(mut response) => {
-            *response.status_mut() = StatusCode::BAD_REQUEST;
-            response
-        }
-        Err(_) => answered,
-    }
+        StatusCode::BAD_REQUEST,
+    )
 }
 
 /// A request body that counts what the client sent.

@@ -80,15 +80,17 @@ async fn metrics_agree_with_what_the_emulator_counted() {
     world.emu.reset_counters();
 
     let writer = plain_body_client(&world, WRITER);
-    // Cold: the gateway learns each region from S3's answers.
+    // Cold: the gateway learns each region from S3's answers. Each body is read whole: a
+    // body dropped unread may be cut before the gateway sent (and counted) all of it.
     for (bucket, _) in BUCKETS {
-        writer
+        let got = writer
             .get_object()
             .bucket(bucket)
             .key("m/seed.bin")
             .send()
             .await
             .unwrap();
+        got.body.collect().await.unwrap();
     }
     // Warm: put, head, get, delete.
     let mut put = BTreeMap::new();
@@ -580,6 +582,23 @@ fn slow_body(total: usize, pause: Duration) -> ByteStream {
 async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_uploads() {
     let mut world = with_limits(|l| l.drain_timeout = Duration::from_secs(2)).await;
     let writer = plain_body_client(&world, WRITER);
+    // Someone else's data behind the gateway's back: an object and an upload it did not start.
+    let theirs = emulator_client(&world.emu, R2);
+    theirs
+        .put_object()
+        .bucket("gw-apac")
+        .key("drain/other.txt")
+        .body(b"not the gateway's".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let their_upload = theirs
+        .create_multipart_upload()
+        .bucket("gw-apac")
+        .key("drain/theirs.bin")
+        .send()
+        .await
+        .unwrap();
     // An upload left open by its client, and one whose second part is still arriving.
     let idle = writer
         .create_multipart_upload()
@@ -668,5 +687,29 @@ async fn a_drain_lets_short_requests_finish_cuts_the_rest_and_aborts_open_upload
             .unwrap();
         assert_eq!(listed.key_count(), Some(0), "{bucket}");
     }
+    // What the gateway did not start is not its to abort: both survive the drain.
+    let open = theirs
+        .list_multipart_uploads()
+        .bucket("gw-apac")
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<_> = open
+        .uploads()
+        .iter()
+        .filter_map(|u| u.upload_id())
+        .collect();
+    assert_eq!(ids, [their_upload.upload_id().unwrap()]);
+    let kept = theirs
+        .get_object()
+        .bucket("gw-apac")
+        .key("drain/other.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"not the gateway's"
+    );
     let _ = idle;
 }
