@@ -11,10 +11,12 @@ use crate::durations;
 #[command(
     version,
     about,
-    after_help = "Exit codes: 0 done; 1 failed (S3 refused, not found, or a recursive transfer \
-                  skipped or failed objects); 2 usage; 3 no AWS credentials found; 4 no answer \
-                  from the endpoint (network, proxy, TLS); 130 interrupted (Ctrl-C or SIGTERM: nothing new \
-                  started after it; a second one exits at once)."
+    after_help = "Exit codes, as the aws CLI's: 0 done; 1 a transfer or delete failed (cp, mv, \
+                  sync, rm, mb, rb); 2 files or objects were skipped, the rest transferred; 130 \
+                  interrupted (Ctrl-C or SIGTERM: nothing new started after it; a second one \
+                  exits at once); 252 bad arguments, nothing sent; 253 no AWS credentials found; \
+                  254 S3 refused the request (ls, cat, stat, region, ...); 255 anything else \
+                  (no answer from the endpoint, a local path that does not exist)."
 )]
 pub(crate) struct Cli {
     #[command(flatten)]
@@ -373,6 +375,18 @@ impl Command {
             Self::Cache(_) => "cache",
             Self::Serve(_) => "serve",
             Self::Demo(_) => "demo",
+        }
+    }
+
+    /// Whether the command moves or deletes data (a failure exits 1, "a transfer failed", as
+    /// in the aws CLI) or reads and answers (S3's refusal exits 254).
+    pub(crate) fn work(&self) -> crate::error::Work {
+        use crate::error::Work;
+        match self {
+            Self::Cp(_) | Self::Mv(_) | Self::Sync(_) | Self::Rm(_) | Self::Mb(_) | Self::Rb(_) => {
+                Work::Transfers
+            }
+            _ => Work::Queries,
         }
     }
 }

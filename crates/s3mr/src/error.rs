@@ -3,22 +3,56 @@
 
 use s3_multi_region::ErrorKind;
 
-/// Exit codes, as `--help` lists them.
-pub(crate) const EXIT_FAILED: u8 = 1;
-/// Bad arguments (clap's own code for them).
-pub(crate) const EXIT_USAGE: u8 = 2;
-/// No credentials could be loaded: nothing was sent.
-pub(crate) const EXIT_NO_CREDENTIALS: u8 = 3;
-/// No answer from the endpoint (connection refused, DNS, TLS, timeout): worth retrying later.
-pub(crate) const EXIT_UNREACHABLE: u8 = 4;
+/// The exit codes of the aws CLI's "return codes" page, which `--help` and the README list: a
+/// script written against `aws s3` reads the same number from `s3mr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Exit {
+    Done = 0,
+    /// A transfer or delete failed (each one already reported).
+    TransferFailed = 1,
+    /// Files or objects were skipped, everything else was transferred.
+    Skipped = 2,
+    /// Ctrl-C or SIGTERM.
+    Interrupted = 130,
+    /// Bad arguments, or a value that prevented the command from running (nothing was sent).
+    Usage = 252,
+    /// No credentials (or no configuration) to send anything with.
+    Setup = 253,
+    /// The command reached S3 and S3 refused it.
+    Refused = 254,
+    /// Anything else: no answer from the endpoint, a local path that does not exist, ...
+    Other = 255,
+}
 
-/// The exit code for a failure of `kind`: a script can tell "fix the setup" and "try again later"
-/// from "S3 said no" without reading the message.
-pub(crate) fn exit_code_for(kind: ErrorKind) -> u8 {
-    match kind {
-        ErrorKind::NoCredentials => EXIT_NO_CREDENTIALS,
-        ErrorKind::Unreachable => EXIT_UNREACHABLE,
-        _ => EXIT_FAILED,
+impl Exit {
+    pub(crate) fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// What the command at hand does: in the aws CLI's terms, a failure of a command that moves or
+/// deletes data is "a transfer failed" (1) whatever S3 said; any other command reports what S3
+/// said (254) or why nothing was answered (255).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Work {
+    Transfers,
+    Queries,
+}
+
+/// The exit code for a failure of `kind` in a command doing `work`: a script can tell "fix the
+/// setup" (253) and "no answer" (255) from "S3 said no" without reading the message.
+pub(crate) fn exit_for(kind: ErrorKind, work: Work) -> Exit {
+    match (kind, work) {
+        (ErrorKind::NoCredentials, _) => Exit::Setup,
+        (_, Work::Transfers) => Exit::TransferFailed,
+        // No answer, or routing would not go where S3 pointed (outside the endpoint map or the
+        // partition): nothing S3 refused.
+        (
+            ErrorKind::Unreachable | ErrorKind::Region | ErrorKind::IsADirectory | ErrorKind::Other,
+            Work::Queries,
+        ) => Exit::Other,
+        (_, Work::Queries) => Exit::Refused,
     }
 }
 
@@ -51,6 +85,9 @@ pub(crate) enum CliError {
     },
     #[error("{0}")]
     Other(String),
+    /// A local source that does not exist: nothing was sent (exit 255, as the aws CLI).
+    #[error("the user-provided path {0} does not exist")]
+    Missing(String),
     /// Ctrl-C or SIGTERM stopped the command (what was done so far, when there is something to
     /// say): exit 130.
     #[error("interrupted{}", interrupted_tail(.0))]
@@ -159,15 +196,23 @@ impl CliError {
         }
     }
 
-    pub(crate) fn exit_code(&self) -> u8 {
+    /// The exit code of this failure in a command doing `work`.
+    pub(crate) fn exit(&self, work: Work) -> Exit {
         match self {
-            Self::OutputClosed => 0,
-            Self::Usage(_) => EXIT_USAGE,
-            Self::Interrupted(_) => crate::interrupt::EXIT_INTERRUPTED,
+            Self::OutputClosed => Exit::Done,
+            Self::Usage(_) => Exit::Usage,
+            Self::Interrupted(_) => Exit::Interrupted,
             Self::Object {
                 kind: Some(kind), ..
-            } => exit_code_for(*kind),
-            _ => EXIT_FAILED,
+            } => exit_for(*kind, work),
+            // The CLI's own words: a failed write, a refused batch, in a transfer; else 255.
+            Self::Object { kind: None, .. } => match work {
+                Work::Transfers => Exit::TransferFailed,
+                Work::Queries => Exit::Other,
+            },
+            Self::Incomplete { failed: 0, .. } => Exit::Skipped,
+            Self::Incomplete { .. } => Exit::TransferFailed,
+            Self::Missing(_) | Self::Other(_) => Exit::Other,
         }
     }
 }
@@ -178,22 +223,56 @@ mod tests {
 
     #[test]
     fn kinds_map_to_exit_codes() {
+        use ErrorKind::*;
+        use Work::*;
         let table = [
-            (ErrorKind::NoCredentials, 3),
-            (ErrorKind::Unreachable, 4),
-            (ErrorKind::NoSuchBucket, 1),
-            (ErrorKind::NoSuchKey, 1),
-            (ErrorKind::AccessDenied, 1),
-            (ErrorKind::PreconditionFailed, 1),
-            (ErrorKind::NotEmpty, 1),
-            (ErrorKind::IsADirectory, 1),
-            (ErrorKind::Region, 1),
-            (ErrorKind::Service, 1),
-            (ErrorKind::Other, 1),
+            (NoCredentials, Transfers, 253),
+            (NoCredentials, Queries, 253),
+            (Unreachable, Transfers, 1),
+            (Unreachable, Queries, 255),
+            (NoSuchBucket, Transfers, 1),
+            (NoSuchBucket, Queries, 254),
+            (NoSuchKey, Transfers, 1),
+            (NoSuchKey, Queries, 254),
+            (AccessDenied, Queries, 254),
+            (PreconditionFailed, Queries, 254),
+            (NotEmpty, Transfers, 1),
+            (NotEmpty, Queries, 254),
+            (Region, Transfers, 1),
+            (Region, Queries, 255),
+            (Service, Queries, 254),
+            (IsADirectory, Transfers, 1),
+            (IsADirectory, Queries, 255),
+            (Other, Transfers, 1),
+            (Other, Queries, 255),
         ];
-        for (kind, code) in table {
-            assert_eq!(exit_code_for(kind), code, "{kind:?}");
+        for (kind, work, code) in table {
+            assert_eq!(exit_for(kind, work).code(), code, "{kind:?} in {work:?}");
         }
-        assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
+    }
+
+    #[test]
+    fn cli_errors_map_to_exit_codes() {
+        let incomplete = |skipped, failed| CliError::Incomplete {
+            verb: "cp",
+            transferred: 1,
+            skipped,
+            failed,
+        };
+        let table = [
+            (CliError::Usage("x".into()), Work::Transfers, 252),
+            (CliError::Missing("x".into()), Work::Transfers, 255),
+            (CliError::Other("x".into()), Work::Queries, 255),
+            (CliError::Interrupted(String::new()), Work::Transfers, 130),
+            (CliError::OutputClosed, Work::Queries, 0),
+            (failed("x", "y"), Work::Transfers, 1),
+            (failed("x", "y"), Work::Queries, 255),
+            (incomplete(3, 0), Work::Transfers, 2),
+            (incomplete(3, 1), Work::Transfers, 1),
+            (incomplete(0, 1), Work::Transfers, 1),
+        ];
+        for (err, work, code) in table {
+            assert_eq!(err.exit(work).code(), code, "{err:?} in {work:?}");
+        }
     }
 }

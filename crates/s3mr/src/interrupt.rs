@@ -8,9 +8,6 @@
 
 use tokio::sync::watch;
 
-/// Exit code after an interrupt: 128 + SIGINT, as shells report it.
-pub(crate) const EXIT_INTERRUPTED: u8 = 130;
-
 /// Whether the command was asked to stop; cheap to clone and to ask.
 #[derive(Debug, Clone)]
 pub(crate) struct Interrupt {
@@ -34,7 +31,7 @@ impl Interrupt {
                     let _ = tx.send(true);
                 } else {
                     eprintln!("s3mr: interrupted again: exiting now");
-                    std::process::exit(i32::from(EXIT_INTERRUPTED));
+                    std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
                 }
             }
         });

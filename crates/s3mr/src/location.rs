@@ -26,6 +26,18 @@ impl Location {
         })
     }
 
+    /// A source to read from: as [`Location::parse`], and a local path must exist (a symlink
+    /// counts, broken or not) — refused before anything is sent, as the aws CLI does (exit 255).
+    pub(crate) fn parse_source(s: &str) -> Result<Self, CliError> {
+        let location = Self::parse(s)?;
+        if let Self::Local(path) = &location
+            && path.symlink_metadata().is_err()
+        {
+            return Err(CliError::Missing(s.to_owned()));
+        }
+        Ok(location)
+    }
+
     /// The name filters see for a single object or file: its last segment.
     pub(crate) fn name(&self) -> String {
         match self {

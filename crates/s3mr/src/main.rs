@@ -17,7 +17,7 @@ mod transfer;
 
 use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, Options};
-use error::CliError;
+use error::{CliError, Exit};
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
@@ -93,16 +93,28 @@ fn init_logs(cli: &Cli) -> Result<(), String> {
 }
 
 async fn run_cli() -> i32 {
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(err) => err.exit(),
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (matches, cli)));
+    let (matches, cli) = match parsed {
+        Ok(parsed) => parsed,
+        // --help and --version print to standard output and exit 0; bad arguments exit 252 (the
+        // aws CLI's usage code; clap's own would be 2, which the aws CLI means "skipped").
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                i32::from(Exit::Usage.code())
+            } else {
+                0
+            };
+        }
     };
     if let Err(err) = init_logs(&cli) {
         eprintln!("s3mr: {err}");
-        return 2;
+        return i32::from(Exit::Usage.code());
     }
     let verb = cli.command.verb();
+    let work = cli.command.work();
     let result = match cli.command {
         // The demo listens for Ctrl-C itself: with --keep it is how the demo ends, exit 0.
         Command::Demo(args) => commands::demo::run(args)
@@ -134,7 +146,7 @@ async fn run_cli() -> i32 {
             if let Some(hint) = err.hint() {
                 eprintln!("hint: {hint}");
             }
-            i32::from(err.exit_code())
+            i32::from(err.exit(work).code())
         }
     }
 }
@@ -144,7 +156,9 @@ fn error_line(verb: &str, err: &CliError) -> String {
     use CliError;
     match err {
         CliError::Object { .. } => format!("s3mr: {verb} {err}"),
-        CliError::Other(_) | CliError::Interrupted(_) => format!("s3mr: {verb}: {err}"),
+        CliError::Other(_) | CliError::Missing(_) | CliError::Interrupted(_) => {
+            format!("s3mr: {verb}: {err}")
+        }
         CliError::Usage(_) | CliError::Incomplete { .. } | CliError::OutputClosed => {
             format!("s3mr: {err}")
         }

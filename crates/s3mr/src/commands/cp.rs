@@ -11,7 +11,7 @@ use crate::transfer::{self, Bar, Mode};
 use super::left_out_by_filters;
 
 pub(crate) async fn run(ctx: &Context, args: CpArgs) -> Result<(), CliError> {
-    let from = Location::parse(&args.source)?;
+    let from = Location::parse_source(&args.source)?;
     let to = Location::parse(&args.destination)?;
     let follow_symlinks = !args.no_follow_symlinks;
     if args.recursive {

@@ -9,7 +9,7 @@ use crate::location::Location;
 use crate::transfer::{self, Mode, SyncOptions};
 
 pub(crate) async fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
-    let from = Location::parse(&args.source)?;
+    let from = Location::parse_source(&args.source)?;
     let to = Location::parse(&args.destination)?;
     if let (Location::S3(src), Location::S3(dst)) = (&from, &to) {
         guard::check_trees(src, dst, Intent::Sync, &ctx.filters).map_err(refused)?;

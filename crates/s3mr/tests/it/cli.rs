@@ -284,7 +284,7 @@ async fn the_file_cache_is_shared_between_runs() {
     cli.ok(&["cache", "clear", "--cache", &cache]).await;
     cli.fails(
         &["cache", "get", "cached", "--cache", &cache],
-        1,
+        255,
         "not in the cache",
     )
     .await;
@@ -299,46 +299,55 @@ async fn at_region_and_no_redirects() {
         .await;
     assert_eq!(cli.emu.counters().requests("eu-west-1"), 1);
     assert_eq!(cli.emu.counters().requests("us-east-1"), 0);
-    cli.fails(&["ls", "s3://pinned", "--no-redirects"], 1, "s3://pinned/")
-        .await;
+    cli.fails(
+        &["ls", "s3://pinned", "--no-redirects"],
+        254,
+        "s3://pinned/",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn bad_input_gets_one_clear_line() {
     let cli = Cli::start().await;
     cli.emu.seed_bucket("present", "us-east-1").unwrap();
-    cli.fails(&["cat", "not-a-url"], 2, "invalid S3 URL").await;
-    cli.fails(&["cat", "s3://Bad_Bucket/key"], 2, "invalid bucket name")
+    cli.fails(&["cat", "not-a-url"], 252, "invalid S3 URL")
         .await;
-    cli.fails(&["ls", "--region", "EVIL.example.com"], 2, "invalid region")
+    cli.fails(&["cat", "s3://Bad_Bucket/key"], 252, "invalid bucket name")
         .await;
     cli.fails(
+        &["ls", "--region", "EVIL.example.com"],
+        252,
+        "invalid region",
+    )
+    .await;
+    cli.fails(
         &["presign", "s3://present/k", "--expires", "30d"],
-        2,
+        252,
         "7 days",
     )
     .await;
     cli.fails(
         &["cat", "s3://present/missing"],
-        1,
+        254,
         "s3mr: cat s3://present/missing: no such key (NoSuchKey)",
     )
     .await;
     cli.fails(
         &["stat", "s3://present/missing"],
-        1,
+        254,
         "s3mr: stat s3://present/missing: not found",
     )
     .await;
     cli.fails(
         &["cat", "s3://absent-bucket/k"],
-        1,
+        254,
         "bucket does not exist (NoSuchBucket)",
     )
     .await;
     cli.fails(
         &["ls", "s3://present", "--cache", "ftp://x"],
-        2,
+        252,
         "invalid cache URL",
     )
     .await;
@@ -348,8 +357,8 @@ async fn bad_input_gets_one_clear_line() {
         .output()
         .await
         .unwrap();
-    // Exit 4: no answer (worth retrying later), told apart from S3's refusals (1).
-    assert_eq!(out.status.code(), Some(4));
+    // Exit 255: no answer (worth retrying later), told apart from S3's refusals (254).
+    assert_eq!(out.status.code(), Some(255));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("s3://present/: no answer from the endpoint"),
@@ -363,10 +372,10 @@ async fn bad_input_gets_one_clear_line() {
         .output()
         .await
         .unwrap();
-    // Exit 3: no credentials, nothing sent.
+    // Exit 253: no credentials, nothing sent.
     assert_eq!(
         out.status.code(),
-        Some(3),
+        Some(253),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -406,7 +415,7 @@ async fn an_interrupted_upload_leaves_no_object_and_no_upload() {
     let status = child.wait().await.unwrap();
     drop(stdin);
     assert_eq!(status.code(), Some(130), "interrupted: 128 + SIGINT");
-    cli.fails(&["stat", "s3://interrupted/partial.bin"], 1, "not found")
+    cli.fails(&["stat", "s3://interrupted/partial.bin"], 254, "not found")
         .await;
     let methods = cli.emu.counters();
     assert_eq!(

@@ -49,7 +49,7 @@ async fn missing_credentials_are_named_not_blamed_on_the_endpoint() {
         .env("AWS_CONFIG_FILE", dir.path().join("none"))
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"));
     let (code, _, stderr) = run(cmd).await;
-    assert_eq!(code, 3, "exit 3 is 'no credentials' ({stderr})");
+    assert_eq!(code, 253, "exit 253 is 'no credentials' ({stderr})");
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{stderr}");
     assert!(
@@ -106,7 +106,9 @@ async fn the_same_cause_gets_the_same_one_line_on_every_command() {
     ];
     for (args, want) in &cases {
         let (code, _, stderr) = run(command(&emu, args)).await;
-        assert_eq!(code, 1, "{args:?}: {stderr}");
+        // A transfer that failed exits 1; a command that only asked, S3's refusal: 254.
+        let transfer = ["cp", "rm"].contains(&args[0]);
+        assert_eq!(code, if transfer { 1 } else { 254 }, "{args:?}: {stderr}");
         assert_eq!(stderr.trim_end(), want, "{args:?}");
         assert_clean(&stderr);
     }
@@ -114,7 +116,7 @@ async fn the_same_cause_gets_the_same_one_line_on_every_command() {
     let mut cmd = command(&emu, &["ls", "s3://fh-here/"]);
     cmd.env("AWS_SECRET_ACCESS_KEY", "not-the-secret");
     let (code, _, stderr) = run(cmd).await;
-    assert_eq!(code, 1);
+    assert_eq!(code, 254);
     assert!(
         stderr
             .trim_end()
@@ -131,7 +133,7 @@ async fn the_same_cause_gets_the_same_one_line_on_every_command() {
         .collect();
     cmd.env("S3MR_ENDPOINTS", map.join(","));
     let (code, _, stderr) = run(cmd).await;
-    assert_eq!(code, 1);
+    assert_eq!(code, 255, "routing refused the region: S3 refused nothing");
     assert!(
         stderr.starts_with("s3mr: cat s3://fh-far/k: bucket fh-far: us-east-1 redirected to ap-southeast-2, which is outside"),
         "{stderr}"

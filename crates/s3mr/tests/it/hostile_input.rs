@@ -226,7 +226,7 @@ async fn recursive_upload_survives_symlink_loops_and_fifos() {
         ],
     )
     .await;
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     assert_eq!(list(&emu).await, ["t/a.txt", "t/sub/b.txt"]);
     assert!(stderr.contains("symlink loop"), "{stderr}");
     assert!(stderr.contains("not a regular file"), "{stderr}");

@@ -382,20 +382,20 @@ async fn bad_input_is_one_clear_line_and_writes_nothing() {
     let cases: [(&[&str], i32, &str); 4] = [
         (
             &["sync", "--no-such-flag", "s3://bad-input/", "x"],
-            2,
+            252,
             "unexpected argument",
         ),
         (
             &["sync", a.to_str().unwrap(), b.to_str().unwrap()],
-            2,
+            252,
             "both locations are local",
         ),
         (
             &["sync", a_file.to_str().unwrap(), "s3://bad-input/"],
-            2,
+            252,
             "sync takes directories",
         ),
-        (&["mv", "-", "s3://bad-input/k"], 2, "standard input"),
+        (&["mv", "-", "s3://bad-input/k"], 252, "standard input"),
     ];
     for (args, want, needle) in cases {
         let (code, stdout, stderr) = run(&emu, args).await;
@@ -468,7 +468,7 @@ async fn profiles_come_from_the_config_files() {
         .output()
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "no profile, no credentials");
+    assert_eq!(out.status.code(), Some(253), "no profile, no credentials");
 }
 
 /// Runs `s3mr args` in a pseudo-terminal (Python's `pty`, as a terminal user has one) and
@@ -627,7 +627,7 @@ async fn size_only_exact_timestamps_and_concurrency() {
         &["sync", src, "s3://sync-flags/", "--concurrency", "0"],
     )
     .await;
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 252, "{stderr}");
 }
 
 /// Directory markers (zero-byte keys ending in `/`, as the S3 console makes them), as the aws
@@ -841,7 +841,7 @@ async fn file_names_that_are_not_utf8_are_skipped_with_a_warning() {
         &["sync", src.to_str().unwrap(), "s3://not-utf8/", "--delete"],
     )
     .await;
-    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(code, 2, "{stdout}{stderr}");
     assert_eq!(
         stderr.matches("the file name is not valid UTF-8").count(),
         2,
@@ -856,4 +856,63 @@ async fn file_names_that_are_not_utf8_are_skipped_with_a_warning() {
         .unwrap();
     let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["bad-\u{fffd}.txt", "ok.txt"]);
+}
+
+/// Exit codes as the aws CLI's "return codes" page lists them, each from a real run: a script
+/// written against `aws s3` reads the same number.
+#[tokio::test]
+async fn exit_codes_are_the_aws_clis() {
+    let emu = emulator().await;
+    emu.seed_bucket("codes", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let missing = missing.to_str().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("a.txt"), "a");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), src.join("broken")).unwrap();
+    let src = src.to_str().unwrap();
+    emu.reset_counters();
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["--help"], 0, ""),
+        (
+            vec!["cp", "--no-such-flag", src, "s3://codes/"],
+            252,
+            "unexpected argument",
+        ),
+        (
+            vec!["cp", "s3://codes/k", "s3://codes/k"],
+            252,
+            "onto itself",
+        ),
+        (
+            vec!["cp", missing, "s3://codes/k"],
+            255,
+            "s3mr: cp: the user-provided path",
+        ),
+        (vec!["sync", missing, "s3://codes/"], 255, "does not exist"),
+        (vec!["mv", missing, "s3://codes/k"], 255, "does not exist"),
+    ];
+    for (args, want, needle) in &cases {
+        let (code, _, stderr) = run(&emu, args).await;
+        assert_eq!(code, *want, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+    assert_eq!(
+        emu.counters().total_requests(),
+        0,
+        "none of these sent anything"
+    );
+    // 2: a file was skipped (the broken symlink), the rest transferred.
+    let (code, _, stderr) = run(&emu, &["sync", src, "s3://codes/up/"]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("1 transferred, 1 skipped, 0 failed"),
+        "{stderr}"
+    );
+    // 1: a transfer failed (the bucket does not exist), whatever S3 said.
+    let (code, _, stderr) = run(&emu, &["cp", "s3://codes/up/a.txt", "s3://no-codes/a"]).await;
+    assert_eq!(code, 1, "{stderr}");
+    // 254: a command that only asks, refused by S3.
+    let (code, _, stderr) = run(&emu, &["ls", "s3://no-codes/"]).await;
+    assert_eq!(code, 254, "{stderr}");
 }

@@ -128,31 +128,35 @@ async fn a_bad_keys_file_or_pem_is_one_line_naming_it() {
     let g = good.to_str().unwrap();
     let p = not_pem.to_str().unwrap();
     for (args, code, needle) in [
-        (vec!["serve", "--keys", k], 2, k),
+        (vec!["serve", "--keys", k], 252, k),
         (
             vec!["serve", "--keys", "/nonexistent/keys.toml"],
-            1,
+            255,
             "/nonexistent/keys.toml",
         ),
         (
             vec!["serve", "--keys", g, "--tls-cert", p, "--tls-key", p],
-            2,
+            252,
             p,
         ),
-        (vec!["serve", "--keys", g, "--tls-cert", p], 2, "--tls-key"),
+        (
+            vec!["serve", "--keys", g, "--tls-cert", p],
+            252,
+            "--tls-key",
+        ),
         (
             vec!["serve", "--keys", g, "--domain", "127.0.0.1"],
-            2,
+            252,
             "--domain \"127.0.0.1\": an IP address",
         ),
         (
             vec!["serve", "--keys", g, "--domain", "s3.example.net:9000"],
-            2,
+            252,
             "not a DNS name",
         ),
         (
             vec!["serve", "--keys", g, "--drain-timeout", "0s"],
-            2,
+            252,
             "longer than zero",
         ),
         (
@@ -163,7 +167,7 @@ async fn a_bad_keys_file_or_pem_is_one_line_naming_it() {
                 "--access-log",
                 "/nonexistent/dir/access.log",
             ],
-            2,
+            252,
             "--access-log /nonexistent/dir/access.log",
         ),
     ] {

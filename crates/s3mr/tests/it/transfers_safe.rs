@@ -206,7 +206,7 @@ async fn an_object_moved_onto_itself_is_refused_before_any_request() {
         ],
     ] {
         let (code, _, stderr) = run(&emu, args).await;
-        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(code, 252, "{args:?}: {stderr}");
         assert!(stderr.contains("onto itself"), "{args:?}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     }
@@ -292,7 +292,7 @@ async fn deletes_never_follow_a_symlink_out_of_their_tree() {
     );
 
     let (code, stdout, stderr) = run(&emu, &["sync", "s3://safe-link/p/", d, "--delete"]).await;
-    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(
         stderr.contains("precious.txt: behind a symlink that leads out of"),
         "{stderr}"
@@ -311,7 +311,7 @@ async fn deletes_never_follow_a_symlink_out_of_their_tree() {
     symlink(&elsewhere, src.join("link")).unwrap();
     let s = src.to_str().unwrap();
     let (code, _, stderr) = run(&emu, &["mv", s, "s3://safe-link/m/", "--recursive"]).await;
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("(uploaded, not removed)"), "{stderr}");
     assert!(!src.join("own.txt").exists(), "moved");
     assert_eq!(
@@ -374,7 +374,7 @@ async fn overlapping_trees_are_refused_before_any_request() {
         &["mv", "s3://safe-lap/a/", "s3://safe-lap/", "--recursive"],
     ] {
         let (code, _, stderr) = run(&emu, args).await;
-        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(code, 252, "{args:?}: {stderr}");
         assert!(stderr.contains("overlap"), "{args:?}: {stderr}");
     }
     assert_eq!(total_requests(&emu), 0, "nothing was sent");
@@ -566,7 +566,7 @@ async fn delete_spares_what_the_source_could_not_read_and_an_empty_source() {
         ],
     )
     .await;
-    assert_eq!(code, 1, "three entries were skipped: {stderr}");
+    assert_eq!(code, 2, "three entries were skipped: {stderr}");
     assert_eq!(
         stdout.trim(),
         "delete: s3://safe-src/d/orphan.txt",
@@ -687,7 +687,7 @@ async fn a_source_written_between_copy_and_delete_is_kept() {
 }
 
 /// A non-empty object whose key ends in `/` cannot be a file: a recursive download reports it
-/// (warning, counted as skipped, exit 1) and writes the rest, instead of dropping it silently.
+/// (warning, counted as skipped, exit 2) and writes the rest, instead of dropping it silently.
 #[tokio::test]
 async fn a_nonempty_key_ending_in_a_slash_is_reported() {
     let emu = emulator().await;
@@ -706,7 +706,7 @@ async fn a_nonempty_key_ending_in_a_slash_is_reported() {
         ],
     )
     .await;
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(
             "warning: Skipping s3://safe-slash/d/: an object of 5 bytes whose key ends in '/'"
@@ -785,7 +785,7 @@ async fn an_unreadable_source_directory_keeps_its_destination_copies() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
     );
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     assert!(
         stderr.contains("warning: Skipping") && stderr.contains("secret"),
         "{stderr}"
