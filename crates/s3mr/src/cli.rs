@@ -66,6 +66,9 @@ pub(crate) struct Options {
     /// Print errors only.
     #[arg(long, global = true)]
     pub only_show_errors: bool,
+    /// Draw no progress bar (the lines are still printed), as the aws CLI's flag.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
     /// Files or objects transferred at once by recursive cp, mv and sync.
     #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,

@@ -1,7 +1,7 @@
 //! Where a command reads or writes: standard input/output (`-`), a local path or an s3:// URL,
 //! and where one object or file lands when the destination names a directory.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{local_path_for_key, printable_key};
@@ -88,9 +88,80 @@ fn ends_with_separator(path: &std::path::Path) -> bool {
         .is_some_and(|s| s.ends_with(std::path::MAIN_SEPARATOR) || s.ends_with('/'))
 }
 
+/// A local path as the aws CLI prints it in `upload:`/`download:`/`delete:` lines: relative to
+/// the working directory, whatever form was typed (`./s/b.txt` and `/home/u/s/b.txt` both print
+/// `s/b.txt` from `/home/u`; a file in it prints `./b.txt`; one elsewhere `../t/b.txt`).
+pub(crate) fn shown_path(path: &Path) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) => relative_to(path, &cwd),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+/// `path` relative to `cwd`, as Python's `os.path.relpath(dirname(abspath(path)))` joined with
+/// the file name (what the aws CLI prints): lexical, symlinks are not resolved.
+fn relative_to(path: &Path, cwd: &Path) -> String {
+    let absolute = lexical_absolute(&cwd.join(path));
+    let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return path.display().to_string();
+    };
+    let cwd = lexical_absolute(cwd);
+    let common = parent
+        .components()
+        .zip(cwd.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative = PathBuf::new();
+    for _ in common..cwd.components().count() {
+        relative.push("..");
+    }
+    relative.extend(parent.components().skip(common));
+    if relative.as_os_str().is_empty() {
+        relative.push(".");
+    }
+    relative.join(name).display().to_string()
+}
+
+/// `path` with `.` dropped and `..` taken back, without asking the file system.
+fn lexical_absolute(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_paths_print_relative_to_the_working_directory() {
+        let cwd = Path::new("/home/u");
+        let table = [
+            ("s/b.txt", "s/b.txt"),
+            ("./s/b.txt", "s/b.txt"),
+            ("/home/u/s/b.txt", "s/b.txt"),
+            ("b.txt", "./b.txt"),
+            ("./b.txt", "./b.txt"),
+            ("/home/u/b.txt", "./b.txt"),
+            ("/home/t/b.txt", "../t/b.txt"),
+            ("/tmp/x/b.txt", "../../tmp/x/b.txt"),
+            ("s/../t/./b.txt", "t/b.txt"),
+            ("../b.txt", "../b.txt"),
+            ("/b.txt", "../../b.txt"),
+        ];
+        for (path, want) in table {
+            assert_eq!(relative_to(Path::new(path), cwd), want, "{path}");
+        }
+        assert_eq!(relative_to(Path::new("a/b.txt"), Path::new("/")), "a/b.txt");
+    }
 
     fn shown(location: &Location) -> String {
         match location {

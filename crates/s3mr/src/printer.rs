@@ -17,6 +17,7 @@ use crate::error::{CliError, stdout_failed};
 pub(crate) struct Printer {
     quiet: bool,
     only_errors: bool,
+    no_progress: bool,
     json: bool,
     dryrun: bool,
     /// Standard error is a terminal: bars may be drawn.
@@ -30,6 +31,7 @@ impl Printer {
         Self {
             quiet: options.quiet,
             only_errors: options.only_show_errors,
+            no_progress: options.no_progress,
             json: options.json,
             dryrun: options.dryrun,
             terminal: std::io::stderr().is_terminal(),
@@ -103,7 +105,7 @@ impl Printer {
     }
 
     fn bars_allowed(&self) -> bool {
-        self.terminal && !self.json && !self.quiet && !self.only_errors
+        self.terminal && !self.json && !self.quiet && !self.only_errors && !self.no_progress
     }
 
     /// The bar of one object's transfer (`len` when known).

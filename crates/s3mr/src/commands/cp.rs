@@ -5,7 +5,7 @@ use crate::cli::CpArgs;
 use crate::context::Context;
 use crate::error::{CliError, failed, refused};
 use crate::guard::{self, Intent};
-use crate::location::{Location, single_destination};
+use crate::location::{Location, shown_path, single_destination};
 use crate::transfer::{self, Bar, Mode};
 
 use super::left_out_by_filters;
@@ -45,7 +45,7 @@ pub(crate) async fn run(ctx: &Context, args: CpArgs) -> Result<(), CliError> {
             transfer::download(ctx, &src, None, Bar::Own).await?;
         }
         (Location::S3(src), Location::Local(path)) => {
-            let line = format!("download: {src} to {}", path.display());
+            let line = format!("download: {src} to {}", shown_path(&path));
             if ctx.printer.dry_run(&line) {
                 return Ok(());
             }
@@ -60,7 +60,7 @@ pub(crate) async fn run(ctx: &Context, args: CpArgs) -> Result<(), CliError> {
             transfer::upload(ctx, tokio::io::stdin(), None, &dst, &content_type, Bar::Own).await?;
         }
         (Location::Local(path), Location::S3(dst)) => {
-            let line = format!("upload: {} to {dst}", path.display());
+            let line = format!("upload: {} to {dst}", shown_path(&path));
             if ctx.printer.dry_run(&line) {
                 return Ok(());
             }

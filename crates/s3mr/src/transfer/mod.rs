@@ -23,6 +23,7 @@ use s3_multi_region::fs::S3Url;
 
 use crate::context::Context;
 use crate::error::{CliError, failed, reported};
+use crate::location::shown_path;
 
 use report::Reporter;
 
@@ -73,7 +74,7 @@ impl Job {
     /// What the job reads (or deletes), as its line names it.
     fn source(&self) -> String {
         match self {
-            Job::Upload { path, .. } | Job::DeleteFile(path) => path.display().to_string(),
+            Job::Upload { path, .. } | Job::DeleteFile(path) => shown_path(path),
             Job::Download { from, .. } | Job::Copy { from, .. } | Job::DeleteObject(from) => {
                 from.to_string()
             }
@@ -83,17 +84,13 @@ impl Job {
     /// `upload: a.txt to s3://b/a.txt`, `move: ...`, `delete: s3://b/x`.
     fn line(&self, moving: bool) -> String {
         let (verb, from, to) = match self {
-            Job::Upload { path, to } => {
-                ("upload", path.display().to_string(), Some(to.to_string()))
+            Job::Upload { path, to } => ("upload", shown_path(path), Some(to.to_string())),
+            Job::Download { from, path, .. } => {
+                ("download", from.to_string(), Some(shown_path(path)))
             }
-            Job::Download { from, path, .. } => (
-                "download",
-                from.to_string(),
-                Some(path.display().to_string()),
-            ),
             Job::Copy { from, to } => ("copy", from.to_string(), Some(to.to_string())),
             Job::DeleteObject(url) => ("delete", url.to_string(), None),
-            Job::DeleteFile(path) => ("delete", path.display().to_string(), None),
+            Job::DeleteFile(path) => ("delete", shown_path(path), None),
         };
         let verb = if moving { "move" } else { verb };
         match to {

@@ -1,6 +1,7 @@
 //! The `s3mr` binary end to end against the emulator (and Redis and moto where a suite needs
 //! them): one test binary for the crate, a module per suite.
 
+mod beside_aws;
 mod cache_init;
 mod cli;
 mod common;

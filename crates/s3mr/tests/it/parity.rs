@@ -35,6 +35,14 @@ async fn ok(emu: &Emulator, args: &[&str]) -> String {
     stdout
 }
 
+/// [`ok`] run in `cwd`: local paths print relative to it, as the aws CLI prints them.
+async fn ok_in(emu: &Emulator, cwd: &Path, args: &[&str]) -> String {
+    let out = command(emu, args).current_dir(cwd).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "s3mr {args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Sorted lines, for output whose order follows completion (parallel transfers).
 fn lines(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -67,11 +75,13 @@ async fn sync_up_uploads_what_is_missing_or_changed_and_deletes_on_request() {
     }
     let src = root.to_str().unwrap();
 
-    let out = ok(&emu, &["sync", src, "s3://sync-up/t/"]).await;
-    let want: Vec<String> = ["a.txt", "b.txt", "sub/c.txt", "sub/d.log"]
-        .iter()
-        .map(|n| format!("upload: {} to s3://sync-up/t/{n}", root.join(n).display()))
-        .collect();
+    let out = ok_in(&emu, root, &["sync", src, "s3://sync-up/t/"]).await;
+    let want = [
+        "upload: ./a.txt to s3://sync-up/t/a.txt",
+        "upload: ./b.txt to s3://sync-up/t/b.txt",
+        "upload: sub/c.txt to s3://sync-up/t/sub/c.txt",
+        "upload: sub/d.log to s3://sync-up/t/sub/d.log",
+    ];
     assert_eq!(lines(&out), want, "the aws CLI's lines");
     assert_eq!(puts(&emu, "eu-west-1"), 4);
 
@@ -179,11 +189,13 @@ async fn mv_removes_the_source_only_after_the_copy() {
     write(&file, "one");
 
     // A file: uploaded, then removed.
-    let out = ok(&emu, &["mv", file.to_str().unwrap(), "s3://mv-here/"]).await;
-    assert_eq!(
-        out,
-        format!("move: {} to s3://mv-here/one.txt\n", file.display())
-    );
+    let out = ok_in(
+        &emu,
+        dir.path(),
+        &["mv", file.to_str().unwrap(), "s3://mv-here/"],
+    )
+    .await;
+    assert_eq!(out, "move: ./one.txt to s3://mv-here/one.txt\n");
     assert!(!file.exists());
 
     // A prefix, across regions: every object copied, then deleted at the source.
@@ -526,6 +538,20 @@ async fn one_progress_bar_on_a_terminal_and_none_on_a_pipe() {
     );
     assert!(shown.contains(" of 40 files"), "{shown:?}");
     assert_eq!(shown.matches("upload: ").count(), 40);
+    // The aws CLI's --no-progress: the lines, no bar, even on a terminal.
+    let shown = in_a_terminal(
+        &emu,
+        &[
+            "cp",
+            src,
+            "s3://progress/np/",
+            "--recursive",
+            "--no-progress",
+        ],
+    )
+    .await;
+    assert!(!shown.contains("Completed "), "{shown:?}");
+    assert_eq!(shown.matches("upload: ").count(), 40);
 
     let (code, stdout, stderr) =
         run(&emu, &["cp", src, "s3://progress/pipe/", "--recursive"]).await;
@@ -680,8 +706,9 @@ async fn directory_markers_are_passed_over_and_kept() {
 
     let src = dir.path().join("up");
     write(&src.join("x.txt"), "x");
-    let out = ok(
+    let out = ok_in(
         &emu,
+        dir.path(),
         &[
             "sync",
             src.to_str().unwrap(),
@@ -693,8 +720,8 @@ async fn directory_markers_are_passed_over_and_kept() {
     assert_eq!(
         lines(&out),
         [
-            "delete: s3://markers/up/orphan.txt".to_owned(),
-            format!("upload: {}/x.txt to s3://markers/up/x.txt", src.display()),
+            "delete: s3://markers/up/orphan.txt",
+            "upload: up/x.txt to s3://markers/up/x.txt",
         ]
     );
     let listed = plain

@@ -1,0 +1,144 @@
+//! `s3mr` and the real aws CLI (awscli from PyPI) run side by side on the same starting state,
+//! in the same working directory, against the emulator: the printed lines, exit codes and
+//! results must be the same, so a script switches from `aws s3` to `s3mr` without a diff.
+//! Each tool works under its own prefix (`aws/`, `mr/`); the lines are compared with the prefix
+//! written `P`.
+
+use std::path::Path;
+
+use crate::common::command;
+use s3mr_emulator::Emulator;
+
+/// (exit code, stdout, stderr)
+type Ran = (i32, String, String);
+
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .region("us-east-1")
+        .start()
+        .await
+        .unwrap()
+}
+
+/// `aws s3 args...` in `cwd`, pointed at the emulator, with nothing of this machine's AWS
+/// configuration.
+async fn aws(emu: &Emulator, cwd: &Path, args: &[String]) -> Ran {
+    let (ak, sk) = emu.credentials();
+    let out = tokio::process::Command::new("python3")
+        .args(["-m", "awscli", "s3"])
+        .args(args)
+        .args(["--endpoint-url", &emu.endpoint("us-east-1")])
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", cwd)
+        .env("AWS_CONFIG_FILE", cwd.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            cwd.join("no-aws-credentials"),
+        )
+        .env("AWS_ACCESS_KEY_ID", ak)
+        .env("AWS_SECRET_ACCESS_KEY", sk)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .await
+        .expect("python3 -m awscli (scripts/test.sh installs awscli)");
+    finished(out)
+}
+
+async fn s3mr(emu: &Emulator, cwd: &Path, args: &[String]) -> Ran {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = command(emu, &args).current_dir(cwd).output().await.unwrap();
+    finished(out)
+}
+
+fn finished(out: std::process::Output) -> Ran {
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `template` with `{P}` as the tool's prefix and `{ABS}` as the working directory; transfers
+/// get `--no-progress` (the aws CLI draws its progress even on a pipe, mixed into the lines).
+fn args(template: &[&str], prefix: &str, cwd: &Path) -> Vec<String> {
+    let mut args: Vec<String> = template
+        .iter()
+        .map(|a| {
+            a.replace("{P}", prefix)
+                .replace("{ABS}", cwd.to_str().unwrap())
+        })
+        .collect();
+    if ["cp", "mv", "sync"].contains(&template[0]) {
+        args.push("--no-progress".into());
+    }
+    args
+}
+
+/// Lines with the tool's prefix written `P`, sorted (parallel transfers finish in any order).
+fn lines(stdout: &str, prefix: &str) -> Vec<String> {
+    let mut lines: Vec<String> = stdout.lines().map(|l| l.replace(prefix, "P")).collect();
+    lines.sort();
+    lines
+}
+
+/// Runs each template with both tools, in order, and asserts the same exit code and the same
+/// lines on standard output.
+async fn same_lines(emu: &Emulator, cwd: &Path, templates: &[&[&str]]) {
+    for template in templates {
+        let theirs = aws(emu, cwd, &args(template, "aws", cwd)).await;
+        let ours = s3mr(emu, cwd, &args(template, "mr", cwd)).await;
+        assert_eq!(
+            (ours.0, lines(&ours.1, "mr")),
+            (theirs.0, lines(&theirs.1, "aws")),
+            "{template:?}\ns3mr stderr: {}\naws stderr: {}",
+            ours.2,
+            theirs.2
+        );
+    }
+}
+
+fn write(path: &Path, body: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+/// Local paths print relative to the working directory whatever form was typed (`s/b.txt`,
+/// `./s/b.txt`, absolute), a file in it as `./b.txt`, one beside it as `../other/c.txt`; on
+/// uploads, downloads, syncs both ways, mv and rm.
+#[tokio::test]
+async fn printed_paths_are_the_aws_clis() {
+    let emu = emulator().await;
+    emu.seed_bucket("sbs", "us-east-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path().join("work");
+    write(&cwd.join("s/b.txt"), "b");
+    write(&cwd.join("s/deep/d.txt"), "d");
+    write(&cwd.join("b.txt"), "top");
+    write(&dir.path().join("other/c.txt"), "c");
+    same_lines(
+        &emu,
+        &cwd,
+        &[
+            &["cp", "s/b.txt", "s3://sbs/{P}/one"],
+            &["cp", "./s/b.txt", "s3://sbs/{P}/two"],
+            &["cp", "{ABS}/s/b.txt", "s3://sbs/{P}/three"],
+            &["cp", "b.txt", "s3://sbs/{P}/"],
+            &["cp", "../other/c.txt", "s3://sbs/{P}/"],
+            &["cp", "s3://sbs/{P}/one", "{P}-dl/one"],
+            &["cp", "s3://sbs/{P}/two", "./{P}-dl/"],
+            &["cp", "s3://sbs/{P}/three", "{ABS}/{P}-dl/three"],
+            &["cp", "s3://sbs/{P}/c.txt", "."],
+            &["sync", "s", "s3://sbs/{P}/tree/"],
+            &["sync", "s3://sbs/{P}/tree/", "{P}-down"],
+            &["sync", "./{P}-down", "s3://sbs/{P}/again/"],
+            &["cp", "{ABS}/{P}-down", "s3://sbs/{P}/abs/", "--recursive"],
+            &["mv", "{P}-dl/one", "s3://sbs/{P}/moved"],
+            &["mv", "s3://sbs/{P}/moved", "{P}-back"],
+            &["rm", "s3://sbs/{P}/two"],
+        ],
+    )
+    .await;
+}
