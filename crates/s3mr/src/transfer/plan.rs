@@ -137,10 +137,6 @@ pub(crate) async fn plan_tree(
                         });
                     }
                     Action::Delete(name) if under_unknown(&unknown, &name) => {}
-                    // A directory marker (a zero-byte key ending in `/`, as the S3 console
-                    // makes) has no local counterpart to compare with: kept, as the aws CLI
-                    // keeps it.
-                    Action::Delete(name) if is_marker(&existing[&name]) => {}
                     Action::Delete(name) => {
                         let key = &existing[&name].0;
                         if let Ok(url) = S3Url::new(dst.bucket(), key) {
@@ -229,9 +225,7 @@ pub(crate) async fn plan_tree(
                             entry.size
                         ));
                     }
-                    // An empty directory marker (`photos/`) is not a file: passed over
-                    // silently, as the aws CLI does (it used to become an empty directory —
-                    // while planning, so under `--dryrun` too).
+                    // An empty one is a marker, which the listing left out (walk::is_marker).
                     Err(UnsafeKey::Directory) => {}
                     Err(why) => plan.skipped.push(format!("{shown}: {why}")),
                 }
@@ -294,11 +288,6 @@ pub(crate) async fn plan_tree(
         }
     }
     Ok(plan)
-}
-
-/// A zero-byte key ending in `/`: a directory marker, not data.
-fn is_marker((key, entry): &(String, Entry)) -> bool {
-    key.ends_with('/') && entry.size == 0
 }
 
 fn delete(job: Job) -> Planned {

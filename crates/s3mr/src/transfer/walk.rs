@@ -231,7 +231,7 @@ pub(super) async fn s3_entries(
         .into_iter()
         .filter_map(|o| {
             let relative = o.key.get(prefix.len()..)?.to_owned();
-            if relative.is_empty() || !filters.includes(&relative) {
+            if relative.is_empty() || !filters.includes(&relative) || is_marker(&o.key, o.size) {
                 return None;
             }
             let entry = Entry {
@@ -241,6 +241,15 @@ pub(super) async fn s3_entries(
             Some((relative, (o.key, entry)))
         })
         .collect())
+}
+
+/// A directory marker: a zero-byte key ending in `/`, as the S3 console makes for a folder. Not
+/// data: a transfer's listings leave it out on both sides, as the aws CLI's do — never
+/// downloaded (not even as an empty directory), copied or moved, and never deleted by
+/// `sync --delete` (only `rm` deletes it). A key ending in `/` with bytes in it is data, and a
+/// download reports it.
+pub(super) fn is_marker(key: &str, size: u64) -> bool {
+    key.ends_with('/') && size == 0
 }
 
 /// Whether `name` is at or under a source path the walk could not read: what it holds is

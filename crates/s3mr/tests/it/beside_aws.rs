@@ -142,3 +142,106 @@ async fn printed_paths_are_the_aws_clis() {
     )
     .await;
 }
+
+/// Every key under `prefix` in bucket `sbs`, with the prefix written `P`.
+async fn keys_under(emu: &Emulator, prefix: &str) -> Vec<String> {
+    let listed = crate::common::plain_client(emu, "us-east-1")
+        .list_objects_v2()
+        .bucket("sbs")
+        .prefix(prefix)
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = listed
+        .contents()
+        .iter()
+        .map(|o| o.key().unwrap().replacen(prefix, "P/", 1))
+        .collect();
+    keys.sort();
+    keys
+}
+
+async fn put(emu: &Emulator, key: &str, body: &str) {
+    crate::common::plain_client(emu, "us-east-1")
+        .put_object()
+        .bucket("sbs")
+        .key(key)
+        .body(body.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Directory markers (zero-byte keys ending in `/`, as the S3 console makes) in all three
+/// directions, as the aws CLI treats them: S3 → local makes no directory (not even under
+/// `--dryrun`), S3 → S3 `cp`/`sync`/`mv` copy nothing of them (and `sync` never exits 1 over
+/// them), `sync --delete` keeps the destination's markers both from local and from S3; `rm
+/// --recursive` deletes them. Lines, exit codes, keys left and local trees compared.
+#[tokio::test]
+async fn directory_markers_as_the_aws_cli() {
+    let emu = emulator().await;
+    emu.seed_bucket("sbs", "us-east-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    for p in ["aws", "mr"] {
+        for (key, body) in [
+            ("src/a/", ""),
+            ("src/a/f.txt", "f"),
+            ("src/empty/", ""),
+            ("s/keep/", ""),
+            ("s/orphan.txt", "o"),
+            ("up/keep/", ""),
+            ("up/orphan.txt", "o"),
+        ] {
+            put(&emu, &format!("{p}/{key}"), body).await;
+        }
+        write(&cwd.join(format!("{p}-up/x.txt")), "x");
+    }
+    same_lines(
+        &emu,
+        cwd,
+        &[
+            &["sync", "s3://sbs/{P}/src/", "{P}-dry", "--dryrun"],
+            &["sync", "s3://sbs/{P}/src/", "{P}-down"],
+            &["cp", "s3://sbs/{P}/src/", "{P}-cp", "--recursive"],
+            &["cp", "s3://sbs/{P}/src/", "s3://sbs/{P}/c/", "--recursive"],
+            &["sync", "s3://sbs/{P}/src/", "s3://sbs/{P}/s/", "--delete"],
+            &["sync", "s3://sbs/{P}/src/", "s3://sbs/{P}/s/", "--delete"],
+            &["sync", "{P}-up", "s3://sbs/{P}/up/", "--delete"],
+            &["mv", "s3://sbs/{P}/src/", "s3://sbs/{P}/m/", "--recursive"],
+        ],
+    )
+    .await;
+    assert_eq!(
+        keys_under(&emu, "mr/").await,
+        keys_under(&emu, "aws/").await
+    );
+    assert_eq!(
+        keys_under(&emu, "mr/").await,
+        [
+            "P/c/a/f.txt",
+            "P/m/a/f.txt",
+            "P/s/a/f.txt",
+            "P/s/keep/",
+            "P/src/a/",
+            "P/src/empty/",
+            "P/up/keep/",
+            "P/up/x.txt",
+        ]
+    );
+    // One difference, on purpose: the aws CLI makes the (empty) destination directory even
+    // under --dryrun; s3mr's --dryrun changes nothing.
+    assert!(cwd.join("aws-dry").is_dir() && !cwd.join("mr-dry").exists());
+    for tree in ["down", "cp"] {
+        for tool in ["aws", "mr"] {
+            let root = cwd.join(format!("{tool}-{tree}"));
+            assert!(root.join("a/f.txt").is_file(), "{tool} {tree}");
+            assert!(
+                !root.join("empty").exists(),
+                "{tool} {tree}: a marker makes nothing"
+            );
+        }
+    }
+    same_lines(&emu, cwd, &[&["rm", "s3://sbs/{P}/src/", "--recursive"]]).await;
+    assert_eq!(keys_under(&emu, "mr/src/").await, Vec::<String>::new());
+}
