@@ -2,11 +2,14 @@
 //! object is copied when it is missing at the destination, when the sizes differ, or when the
 //! source is newer (uploads and S3 → S3 copies); for downloads, when the *local* file is newer
 //! than the object (as `aws s3 sync` documents), or with `--exact-timestamps` when the times
-//! differ at all. `--size-only` compares sizes alone. Times compare in whole seconds, as S3 keeps
-//! them; a download's file gets the object's time, so the next sync finds nothing to do.
+//! differ at all. `--size-only` compares sizes alone. Times compare at full precision, as the aws
+//! CLI compares them: a same-size edit made within the second of the last upload is newer than
+//! S3's whole-second LastModified and is synced (the price: a file written in the same second as
+//! its upload finished goes up once more). A download's file gets the object's time exactly, so
+//! the next sync finds nothing to do.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// One side's view of a file or object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +41,6 @@ pub(super) enum Action {
     Delete(String),
 }
 
-fn seconds(t: Option<SystemTime>) -> Option<u64> {
-    t.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-}
-
 /// Whether `src` must be copied over `dst`.
 pub(super) fn needs_transfer(
     src: &Entry,
@@ -56,7 +54,7 @@ pub(super) fn needs_transfer(
     if options.size_only {
         return false;
     }
-    let (Some(s), Some(d)) = (seconds(src.modified), seconds(dst.modified)) else {
+    let (Some(s), Some(d)) = (src.modified, dst.modified) else {
         return false;
     };
     match direction {
@@ -96,7 +94,7 @@ pub(super) fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn at(secs: u64) -> Option<SystemTime> {
         Some(UNIX_EPOCH + Duration::from_secs(secs))
@@ -132,12 +130,27 @@ mod tests {
             (e(1, at(100)), e(1, at(200)), Download, plain, true),
             (e(1, at(200)), e(1, at(100)), Download, exact, true),
             (e(1, at(100)), e(1, at(100)), Download, exact, false),
-            // Sub-second differences are not differences (S3 keeps whole seconds).
+            // Full precision: an edit 700 ms into the second S3 stored is newer (the aws CLI's
+            // rule); the reverse is not, nor is the same instant.
             (
                 e(1, Some(UNIX_EPOCH + Duration::from_millis(100_700))),
                 e(1, at(100)),
                 Upload,
                 plain,
+                true,
+            ),
+            (
+                e(1, at(100)),
+                e(1, Some(UNIX_EPOCH + Duration::from_millis(100_700))),
+                Upload,
+                plain,
+                false,
+            ),
+            (
+                e(1, Some(UNIX_EPOCH + Duration::from_millis(100_700))),
+                e(1, Some(UNIX_EPOCH + Duration::from_millis(100_700))),
+                Download,
+                exact,
                 false,
             ),
             (e(1, None), e(1, at(100)), Upload, plain, false),

@@ -245,3 +245,72 @@ async fn directory_markers_as_the_aws_cli() {
     same_lines(&emu, cwd, &[&["rm", "s3://sbs/{P}/src/", "--recursive"]]).await;
     assert_eq!(keys_under(&emu, "mr/src/").await, Vec::<String>::new());
 }
+
+/// LastModified of `sbs/key`, as a listing gives it.
+async fn listed_time(emu: &Emulator, key: &str) -> std::time::SystemTime {
+    let listed = crate::common::plain_client(emu, "us-east-1")
+        .list_objects_v2()
+        .bucket("sbs")
+        .prefix(key)
+        .send()
+        .await
+        .unwrap();
+    let modified = listed.contents()[0].last_modified().unwrap();
+    std::time::UNIX_EPOCH + std::time::Duration::from_nanos(modified.as_nanos() as u64)
+}
+
+/// A same-size edit made within the second S3 stored for the last upload is newer at full
+/// precision, as the aws CLI compares times: both tools upload it again (whole-second compares
+/// never did). Then a download takes the object's time and the next sync does nothing.
+#[tokio::test]
+async fn a_sub_second_edit_is_synced() {
+    let emu = emulator().await;
+    emu.seed_bucket("sbs", "us-east-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    for p in ["aws", "mr"] {
+        write(&cwd.join(format!("{p}-up/notes.txt")), "version 1");
+    }
+    same_lines(&emu, cwd, &[&["sync", "{P}-up", "s3://sbs/{P}/up/"]]).await;
+    for p in ["aws", "mr"] {
+        let stored = listed_time(&emu, &format!("{p}/up/notes.txt")).await;
+        let since_epoch = stored.duration_since(std::time::UNIX_EPOCH).unwrap();
+        let next_second = std::time::Duration::from_secs(since_epoch.as_secs() + 1);
+        // Strictly after S3's time, within the same second.
+        let edited = std::time::UNIX_EPOCH + since_epoch + (next_second - since_epoch) / 2;
+        let path = cwd.join(format!("{p}-up/notes.txt"));
+        std::fs::write(&path, "version 2").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(edited)
+            .unwrap();
+    }
+    same_lines(&emu, cwd, &[&["sync", "{P}-up", "s3://sbs/{P}/up/"]]).await;
+    let ours = s3mr(
+        &emu,
+        cwd,
+        &["cat".into(), "s3://sbs/mr/up/notes.txt".into()],
+    )
+    .await;
+    assert_eq!(ours.1, "version 2", "the edit went up");
+    // Down and back: the file takes the object's time exactly, nothing to do either way.
+    same_lines(
+        &emu,
+        cwd,
+        &[
+            &["sync", "s3://sbs/{P}/up/", "{P}-down"],
+            &["sync", "s3://sbs/{P}/up/", "{P}-down"],
+            &["sync", "{P}-down", "s3://sbs/{P}/up/"],
+        ],
+    )
+    .await;
+    let (code, stdout, _) = s3mr(
+        &emu,
+        cwd,
+        &["sync".into(), "mr-down".into(), "s3://sbs/mr/up/".into()],
+    )
+    .await;
+    assert_eq!((code, stdout.as_str()), (0, ""), "nothing to do");
+}

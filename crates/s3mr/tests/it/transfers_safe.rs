@@ -549,6 +549,14 @@ async fn delete_spares_what_the_source_could_not_read_and_an_empty_source() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     write(&src.join("ok.txt"), "there");
+    // Older than its copy (times compare at full precision: written in the same second as the
+    // PUT, it would be newer than S3's whole-second time and go up again).
+    std::fs::File::options()
+        .write(true)
+        .open(src.join("ok.txt"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
     symlink(src.join("missing"), src.join("gone.txt")).unwrap();
     symlink(&src, src.join("loop")).unwrap();
     let fifo = std::process::Command::new("mkfifo")
