@@ -160,6 +160,7 @@ impl EmulatorBuilder {
         }
 
         let locks = Arc::new(conditions::KeyLocks::default());
+        let denied_deletes = Arc::new(store::DeniedDeletes::default());
         let mut services = BTreeMap::new();
         for (region, _, _) in &bound {
             let store = store::RegionStore {
@@ -169,6 +170,7 @@ impl EmulatorBuilder {
                 registry: registry.clone(),
                 uploads: uploads.clone(),
                 locks: locks.clone(),
+                denied_deletes: denied_deletes.clone(),
             };
             let mut builder = s3s::service::S3ServiceBuilder::new(store);
             builder.set_host(hosts::AwsHosts);
@@ -183,6 +185,7 @@ impl EmulatorBuilder {
             registry,
             switches: RwLock::new(self.switches),
             faults: Mutex::new(Vec::new()),
+            denied_deletes,
             counters: counters::Counters::new(bound.iter().map(|(r, _, _)| r.as_str())),
             listeners: bound.iter().map(|(r, a, _)| (r.clone(), *a)).collect(),
             services,

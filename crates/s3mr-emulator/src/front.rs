@@ -31,6 +31,7 @@ pub(crate) struct Shared {
     pub(crate) registry: Arc<Registry>,
     pub(crate) switches: RwLock<Switches>,
     pub(crate) faults: Mutex<Vec<Fault>>,
+    pub(crate) denied_deletes: Arc<crate::store::DeniedDeletes>,
     pub(crate) counters: Counters,
     pub(crate) listeners: BTreeMap<String, SocketAddr>,
     pub(crate) services: BTreeMap<String, S3Service>,

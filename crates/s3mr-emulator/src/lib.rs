@@ -225,6 +225,13 @@ impl Emulator {
         self.shared.counters.reset();
     }
 
+    /// Refuses deletes of `bucket`'s keys starting with `prefix`, as a bucket policy denying
+    /// `s3:DeleteObject` on them would: DeleteObject answers `403 AccessDenied`, DeleteObjects
+    /// refuses each such key with its own `AccessDenied` entry and deletes the others.
+    pub fn deny_deletes(&self, bucket: &str, prefix: &str) {
+        self.shared.denied_deletes.deny(bucket, prefix);
+    }
+
     /// Changes the switches in place.
     pub fn configure(&self, change: impl FnOnce(&mut Switches)) {
         change(&mut self.shared.switches.write().expect("switches lock"));

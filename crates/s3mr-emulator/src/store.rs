@@ -20,6 +20,33 @@ pub(crate) struct RegionStore {
     pub(crate) registry: Arc<Registry>,
     pub(crate) uploads: Arc<OpenUploads>,
     pub(crate) locks: Arc<crate::conditions::KeyLocks>,
+    pub(crate) denied_deletes: Arc<DeniedDeletes>,
+}
+
+/// Key prefixes of a bucket whose objects may not be deleted, as a bucket policy denying
+/// `s3:DeleteObject` on `arn:aws:s3:::bucket/prefix*` makes them: DeleteObject answers `403
+/// AccessDenied`, and DeleteObjects refuses each such key with its own `AccessDenied` entry
+/// while deleting the others.
+#[derive(Debug, Default)]
+pub(crate) struct DeniedDeletes {
+    prefixes: std::sync::RwLock<Vec<(String, String)>>,
+}
+
+impl DeniedDeletes {
+    pub(crate) fn deny(&self, bucket: &str, prefix: &str) {
+        self.prefixes
+            .write()
+            .expect("denied deletes lock")
+            .push((bucket.to_owned(), prefix.to_owned()));
+    }
+
+    fn denies(&self, bucket: &str, key: &str) -> bool {
+        self.prefixes
+            .read()
+            .expect("denied deletes lock")
+            .iter()
+            .any(|(b, p)| b == bucket && key.starts_with(p.as_str()))
+    }
 }
 
 /// Multipart uploads started and neither completed nor aborted, shared by all regions.
@@ -459,6 +486,12 @@ impl S3 for RegionStore {
         &self,
         mut req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        if self
+            .denied_deletes
+            .denies(&req.input.bucket, &req.input.key)
+        {
+            return Err(s3_error!(AccessDenied, "Access Denied"));
+        }
         let key = to_stored(&mut req.input.key);
         let bucket = req.input.bucket.clone();
         let _writing = self.locks.write(&bucket, &req.input.key).await;
@@ -487,6 +520,16 @@ impl S3 for RegionStore {
         let mut refused = Vec::new();
         let mut unconditional = Vec::new();
         for object in std::mem::take(&mut req.input.delete.objects) {
+            let original = by_stored.get(&object.key).unwrap_or(&object.key);
+            if self.denied_deletes.denies(&bucket, original) {
+                refused.push(Error {
+                    code: Some("AccessDenied".to_owned()),
+                    key: Some(object.key.clone()),
+                    message: Some("Access Denied".to_owned()),
+                    version_id: None,
+                });
+                continue;
+            }
             if let Some(wanted) = &object.e_tag {
                 let head = self.head_of(&req, &bucket, &object.key).await;
                 let condition = ETagCondition::ETag(wanted.clone());

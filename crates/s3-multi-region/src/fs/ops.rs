@@ -619,6 +619,61 @@ impl S3Fs {
         Ok(deleted)
     }
 
+    /// Deletes `keys` of `url`'s bucket with DeleteObjects, 1000 keys a request (S3's limit;
+    /// the SDK adds the checksum header S3 requires), and says what became of each key: the
+    /// keys S3 refused come back with S3's words for each (its per-key code and message),
+    /// every other key was deleted. A request refused as a whole (no such bucket, no answer) is
+    /// the error, and keys of later batches are not tried.
+    ///
+    /// ```no_run
+    /// # async fn run(fs: s3_multi_region::fs::S3Fs) -> Result<(), s3_multi_region::fs::FsError> {
+    /// let url: s3_multi_region::fs::S3Url = "s3://logs/2025/".parse().unwrap();
+    /// let keys = vec!["2025/a.gz".to_owned(), "2025/b.gz".to_owned()];
+    /// for (key, why) in fs.remove_keys_each(&url, &keys).await? {
+    ///     eprintln!("{key} not deleted: {why}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn remove_keys_each(
+        &self,
+        url: &S3Url,
+        keys: &[String],
+    ) -> Result<Vec<(String, crate::ErrorReport)>, FsError> {
+        let mut refused = Vec::new();
+        for batch in keys.chunks(1000) {
+            let objects = batch
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| other_error(url, e))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| other_error(url, e))?;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(url.bucket())
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| s3_error(url, e))?;
+            refused.extend(out.errors().iter().map(|error| {
+                (
+                    error.key().unwrap_or_default().to_owned(),
+                    crate::report::from_code(
+                        error.code().unwrap_or_default(),
+                        error.message(),
+                        None,
+                    ),
+                )
+            }));
+        }
+        self.stat_cache.forget_tree(url);
+        Ok(refused)
+    }
+
     /// Deletes an object. Like S3's DeleteObject it succeeds when the object is already gone.
     pub async fn remove(&self, url: &S3Url) -> Result<(), FsError> {
         Self::object_url(url)?;

@@ -1,5 +1,8 @@
 //! `s3mr rm`: one object, or every object under a prefix with `--recursive`.
 
+use std::collections::HashMap;
+
+use s3_multi_region::ErrorReport;
 use s3_multi_region::fs::S3Fs;
 use s3_multi_region::fs::S3Url;
 
@@ -35,7 +38,8 @@ pub(crate) async fn run(ctx: &Context, args: RmArgs) -> Result<(), CliError> {
 }
 
 /// Every object under `url` that the filters let through, in DeleteObjects of up to 1000 keys
-/// (the library lists and deletes); Ctrl-C stops before the next batch. `rb --force` too.
+/// (the library lists and deletes); a key S3 refuses fails alone, with S3's words for it;
+/// Ctrl-C stops before the next batch. `rb --force` too.
 pub(crate) async fn remove_all(ctx: &Context, url: &S3Url) -> Result<(), CliError> {
     ctx.prefer_region(url.bucket())?;
     let fs = S3Fs::new(ctx.client.clone());
@@ -49,24 +53,45 @@ pub(crate) async fn remove_all(ctx: &Context, url: &S3Url) -> Result<(), CliErro
         .filter(|key| ctx.filters.includes(&key[prefix.len().min(key.len())..]))
         .collect();
     let total = keys.len();
-    let mut deleted = 0;
+    let (mut deleted, mut failed) = (0, 0);
     for batch in keys.chunks(1000) {
         if ctx.interrupt.is_set() {
             return Err(CliError::Interrupted(format!(
                 "{deleted} deleted, {} not deleted",
-                total - deleted
+                total - deleted - failed
             )));
         }
-        if !ctx.options.dryrun {
-            fs.remove_keys(url, batch.to_vec())
+        let refused: HashMap<String, ErrorReport> = if ctx.options.dryrun {
+            HashMap::new()
+        } else {
+            fs.remove_keys_each(url, batch)
                 .await
-                .map_err(|e| reported(url, &e))?;
-        }
-        deleted += batch.len();
+                .map_err(|e| reported(url, &e))?
+                .into_iter()
+                .collect()
+        };
         for key in batch {
-            ctx.printer
-                .done(&format!("delete: {}", object_url(url.bucket(), key)));
+            let line = format!("delete: {}", object_url(url.bucket(), key));
+            match refused.get(key) {
+                Some(report) => {
+                    failed += 1;
+                    let err = CliError::reported(object_url(url.bucket(), key), report.clone());
+                    ctx.printer.error(&format!("{line} failed: {err}"));
+                }
+                None => {
+                    deleted += 1;
+                    ctx.printer.done(&line);
+                }
+            }
         }
+    }
+    if failed > 0 {
+        return Err(CliError::Incomplete {
+            verb: "rm",
+            transferred: deleted,
+            skipped: 0,
+            failed,
+        });
     }
     Ok(())
 }

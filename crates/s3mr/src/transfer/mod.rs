@@ -4,6 +4,7 @@
 //! One job's failure never stops the others; the end says how many were done, skipped, failed.
 
 mod compare;
+mod deletes;
 mod io;
 mod plan;
 mod report;
@@ -186,24 +187,58 @@ pub(crate) async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliErro
     Ok(moved)
 }
 
-/// Runs `plan`, `--concurrency` jobs at a time (or prints it, with `--dryrun`).
+/// What a batch did so far: jobs done and failed, and how many failed with each cause (the
+/// first failure of each kind is printed in full, later ones counted).
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    failed: usize,
+    causes: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn record(&mut self, reporter: &Reporter, planned: &Planned, result: Result<u64, CliError>) {
+        let line = planned.line();
+        match result {
+            Ok(bytes) => {
+                self.done += 1;
+                reporter.advance(bytes, self.done as u64);
+                reporter.say(&line);
+            }
+            Err(err) => {
+                self.failed += 1;
+                let seen = self.causes.entry(err.cause()).or_default();
+                *seen += 1;
+                if *seen == 1 {
+                    reporter.error(&format!("{line} failed: {err}"));
+                }
+            }
+        }
+    }
+}
+
+/// Runs `plan`, `--concurrency` jobs at a time (or prints it, with `--dryrun`). The deletes of
+/// objects (`sync --delete`) go last, 1 000 keys a DeleteObjects request (deletes.rs).
 pub(crate) async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Result<(), CliError> {
     let reporter = Reporter::new(ctx, &plan);
     for skipped in &plan.skipped {
         reporter.skipped(skipped);
     }
-    let (mut done, mut failed_jobs) = (0usize, 0usize);
-    let mut causes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tally = Tally::default();
     if ctx.options.dryrun {
         for planned in &plan.jobs {
             reporter.say(&planned.line());
         }
-        done = plan.jobs.len();
+        tally.done = plan.jobs.len();
     } else {
+        let (object_deletes, jobs): (Vec<&Planned>, Vec<&Planned>) = plan
+            .jobs
+            .iter()
+            .partition(|p| matches!(p.job, Job::DeleteObject(_)) && !p.then_remove_source);
         // Jobs run in parallel, but a download below another download's file (`a.txt/b` after
         // `a.txt`) waits for it, so which of the two fails does not depend on timing: the one
         // S3 lists first is written, as a one-at-a-time transfer would.
-        let (first, after) = phases(&plan.jobs);
+        let (first, after) = phases(&jobs);
         for phase in [first, after] {
             // After Ctrl-C no job starts: not a transfer, not a delete, not a source removal.
             let mut results = futures::stream::iter(phase)
@@ -211,53 +246,39 @@ pub(crate) async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Re
                 .map(|planned| async move { (planned, run(ctx, planned).await) })
                 .buffer_unordered(usize::from(ctx.options.concurrency.max(1)));
             while let Some((planned, result)) = results.next().await {
-                let line = planned.line();
-                match result {
-                    Ok(bytes) => {
-                        done += 1;
-                        reporter.advance(bytes, done as u64);
-                        reporter.say(&line);
-                    }
-                    Err(err) => {
-                        failed_jobs += 1;
-                        let seen = causes.entry(err.cause()).or_default();
-                        *seen += 1;
-                        // The first failure of each kind in full; later ones counted.
-                        if *seen == 1 {
-                            reporter.error(&format!("{line} failed: {err}"));
-                        }
-                    }
-                }
+                tally.record(&reporter, planned, result);
             }
         }
+        deletes::in_batches(ctx, &object_deletes, &reporter, &mut tally).await;
     }
     reporter.finish();
-    for (cause, count) in &causes {
+    for (cause, count) in &tally.causes {
         if *count > 1 {
             reporter.error(&format!("{} more failed with: {cause}", count - 1));
         }
     }
+    let Tally { done, failed, .. } = tally;
     if ctx.interrupt.is_set() {
-        let not_started = plan.jobs.len() - done - failed_jobs;
+        let not_started = plan.jobs.len() - done - failed;
         return Err(CliError::Interrupted(format!(
-            "{done} transferred, {} skipped, {failed_jobs} failed, {not_started} not started",
+            "{done} transferred, {} skipped, {failed} failed, {not_started} not started",
             plan.skipped.len()
         )));
     }
-    if plan.skipped.is_empty() && failed_jobs == 0 {
+    if plan.skipped.is_empty() && failed == 0 {
         return Ok(());
     }
     Err(CliError::Incomplete {
         verb,
         transferred: done,
         skipped: plan.skipped.len(),
-        failed: failed_jobs,
+        failed,
     })
 }
 
 /// The jobs that can start at once, and the downloads that must wait because another download
 /// writes a file where they need a directory.
-fn phases(jobs: &[Planned]) -> (Vec<&Planned>, Vec<&Planned>) {
+fn phases<'a>(jobs: &[&'a Planned]) -> (Vec<&'a Planned>, Vec<&'a Planned>) {
     let files: std::collections::HashSet<&Path> = jobs
         .iter()
         .filter_map(|p| match &p.job {
@@ -265,7 +286,7 @@ fn phases(jobs: &[Planned]) -> (Vec<&Planned>, Vec<&Planned>) {
             _ => None,
         })
         .collect();
-    jobs.iter().partition(|p| match &p.job {
+    jobs.iter().copied().partition(|p| match &p.job {
         Job::Download { path, .. } => !path.ancestors().skip(1).any(|a| files.contains(a)),
         _ => true,
     })

@@ -810,3 +810,123 @@ async fn an_unreadable_source_directory_keeps_its_destination_copies() {
         ["d/ok.txt", "d/secret/a.txt", "d/secret/deep/b.txt"]
     );
 }
+
+/// `count` one-byte objects `prefix0000`... in `bucket`, 32 PUTs at a time.
+async fn put_many(emu: &Emulator, bucket: &str, prefix: &str, count: usize) {
+    use futures::StreamExt;
+    let client = plain_client(emu, R0);
+    futures::stream::iter(0..count)
+        .map(|i| {
+            let client = client.clone();
+            async move {
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(format!("{prefix}{i:04}"))
+                    .body(b"x".to_vec().into())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Requests of `method` the bucket's region received since the last reset.
+fn by_method(emu: &Emulator, method: &str) -> u64 {
+    emu.counters().requests_by_method(R0, method)
+}
+
+/// `rm --recursive` and `sync --delete` delete with DeleteObjects, 1 000 keys a request: the
+/// same `delete:` line per key, a thousandth of the requests. A key S3 refuses (a policy
+/// denying its delete) fails alone with S3's words, the rest of its batch is deleted, exit 1;
+/// what was not asked for stays.
+#[tokio::test]
+async fn deletes_go_a_thousand_keys_a_request_and_refusals_fail_alone() {
+    let emu = emulator().await;
+    emu.seed_bucket("safe-batch", R0).unwrap();
+    put_many(&emu, "safe-batch", "many/", 2500).await;
+    put(&emu, R0, "safe-batch", "keep/x.txt", "kept").await;
+
+    emu.reset_counters();
+    let (code, stdout, stderr) = run(&emu, &["rm", "s3://safe-batch/many/", "--recursive"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 2500);
+    assert!(
+        stdout.contains("delete: s3://safe-batch/many/2499\n"),
+        "{stdout}"
+    );
+    assert_eq!(by_method(&emu, "POST"), 3, "2 500 keys in 3 DeleteObjects");
+    assert_eq!(by_method(&emu, "DELETE"), 0, "no DeleteObject");
+    assert_eq!(keys(&emu, R0, "safe-batch").await, ["keep/x.txt"]);
+
+    // sync --delete: 1 200 orphans, two of them protected by a policy.
+    put_many(&emu, "safe-batch", "d/orphan-", 1200).await;
+    put(&emu, R0, "safe-batch", "d/ok.txt", "ok").await;
+    emu.deny_deletes("safe-batch", "d/orphan-000");
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("ok.txt"), "ok");
+    std::fs::File::options()
+        .write(true)
+        .open(src.join("ok.txt"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    emu.reset_counters();
+    let (code, stdout, stderr) = run(
+        &emu,
+        &[
+            "sync",
+            src.to_str().unwrap(),
+            "s3://safe-batch/d/",
+            "--delete",
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(by_method(&emu, "POST"), 2, "1 200 keys in 2 DeleteObjects");
+    assert_eq!(by_method(&emu, "DELETE"), 0);
+    assert_eq!(stdout.lines().count(), 1190, "every other orphan's line");
+    assert!(
+        stderr.contains(
+            "delete: s3://safe-batch/d/orphan-0000 failed: s3://safe-batch/d/orphan-0000: \
+             access denied (AccessDenied"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("9 more failed with: access denied"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("sync: 1190 transferred, 0 skipped, 10 failed"),
+        "{stderr}"
+    );
+    let mut left = keys(&emu, R0, "safe-batch").await;
+    left.sort();
+    let mut want: Vec<String> = (0..10).map(|i| format!("d/orphan-{i:04}")).collect();
+    want.extend(["d/ok.txt".to_owned(), "keep/x.txt".to_owned()]);
+    want.sort();
+    assert_eq!(
+        left, want,
+        "the refused ten and what was not asked for stay"
+    );
+
+    // rm --recursive meets the same policy: the ten fail alone, the rest goes.
+    let (code, stdout, stderr) = run(&emu, &["rm", "s3://safe-batch/d/", "--recursive"]).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout.trim(), "delete: s3://safe-batch/d/ok.txt");
+    assert_eq!(
+        stderr.matches("access denied (AccessDenied").count(),
+        10,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rm: 1 transferred, 0 skipped, 10 failed"),
+        "{stderr}"
+    );
+    assert_eq!(keys(&emu, R0, "safe-batch").await.len(), 11);
+}
