@@ -15,7 +15,7 @@ use object_store::{
 use s3_multi_region::MultiRegionClient;
 use s3_multi_region::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use s3_multi_region::aws_sdk_s3::primitives::ByteStream;
-use s3_multi_region::aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use s3_multi_region::aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
 
 use crate::convert::{self, ObjectHeaders, with_headers};
 use crate::error::{self, Kind, generic, to_object_store, with_kind};
@@ -153,6 +153,7 @@ impl MultiRegionStore {
             .set_prefix(key_prefix)
             .set_delimiter(delimiter.then(|| "/".to_owned()))
             .set_start_after(start_after.map(|p| p.to_string()))
+            .encoding_type(EncodingType::Url)
             .into_paginator()
             .send();
         stream::unfold(pages, |mut pages| async move {
@@ -233,19 +234,27 @@ impl MultiRegionStore {
 }
 
 /// One ListObjectsV2 page as object_store's `ListResult` (prefixes without their trailing `/`).
+/// A key or prefix of a listing asked with `EncodingType=url` (every listing here), decoded.
+fn listed(encoded: &str) -> Result<String> {
+    s3_multi_region::fs::decode_listed(encoded).map_err(|e| object_store::Error::Generic {
+        store: crate::error::STORE,
+        source: Box::new(e),
+    })
+}
+
 fn list_result(page: &ListObjectsV2Output) -> Result<ListResult> {
     let common_prefixes = page
         .common_prefixes()
         .iter()
         .filter_map(|p| p.prefix())
-        .map(|p| Path::parse(p.trim_end_matches('/')).map_err(Into::into))
+        .map(|p| Path::parse(listed(p)?.trim_end_matches('/')).map_err(Into::into))
         .collect::<Result<Vec<_>>>()?;
     let objects = page
         .contents()
         .iter()
         .map(|o| {
             Ok(ObjectMeta {
-                location: Path::parse(o.key().unwrap_or_default())?,
+                location: Path::parse(listed(o.key().unwrap_or_default())?)?,
                 last_modified: o
                     .last_modified()
                     .and_then(convert::to_chrono)
@@ -282,6 +291,7 @@ impl PaginatedListStore for MultiRegionStore {
             .set_max_keys(max_keys)
             .set_start_after(opts.offset)
             .set_continuation_token(opts.page_token)
+            .encoding_type(EncodingType::Url)
             .send()
             .await
             .map_err(|e| to_object_store(prefix.unwrap_or_default(), e))?;

@@ -58,9 +58,59 @@ pub(crate) fn page(
     page
 }
 
+/// What S3 leaves as it is in a listing value under `encoding-type=url`: letters, digits,
+/// `-_.~` and `/`. Everything else is percent-encoded as UTF-8, a space as `+` (form encoding,
+/// which botocore undoes with `unquote_plus`).
+const KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// `value` as S3 writes a key, prefix, delimiter or marker in a listing asked with
+/// `encoding-type=url` — the way keys that XML 1.0 cannot carry (control characters) travel.
+pub(crate) fn url_encoded(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, KEPT)
+        .to_string()
+        .replace("%20", "+")
+}
+
+/// A continuation token: the last key listed, encoded so that any key travels in XML and a
+/// query string; opaque to clients, as S3's are.
+pub(crate) fn token_for(after: &str) -> String {
+    url_encoded(after)
+}
+
+/// The key a continuation token stands for (`None` for a token this emulator did not make).
+pub(crate) fn after_token(token: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(&token.replace('+', " "))
+        .decode_utf8()
+        .ok()
+        .map(|key| key.into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_values_are_encoded_as_s3_encodes_them() {
+        let table = [
+            ("plain/key-1_2.txt~", "plain/key-1_2.txt~"),
+            ("a b+c.txt", "a+b%2Bc.txt"),
+            ("%2e%2e/z.txt", "%252e%252e/z.txt"),
+            ("100%", "100%25"),
+            ("ctl\u{1}x", "ctl%01x"),
+            ("é", "%C3%A9"),
+            ("a&b<c>", "a%26b%3Cc%3E"),
+        ];
+        for (value, want) in table {
+            assert_eq!(url_encoded(value), want, "{value:?}");
+            assert_eq!(after_token(&token_for(value)).as_deref(), Some(value));
+        }
+        assert_eq!(after_token("%ff"), None, "not UTF-8: not a token of ours");
+    }
 
     /// Prefix, delimiter, start after, max keys → objects, common prefixes, next start.
     type Case<'a> = (

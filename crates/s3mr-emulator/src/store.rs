@@ -701,10 +701,16 @@ impl S3 for RegionStore {
         let input = &req.input;
         let keys = self.keys(&input.bucket)?;
         let max_keys = input.max_keys.unwrap_or(1000).clamp(0, 1000);
-        let after = match (
-            input.continuation_token.as_deref(),
-            input.start_after.as_deref(),
-        ) {
+        let token = match input.continuation_token.as_deref() {
+            Some(token) => Some(crate::listing::after_token(token).ok_or_else(|| {
+                s3_error!(
+                    InvalidArgument,
+                    "The continuation token provided is incorrect"
+                )
+            })?),
+            None => None,
+        };
+        let after = match (token.as_deref(), input.start_after.as_deref()) {
             (Some(token), Some(start)) => Some(token.max(start)),
             (token, start) => token.or(start),
         };
@@ -715,24 +721,32 @@ impl S3 for RegionStore {
             after,
             max_keys as usize,
         );
-        let contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
+        let mut contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
         let key_count = (contents.len() + page.common_prefixes.len()) as i32;
         let input = req.input;
-        Ok(S3Response::new(ListObjectsV2Output {
+        let encode = Encoder::for_request(input.encoding_type.as_ref());
+        for object in &mut contents {
+            encode.value(&mut object.key);
+        }
+        let mut output = ListObjectsV2Output {
             key_count: Some(key_count),
             max_keys: Some(max_keys),
             is_truncated: Some(page.next_after.is_some()),
             contents: Some(contents),
-            common_prefixes: Some(common_prefixes(page.common_prefixes)),
+            common_prefixes: Some(encode.prefixes(page.common_prefixes)),
             continuation_token: input.continuation_token,
-            next_continuation_token: page.next_after,
+            next_continuation_token: page.next_after.as_deref().map(crate::listing::token_for),
             delimiter: input.delimiter,
             encoding_type: input.encoding_type,
             name: Some(input.bucket),
             prefix: input.prefix,
             start_after: input.start_after,
             ..Default::default()
-        }))
+        };
+        encode.value(&mut output.delimiter);
+        encode.value(&mut output.prefix);
+        encode.value(&mut output.start_after);
+        Ok(S3Response::new(output))
     }
 
     async fn list_objects(
@@ -749,13 +763,17 @@ impl S3 for RegionStore {
             input.marker.as_deref(),
             max_keys as usize,
         );
-        let contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
+        let mut contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
         let input = req.input;
-        Ok(S3Response::new(ListObjectsOutput {
+        let encode = Encoder::for_request(input.encoding_type.as_ref());
+        for object in &mut contents {
+            encode.value(&mut object.key);
+        }
+        let mut output = ListObjectsOutput {
             max_keys: Some(max_keys),
             is_truncated: Some(page.next_after.is_some()),
             contents: Some(contents),
-            common_prefixes: Some(common_prefixes(page.common_prefixes)),
+            common_prefixes: Some(encode.prefixes(page.common_prefixes)),
             marker: input.marker,
             next_marker: page.next_after,
             delimiter: input.delimiter,
@@ -763,15 +781,46 @@ impl S3 for RegionStore {
             name: Some(input.bucket),
             prefix: input.prefix,
             ..Default::default()
-        }))
+        };
+        encode.value(&mut output.delimiter);
+        encode.value(&mut output.prefix);
+        encode.value(&mut output.marker);
+        encode.value(&mut output.next_marker);
+        Ok(S3Response::new(output))
     }
 }
 
-fn common_prefixes(prefixes: Vec<String>) -> Vec<CommonPrefix> {
-    prefixes
-        .into_iter()
-        .map(|p| CommonPrefix { prefix: Some(p) })
-        .collect()
+/// What a listing asked with `encoding-type=url` gets: its keys, prefixes, delimiter and
+/// markers percent-encoded, as S3 encodes them (listing.rs); otherwise verbatim.
+struct Encoder {
+    url: bool,
+}
+
+impl Encoder {
+    fn for_request(encoding: Option<&EncodingType>) -> Self {
+        Self {
+            url: encoding.is_some_and(|e| e.as_str() == EncodingType::URL),
+        }
+    }
+
+    fn value(&self, value: &mut Option<String>) {
+        if self.url
+            && let Some(v) = value
+        {
+            *v = crate::listing::url_encoded(v);
+        }
+    }
+
+    fn prefixes(&self, prefixes: Vec<String>) -> Vec<CommonPrefix> {
+        prefixes
+            .into_iter()
+            .map(|p| {
+                let mut prefix = Some(p);
+                self.value(&mut prefix);
+                CommonPrefix { prefix }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

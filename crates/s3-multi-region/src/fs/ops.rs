@@ -7,13 +7,14 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, EncodingType, ObjectIdentifier,
 };
 use futures::{Stream, StreamExt};
 
 use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
 use crate::fs::error::{FsError, s3_error};
+use crate::fs::listing::decode_listed;
 use crate::fs::stat_cache::StatCache;
 use crate::fs::types::{CopiedVersion, DirEntry, EntryKind, ListedObject, Metadata};
 use crate::fs::writer::{Plan, Start};
@@ -317,6 +318,7 @@ impl S3Fs {
             .bucket(url.bucket())
             .prefix(&prefix)
             .delimiter("/")
+            .encoding_type(EncodingType::Url)
             .into_paginator()
             .send();
         let (url, cache) = (url.clone(), self.stat_cache.clone());
@@ -336,6 +338,8 @@ impl S3Fs {
                         .map(|url| DirEntry { url, kind, size })
                         .map_err(|e| other_error(&url, e))
                 };
+                let decoded =
+                    |encoded: &str| decode_listed(encoded).map_err(|e| other_error(&url, e));
                 let mut entries: Vec<_> = page
                     .common_prefixes()
                     .iter()
@@ -348,11 +352,17 @@ impl S3Fs {
                             modified: None,
                             content_type: None,
                         };
-                        entry(p, directory)
+                        entry(&decoded(p)?, directory)
                     })
                     .collect();
                 entries.extend(page.contents().iter().filter_map(|o| {
-                    let key = o.key().filter(|k| *k != prefix)?;
+                    let key = match decoded(o.key()?) {
+                        Ok(key) => key,
+                        Err(err) => return Some(Err(err)),
+                    };
+                    if key == prefix {
+                        return None;
+                    }
                     let file = Metadata {
                         kind: EntryKind::File,
                         size: o.size().unwrap_or(0).max(0) as u64,
@@ -362,7 +372,7 @@ impl S3Fs {
                             .and_then(|t| SystemTime::try_from(*t).ok()),
                         content_type: None,
                     };
-                    Some(entry(key, file))
+                    Some(entry(&key, file))
                 }));
                 Some((entries, Some(pages)))
             }
@@ -381,6 +391,7 @@ impl S3Fs {
             .bucket(url.bucket())
             .prefix(url.dir_prefix())
             .max_keys(n)
+            .encoding_type(EncodingType::Url)
             .send()
             .await
             .map_err(|e| s3_error(url, e))
@@ -405,24 +416,21 @@ impl S3Fs {
             .list_objects_v2()
             .bucket(url.bucket())
             .prefix(url.dir_prefix())
+            .encoding_type(EncodingType::Url)
             .into_paginator()
             .send();
         let mut objects = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| s3_error(url, e))?;
-            objects.extend(
-                page.contents
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|o| {
-                        Some(ListedObject {
-                            size: o.size.unwrap_or(0).max(0) as u64,
-                            modified: o.last_modified.and_then(|t| SystemTime::try_from(t).ok()),
-                            etag: o.e_tag.map(|e| e.trim_matches('"').to_owned()),
-                            key: o.key?,
-                        })
-                    }),
-            );
+            for o in page.contents.unwrap_or_default() {
+                let Some(key) = o.key else { continue };
+                objects.push(ListedObject {
+                    size: o.size.unwrap_or(0).max(0) as u64,
+                    modified: o.last_modified.and_then(|t| SystemTime::try_from(t).ok()),
+                    etag: o.e_tag.map(|e| e.trim_matches('"').to_owned()),
+                    key: decode_listed(&key).map_err(|e| other_error(url, e))?,
+                });
+            }
         }
         Ok(objects)
     }
@@ -746,7 +754,12 @@ impl S3Fs {
         }
         let prefix = url.dir_prefix();
         let listing = self.first_keys(url, 2).await?;
-        let keys: Vec<&str> = listing.contents().iter().filter_map(|o| o.key()).collect();
+        let keys = listing
+            .contents()
+            .iter()
+            .filter_map(|o| o.key())
+            .map(|k| decode_listed(k).map_err(|e| other_error(url, e)))
+            .collect::<Result<Vec<String>, FsError>>()?;
         match keys.as_slice() {
             [] => Err(FsError::NotFound(url.clone())),
             [only] if *only == prefix => {

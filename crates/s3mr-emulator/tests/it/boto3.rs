@@ -56,3 +56,67 @@ async fn botocore_follows_authorization_header_malformed() {
     assert_eq!(counters.answers_with_status("us-east-1", 200), 1);
     assert_eq!(counters.requests("eu-west-1"), 0);
 }
+
+/// Keys XML 1.0 cannot carry, or that a decoder could mistake: botocore always lists with
+/// `EncodingType=url` and decodes with `unquote_plus`, so an emulator that ignored the encoding
+/// showed boto3 `a b c.txt` for `a b+c.txt` and `../z.txt` for `%2e%2e/z.txt`. Listed through
+/// boto3 (objects, common prefixes, and two pages), every key comes back exactly.
+#[tokio::test]
+async fn boto3_lists_keys_with_plus_percent_space_and_control_characters_exactly() {
+    let emu = Emulator::builder()
+        .region("us-east-1")
+        .start()
+        .await
+        .unwrap();
+    emu.seed_bucket("boto-keys", "us-east-1").unwrap();
+    let keys = [
+        "a b+c.txt",
+        "%2e%2e/z.txt",
+        "100%.txt",
+        "ctl\u{1}x.txt",
+        "dir a+b/inner.txt",
+        "été.txt",
+    ];
+    let client = common::client(&emu, "us-east-1", "us-east-1");
+    for key in keys {
+        client
+            .put_object()
+            .bucket("boto-keys")
+            .key(key)
+            .body(ByteStream::from_static(b"k"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (ak, sk) = emu.credentials();
+    let script = r#"
+import json, os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["S3MR_ENDPOINT"], region_name="us-east-1",
+                  aws_access_key_id=os.environ["S3MR_ACCESS_KEY"],
+                  aws_secret_access_key=os.environ["S3MR_SECRET_KEY"])
+keys = []
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket="boto-keys", PaginationConfig={"PageSize": 4}):
+    keys += [o["Key"] for o in page.get("Contents", [])]
+top = s3.list_objects_v2(Bucket="boto-keys", Delimiter="/")
+print(json.dumps({"keys": keys, "prefixes": [p["Prefix"] for p in top.get("CommonPrefixes", [])]}))
+"#;
+    let output = tokio::process::Command::new("python3")
+        .args(["-c", script])
+        .env("S3MR_ENDPOINT", emu.endpoint("us-east-1"))
+        .env("S3MR_ACCESS_KEY", ak)
+        .env("S3MR_SECRET_KEY", sk)
+        .output()
+        .await
+        .expect("python3 runs (CI installs boto3)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "boto3 failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let mut want: Vec<&str> = keys.to_vec();
+    want.sort();
+    assert_eq!(seen["keys"], serde_json::json!(want));
+    assert_eq!(seen["prefixes"], serde_json::json!(["%2e%2e/", "dir a+b/"]));
+}

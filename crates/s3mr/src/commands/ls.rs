@@ -3,12 +3,13 @@
 //! the listed prefix, the whole key with `--recursive`); `                           PRE 2026/`.
 //! Times are UTC (the aws CLI prints local time: the same on a host whose time zone is UTC).
 
-use s3_multi_region::fs::printable_key;
+use s3_multi_region::aws_sdk_s3::types::EncodingType;
+use s3_multi_region::fs::{decode_listed, printable_key};
 use serde_json::json;
 
 use crate::cli::LsArgs;
 use crate::context::Context;
-use crate::error::{CliError, reported};
+use crate::error::{CliError, failed, reported};
 use crate::location::parse_url;
 
 /// `1.5 KiB`, as `aws s3 ls --human-readable` prints sizes.
@@ -93,7 +94,8 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
         .client
         .list_objects_v2()
         .bucket(url.bucket())
-        .prefix(url.key());
+        .prefix(url.key())
+        .encoding_type(EncodingType::Url);
     if !recursive {
         request = request.delimiter("/");
     }
@@ -101,11 +103,10 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
     let (mut dirs, mut objects) = (Vec::new(), Vec::new());
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| reported(&url, &e))?;
-        dirs.extend(
-            page.common_prefixes()
-                .iter()
-                .filter_map(|p| p.prefix().map(str::to_owned)),
-        );
+        let decoded = |encoded: &str| decode_listed(encoded).map_err(|e| failed(&url, e));
+        for prefix in page.common_prefixes().iter().filter_map(|p| p.prefix()) {
+            dirs.push(decoded(prefix)?);
+        }
         for object in page.contents() {
             let modified = object
                 .last_modified()
@@ -117,7 +118,7 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
                 .trim_matches('"')
                 .to_owned();
             objects.push((
-                object.key().unwrap_or_default().to_owned(),
+                decoded(object.key().unwrap_or_default())?,
                 object.size().unwrap_or(0),
                 modified,
                 etag,
