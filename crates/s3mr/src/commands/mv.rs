@@ -69,7 +69,7 @@ pub(crate) async fn run(ctx: &Context, args: MvArgs) -> Result<(), CliError> {
     if ctx.printer.dry_run(&line) {
         return Ok(());
     }
-    transfer::run(ctx, &planned).await?;
+    transfer::run(ctx, &planned, None).await?;
     ctx.printer.say(&line);
     Ok(())
 }

@@ -17,18 +17,53 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once; an upload holds at most this many parts plus one in memory.
 const UPLOAD_PARALLELISM: usize = 2;
 
-/// Whether a transfer draws its own progress bar: a single-object command's does; a job of a
-/// batch does not (the batch has one bar for all).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which progress bar a transfer moves: a single-object command draws its own; a job of a
+/// batch moves the batch's one bar (when there is one) as its bytes go, so one 10 GiB file in
+/// a batch shows its progress instead of 0 until it is done.
+#[derive(Debug, Clone)]
 pub(crate) enum Bar {
     Own,
-    Batch,
+    Batch(Option<ProgressBar>),
 }
 
-fn bar_for(ctx: &Context, bar: Bar, len: Option<u64>, what: &str) -> Option<ProgressBar> {
-    match bar {
-        Bar::Own => ctx.printer.bar(len, what),
-        Bar::Batch => None,
+/// How far one transfer has got, on the bar it moves.
+struct Progress {
+    bar: Option<ProgressBar>,
+    /// The transfer's own bar (positions) rather than the batch's (increments).
+    own: bool,
+    at: u64,
+}
+
+impl Progress {
+    fn new(ctx: &Context, bar: Bar, len: Option<u64>, what: &str) -> Self {
+        match bar {
+            Bar::Own => Self {
+                bar: ctx.printer.bar(len, what),
+                own: true,
+                at: 0,
+            },
+            Bar::Batch(bar) => Self {
+                bar,
+                own: false,
+                at: 0,
+            },
+        }
+    }
+
+    /// `position` bytes of this transfer are done.
+    fn to(&mut self, position: u64) {
+        match &self.bar {
+            Some(bar) if self.own => bar.set_position(position),
+            Some(bar) => bar.inc(position.saturating_sub(self.at)),
+            None => {}
+        }
+        self.at = self.at.max(position);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.as_ref().filter(|_| self.own) {
+            bar.finish_and_clear();
+        }
     }
 }
 
@@ -62,7 +97,7 @@ pub(crate) async fn upload(
     bar: Bar,
 ) -> Result<u64, CliError> {
     ctx.prefer_region(dst.bucket())?;
-    let bar = bar_for(ctx, bar, len, &format!("upload {dst}"));
+    let mut progress = Progress::new(ctx, bar, len, &format!("upload {dst}"));
     let mut writer = S3Fs::new(ctx.client.clone())
         .with_part_size(PART_SIZE)
         .with_parallel_parts(UPLOAD_PARALLELISM)
@@ -84,9 +119,7 @@ pub(crate) async fn upload(
                 .await
                 .map_err(|e| reported(dst, &e))?;
             total += n as u64;
-            if let Some(bar) = &bar {
-                bar.set_position(total);
-            }
+            progress.to(total);
         }
         writer.shutdown().await.map_err(|e| reported(dst, &e))?;
         Ok(total)
@@ -95,9 +128,7 @@ pub(crate) async fn upload(
         result = copied => result,
         () = ctx.interrupt.wait() => Err(failed(dst, "interrupted")),
     };
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    progress.finish();
     if outcome.is_err() {
         writer.abort().await;
     }
@@ -132,11 +163,14 @@ pub(super) async fn download_version(
     }
     // The library's download: parallel ranged parts pinned to one version, a temporary file
     // renamed into place (removed if this is dropped by Ctrl-C).
-    let shown = std::sync::OnceLock::new();
+    let shown: std::sync::OnceLock<std::sync::Mutex<Progress>> = std::sync::OnceLock::new();
     let progress = |written: u64, total: u64| {
-        let bar = shown.get_or_init(|| bar_for(ctx, bar, Some(total), &format!("download {src}")));
-        if let Some(bar) = bar {
-            bar.set_position(written);
+        let progress = shown.get_or_init(|| {
+            let what = format!("download {src}");
+            std::sync::Mutex::new(Progress::new(ctx, bar.clone(), Some(total), &what))
+        });
+        if let Ok(mut progress) = progress.lock() {
+            progress.to(written);
         }
     };
     let fs = S3Fs::new(ctx.client.clone()).with_part_size(PART_SIZE);
@@ -146,8 +180,8 @@ pub(super) async fn download_version(
         }
         () = ctx.interrupt.wait() => Err(failed(src, "interrupted")),
     };
-    if let Some(Some(bar)) = shown.get() {
-        bar.finish_and_clear();
+    if let Some(Ok(progress)) = shown.get().map(|p| p.lock()) {
+        progress.finish();
     }
     let downloaded = downloaded?;
     // As the aws CLI does: the file takes the object's time, so the next sync of the same tree

@@ -110,13 +110,18 @@ fn file_version(path: &Path) -> Option<(u64, Option<SystemTime>)> {
 /// Runs `job`; returns the bytes moved. A move removes its source only if it is still the
 /// version copied (an object's ETag, compared by S3's conditional delete; a file's size and
 /// modification time), and never after Ctrl-C.
-pub(crate) async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliError> {
+pub(crate) async fn run(
+    ctx: &Context,
+    planned: &Planned,
+    batch_bar: Option<&indicatif::ProgressBar>,
+) -> Result<u64, CliError> {
+    let bar = Bar::Batch(batch_bar.cloned());
     let mut copied_etag = None;
     let mut uploaded_version = None;
     let moved = match &planned.job {
         Job::Upload { path, to } => {
             uploaded_version = file_version(path);
-            upload_file(ctx, path, to, Bar::Batch).await?
+            upload_file(ctx, path, to, bar).await?
         }
         Job::Download {
             from,
@@ -126,7 +131,7 @@ pub(crate) async fn run(ctx: &Context, planned: &Planned) -> Result<u64, CliErro
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| failed(parent.display(), e))?;
             }
-            let (n, etag) = io::download_version(ctx, from, Some(path), Bar::Batch).await?;
+            let (n, etag) = io::download_version(ctx, from, Some(path), bar).await?;
             copied_etag = etag;
             // As the aws CLI does: the file takes the object's time, so the next sync of the
             // same tree finds nothing to do.
@@ -202,7 +207,10 @@ impl Tally {
         match result {
             Ok(bytes) => {
                 self.done += 1;
-                reporter.advance(bytes, self.done as u64);
+                // Uploads and downloads moved the bar as their bytes went; a server-side copy
+                // moves it when it is done.
+                let copied = matches!(planned.job, Job::Copy { .. });
+                reporter.advance(if copied { bytes } else { 0 }, self.done as u64);
                 reporter.say(&line);
             }
             Err(err) => {
@@ -243,7 +251,10 @@ pub(crate) async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Re
             // After Ctrl-C no job starts: not a transfer, not a delete, not a source removal.
             let mut results = futures::stream::iter(phase)
                 .take_while(|_| std::future::ready(!ctx.interrupt.is_set()))
-                .map(|planned| async move { (planned, run(ctx, planned).await) })
+                .map(|planned| {
+                    let bar = reporter.bar();
+                    async move { (planned, run(ctx, planned, bar).await) }
+                })
                 .buffer_unordered(usize::from(ctx.options.concurrency.max(1)));
             while let Some((planned, result)) = results.next().await {
                 tally.record(&reporter, planned, result);

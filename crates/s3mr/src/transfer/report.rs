@@ -47,6 +47,11 @@ impl<'a> Reporter<'a> {
         self.through_bar(|| self.printer.error(line));
     }
 
+    /// The batch's bar, which uploads and downloads move as their bytes go.
+    pub(super) fn bar(&self) -> Option<&ProgressBar> {
+        self.bar.as_ref()
+    }
+
     pub(super) fn advance(&self, bytes: u64, done: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(bytes);

@@ -943,3 +943,36 @@ async fn exit_codes_are_the_aws_clis() {
     let (code, _, stderr) = run(&emu, &["ls", "s3://no-codes/"]).await;
     assert_eq!(code, 254, "{stderr}");
 }
+
+/// The batch's bar moves within a file: one 64 MiB upload among small ones shows positions
+/// between 0 and the whole (it used to show 0 until the file was done). Parts are slowed
+/// (300 ms a PUT) so the terminal sees several frames.
+#[tokio::test]
+async fn the_bar_moves_within_one_large_file() {
+    let emu = emulator().await;
+    emu.seed_bucket("progress-big", "eu-west-1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.bin"), vec![7u8; 64 * 1024 * 1024]).unwrap();
+    write(&dir.path().join("small.txt"), "s");
+    emu.configure(|s| {
+        s.per_method_latency
+            .insert("PUT".into(), std::time::Duration::from_millis(300));
+    });
+    let src = dir.path().to_str().unwrap();
+    let shown = in_a_terminal(&emu, &["cp", src, "s3://progress-big/t/", "--recursive"]).await;
+    let positions: Vec<&str> = shown
+        .split("Completed ")
+        .skip(1)
+        .filter_map(|frame| frame.split('/').next())
+        .collect();
+    let between: Vec<&&str> = positions
+        .iter()
+        .filter(|p| !p.starts_with("0 B") && !p.starts_with("64.00 MiB"))
+        .filter(|p| p.contains("MiB"))
+        .collect();
+    assert!(
+        !between.is_empty(),
+        "a frame between 0 and 64 MiB: {positions:?}"
+    );
+    assert_eq!(shown.matches("upload: ").count(), 2, "{shown:?}");
+}
