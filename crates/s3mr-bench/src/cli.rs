@@ -289,4 +289,43 @@ pub async fn against_aws_cli() {
         &["ls", &url("both", "many"), "--recursive"],
     );
     report("ls_recursive_10000", o, a);
+
+    // (5) deletes: `sync --delete` after 100 local files went, then `rm --recursive` of the
+    // 1 000-file tree. The aws CLI sends one DeleteObject per key; s3mr one DeleteObjects per
+    // 1 000 keys. The aws tree first gets the second change s3mr's already has (untimed).
+    tools.timed(
+        &emu,
+        "aws",
+        &["sync", t, &url("aws", "tree"), "--only-show-errors"],
+    );
+    for i in 0..100 {
+        let _ = std::fs::remove_file(tree.join(format!("d{:02}/f{i:04}.bin", i % 20)));
+    }
+    let (o, a) = both(
+        &emu,
+        &tools,
+        false,
+        &["sync", t, &url("s3mr", "tree"), "--delete"],
+        &[
+            "sync",
+            t,
+            &url("aws", "tree"),
+            "--delete",
+            "--only-show-errors",
+        ],
+    );
+    report("sync_delete_100_of_1000", o, a);
+    let (o, a) = both(
+        &emu,
+        &tools,
+        true,
+        &["rm", &url("s3mr", "tree"), "--recursive"],
+        &[
+            "rm",
+            &url("aws", "tree"),
+            "--recursive",
+            "--only-show-errors",
+        ],
+    );
+    report("rm_recursive_900", o, a);
 }
