@@ -2,7 +2,7 @@
 # Reproduces every figure of BENCHMARKS.md in one run (2 cores: ≈ 7 minutes with a built tree, plus
 # the release build on a cold tree): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
 # criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
-# per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `./scripts/bench.sh gateway` scenario 10.
+# per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `cli` scenario 9, `gateway` scenario 10.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-tools.sh
@@ -15,6 +15,11 @@ mkdir -p bench/results
 if [ "${1:-}" = fs ]; then
   # Scenario 6 alone (the s3:// writer and reader against raw transfers, ≈ 1 minute).
   ./target/release/s3mr-bench fs | tee "bench/results/$(date -u +%F-%H%M)-fs.txt"
+  exit
+fi
+if [ "${1:-}" = cli ]; then
+  # Scenario 9 alone (s3mr beside the aws CLI through TLS and a CONNECT proxy, ≈ 3 minutes).
+  S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench cli | tee "bench/results/$(date -u +%F-%H%M)-cli.txt"
   exit
 fi
 if [ "${1:-}" = gateway ]; then
