@@ -578,29 +578,7 @@ impl S3Fs {
     ) -> Result<u64, FsError> {
         let mut deleted = 0;
         for batch in keys.chunks(1000) {
-            let objects = batch
-                .iter()
-                .map(|(k, etag)| {
-                    ObjectIdentifier::builder()
-                        .key(k)
-                        .set_e_tag(etag.as_deref().map(quoted))
-                        .build()
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| other_error(url, e))?;
-            let delete = Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-                .map_err(|e| other_error(url, e))?;
-            let out = self
-                .client
-                .delete_objects()
-                .bucket(url.bucket())
-                .delete(delete)
-                .send()
-                .await
-                .map_err(|e| s3_error(url, e))?;
+            let out = self.delete_objects(url, batch).await?;
             if let Some(error) = out.errors().first() {
                 if matches!(error.code(), Some("PreconditionFailed" | "NoSuchKey"))
                     && let Ok(changed) = S3Url::new(url.bucket(), error.key().unwrap_or_default())
@@ -649,24 +627,9 @@ impl S3Fs {
     ) -> Result<Vec<(String, crate::ErrorReport)>, FsError> {
         let mut refused = Vec::new();
         for batch in keys.chunks(1000) {
-            let objects = batch
-                .iter()
-                .map(|k| ObjectIdentifier::builder().key(k).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| other_error(url, e))?;
-            let delete = Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-                .map_err(|e| other_error(url, e))?;
-            let out = self
-                .client
-                .delete_objects()
-                .bucket(url.bucket())
-                .delete(delete)
-                .send()
-                .await
-                .map_err(|e| s3_error(url, e))?;
+            let unconditional: Vec<(String, Option<String>)> =
+                batch.iter().map(|k| (k.clone(), None)).collect();
+            let out = self.delete_objects(url, &unconditional).await?;
             refused.extend(out.errors().iter().map(|error| {
                 (
                     error.key().unwrap_or_default().to_owned(),
@@ -680,6 +643,37 @@ impl S3Fs {
         }
         self.stat_cache.forget_tree(url);
         Ok(refused)
+    }
+
+    /// One DeleteObjects request (quiet: only the refused keys are answered) for up to 1000
+    /// keys of `url`'s bucket, each deleted only if it still has the ETag given with it.
+    async fn delete_objects(
+        &self,
+        url: &S3Url,
+        batch: &[(String, Option<String>)],
+    ) -> Result<aws_sdk_s3::operation::delete_objects::DeleteObjectsOutput, FsError> {
+        let objects = batch
+            .iter()
+            .map(|(k, etag)| {
+                ObjectIdentifier::builder()
+                    .key(k)
+                    .set_e_tag(etag.as_deref().map(quoted))
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| other_error(url, e))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| other_error(url, e))?;
+        self.client
+            .delete_objects()
+            .bucket(url.bucket())
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| s3_error(url, e))
     }
 
     /// Deletes an object. Like S3's DeleteObject it succeeds when the object is already gone.

@@ -6,6 +6,28 @@ use crate::common;
 use aws_sdk_s3::primitives::ByteStream;
 use s3mr_emulator::{Emulator, WrongRegionAnswer};
 
+/// Runs `python3 args...` (a boto3 script) against the emulator's us-east-1 listener with its
+/// credentials and `bucket`, and returns the one JSON line it prints.
+async fn boto3(emu: &Emulator, args: &[&str], bucket: &str) -> serde_json::Value {
+    let (ak, sk) = emu.credentials();
+    let output = tokio::process::Command::new("python3")
+        .args(args)
+        .env("S3MR_ENDPOINT", emu.endpoint("us-east-1"))
+        .env("S3MR_BUCKET", bucket)
+        .env("S3MR_ACCESS_KEY", ak)
+        .env("S3MR_SECRET_KEY", sk)
+        .output()
+        .await
+        .expect("python3 runs (CI installs boto3)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "boto3 failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
 #[tokio::test]
 async fn botocore_follows_authorization_header_malformed() {
     let emu = Emulator::builder()
@@ -28,24 +50,8 @@ async fn botocore_follows_authorization_header_malformed() {
     });
     emu.reset_counters();
 
-    let (ak, sk) = emu.credentials();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/boto3_redirect.py");
-    let output = tokio::process::Command::new("python3")
-        .arg(script)
-        .env("S3MR_ENDPOINT", emu.endpoint("us-east-1"))
-        .env("S3MR_BUCKET", "boto-bucket")
-        .env("S3MR_ACCESS_KEY", ak)
-        .env("S3MR_SECRET_KEY", sk)
-        .output()
-        .await
-        .expect("python3 runs (CI installs boto3)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "boto3 failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let seen = boto3(&emu, &[script], "boto-bucket").await;
     assert_eq!(seen["body"], "hello from eu-west-1");
     // First answer 400 AHM, then the re-signed request succeeds.
     assert_eq!(seen["statuses"], serde_json::json!([400, 200]));
@@ -88,33 +94,18 @@ async fn boto3_lists_keys_with_plus_percent_space_and_control_characters_exactly
             .await
             .unwrap();
     }
-    let (ak, sk) = emu.credentials();
     let script = r#"
 import json, os, boto3
 s3 = boto3.client("s3", endpoint_url=os.environ["S3MR_ENDPOINT"], region_name="us-east-1",
                   aws_access_key_id=os.environ["S3MR_ACCESS_KEY"],
                   aws_secret_access_key=os.environ["S3MR_SECRET_KEY"])
 keys = []
-for page in s3.get_paginator("list_objects_v2").paginate(Bucket="boto-keys", PaginationConfig={"PageSize": 4}):
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=os.environ["S3MR_BUCKET"], PaginationConfig={"PageSize": 4}):
     keys += [o["Key"] for o in page.get("Contents", [])]
-top = s3.list_objects_v2(Bucket="boto-keys", Delimiter="/")
+top = s3.list_objects_v2(Bucket=os.environ["S3MR_BUCKET"], Delimiter="/")
 print(json.dumps({"keys": keys, "prefixes": [p["Prefix"] for p in top.get("CommonPrefixes", [])]}))
 "#;
-    let output = tokio::process::Command::new("python3")
-        .args(["-c", script])
-        .env("S3MR_ENDPOINT", emu.endpoint("us-east-1"))
-        .env("S3MR_ACCESS_KEY", ak)
-        .env("S3MR_SECRET_KEY", sk)
-        .output()
-        .await
-        .expect("python3 runs (CI installs boto3)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "boto3 failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let seen = boto3(&emu, &["-c", script], "boto-keys").await;
     let mut want: Vec<&str> = keys.to_vec();
     want.sort();
     assert_eq!(seen["keys"], serde_json::json!(want));

@@ -78,6 +78,17 @@ fn total_requests(emu: &Emulator) -> u64 {
     c.requests(R0) + c.requests(R1)
 }
 
+/// Makes `path` an hour old: older than its copy in S3 whatever second the clock just turned
+/// (times compare at full precision, so a file written in the second of its PUT is newer).
+fn an_hour_old(path: &Path) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+}
+
 fn write(path: &Path, body: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, body).unwrap();
@@ -549,14 +560,7 @@ async fn delete_spares_what_the_source_could_not_read_and_an_empty_source() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     write(&src.join("ok.txt"), "there");
-    // Older than its copy (times compare at full precision: written in the same second as the
-    // PUT, it would be newer than S3's whole-second time and go up again).
-    std::fs::File::options()
-        .write(true)
-        .open(src.join("ok.txt"))
-        .unwrap()
-        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
-        .unwrap();
+    an_hour_old(&src.join("ok.txt"));
     symlink(src.join("missing"), src.join("gone.txt")).unwrap();
     symlink(&src, src.join("loop")).unwrap();
     let fifo = std::process::Command::new("mkfifo")
@@ -756,13 +760,7 @@ async fn an_unreadable_source_directory_keeps_its_destination_copies() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let src = dir.path().join("src");
     write(&src.join("ok.txt"), "there");
-    // Older than its copy in S3, whatever second the clock just turned: sync leaves it.
-    std::fs::File::options()
-        .write(true)
-        .open(src.join("ok.txt"))
-        .unwrap()
-        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
+    an_hour_old(&src.join("ok.txt"));
     write(&src.join("secret/a.txt"), "hidden");
     std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(src.join("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();
@@ -869,12 +867,7 @@ async fn deletes_go_a_thousand_keys_a_request_and_refusals_fail_alone() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     write(&src.join("ok.txt"), "ok");
-    std::fs::File::options()
-        .write(true)
-        .open(src.join("ok.txt"))
-        .unwrap()
-        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
+    an_hour_old(&src.join("ok.txt"));
     emu.reset_counters();
     let (code, stdout, stderr) = run(
         &emu,
