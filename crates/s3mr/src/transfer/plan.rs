@@ -225,8 +225,8 @@ pub(crate) async fn plan_tree(
                             entry.size
                         ));
                     }
-                    // An empty one is a marker, which the listing left out (walk::is_marker).
-                    Err(UnsafeKey::Directory) => {}
+                    // An empty one is a marker, which the listing already left out
+                    // (walk::is_marker): only other unsafe keys remain.
                     Err(why) => plan.skipped.push(format!("{shown}: {why}")),
                 }
             }
