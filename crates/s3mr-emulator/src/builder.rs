@@ -161,6 +161,7 @@ impl EmulatorBuilder {
 
         let locks = Arc::new(conditions::KeyLocks::default());
         let denied_deletes = Arc::new(store::DeniedDeletes::default());
+        let index = Arc::new(crate::index::Index::new(&root));
         let mut services = BTreeMap::new();
         for (region, _, _) in &bound {
             let store = store::RegionStore {
@@ -171,6 +172,7 @@ impl EmulatorBuilder {
                 uploads: uploads.clone(),
                 locks: locks.clone(),
                 denied_deletes: denied_deletes.clone(),
+                index: index.clone(),
             };
             let mut builder = s3s::service::S3ServiceBuilder::new(store);
             builder.set_host(hosts::AwsHosts);
@@ -190,6 +192,7 @@ impl EmulatorBuilder {
             listeners: bound.iter().map(|(r, a, _)| (r.clone(), *a)).collect(),
             services,
             objects_root: root,
+            index,
             request_seq: AtomicU64::new(1),
             tls: tls.as_ref().map(|t| t.acceptor.clone()),
         });

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) listeners: BTreeMap<String, SocketAddr>,
     pub(crate) services: BTreeMap<String, S3Service>,
     pub(crate) objects_root: std::path::PathBuf,
+    /// Every bucket's keys in order (index.rs), shared with the stores.
+    pub(crate) index: Arc<crate::index::Index>,
     pub(crate) request_seq: AtomicU64,
     /// Real-hostnames mode: TLS on every listener, answers name AWS hosts.
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,

@@ -1,59 +1,102 @@
-//! ListObjectsV2 pages, computed from the sorted keys of a bucket (pure; the store walks the disk).
+//! Listing pages, computed over a bucket's ordered index (pure; index.rs keeps the index).
 //!
 //! Done here rather than in s3s-fs because the store keeps objects under stored names (keys.rs),
 //! and S3 lists every key verbatim — directory markers (`photos/`), `..`, `a//b` — with ETags.
+//! A page is a range of the B-tree: O(log n + page), and a common prefix is stepped over in one
+//! seek, however many keys it groups.
 
-/// One page: the objects (indices into the input) and the common prefixes, in key order.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Page {
-    pub(crate) objects: Vec<usize>,
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+/// One page: the objects (key and value) and the common prefixes, in key order.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Page<V> {
+    pub(crate) objects: Vec<(String, V)>,
     pub(crate) common_prefixes: Vec<String>,
     /// Where the next page starts after, when the listing is truncated.
     pub(crate) next_after: Option<String>,
 }
 
-/// The page of `keys` (sorted, unique) under `prefix` after `after`, grouped at `delimiter`,
-/// holding at most `max_keys` entries (objects and common prefixes together, as S3 counts).
-pub(crate) fn page(
-    keys: &[String],
+impl<V> Default for Page<V> {
+    fn default() -> Self {
+        Self {
+            objects: Vec::new(),
+            common_prefixes: Vec::new(),
+            next_after: None,
+        }
+    }
+}
+
+/// The smallest string after every string that starts with `prefix` (`None`: there is none).
+/// Keys starting with a prefix are contiguous in byte order, so a seek here skips them all.
+fn past(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next code point (surrogates are not chars); UTF-8 byte order is code point order.
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// The page of `index` under `prefix` after `after`, grouped at `delimiter`, holding at most
+/// `max_keys` entries (objects and common prefixes together, as S3 counts).
+pub(crate) fn page<V: Clone>(
+    index: &BTreeMap<String, V>,
     prefix: &str,
     delimiter: Option<&str>,
     after: Option<&str>,
     max_keys: usize,
-) -> Page {
+) -> Page<V> {
+    let delimiter = delimiter.filter(|d| !d.is_empty());
     let mut page = Page::default();
-    let mut count = 0;
     let mut last: Option<String> = None;
-    for (index, key) in keys.iter().enumerate() {
-        if !key.starts_with(prefix) || after.is_some_and(|a| key.as_str() <= a) {
-            continue;
-        }
-        let rest = &key[prefix.len()..];
-        let group = delimiter.filter(|d| !d.is_empty()).and_then(|d| {
-            rest.find(d)
-                .map(|i| format!("{prefix}{}", &rest[..i + d.len()]))
-        });
-        if let Some(group) = &group
-            && (last.as_deref() == Some(group.as_str())
-                || after.is_some_and(|a| group.as_str() <= a))
-        {
-            continue;
-        }
-        if count == max_keys {
-            page.next_after = last;
-            return page;
-        }
-        count += 1;
-        match group {
-            Some(group) => {
-                last = Some(group.clone());
-                page.common_prefixes.push(group);
+    let mut from = match after {
+        Some(after) if after >= prefix => Bound::Excluded(after.to_owned()),
+        _ => Bound::Included(prefix.to_owned()),
+    };
+    'seek: loop {
+        for (key, value) in index.range((from.clone(), Bound::Unbounded)) {
+            if !key.starts_with(prefix) {
+                break 'seek;
             }
-            None => {
-                last = Some(key.clone());
-                page.objects.push(index);
+            let rest = &key[prefix.len()..];
+            let group = delimiter.and_then(|d| {
+                rest.find(d)
+                    .map(|i| format!("{prefix}{}", &rest[..i + d.len()]))
+            });
+            if let Some(group) = &group
+                && (last.as_deref() == Some(group.as_str())
+                    || after.is_some_and(|a| group.as_str() <= a))
+            {
+                // Inside a group already listed (or listed on an earlier page): seek past it.
+                match past(group) {
+                    Some(next) => {
+                        from = Bound::Included(next);
+                        continue 'seek;
+                    }
+                    None => break 'seek,
+                }
+            }
+            if page.objects.len() + page.common_prefixes.len() == max_keys {
+                page.next_after = last;
+                return page;
+            }
+            match group {
+                Some(group) => {
+                    last = Some(group.clone());
+                    page.common_prefixes.push(group);
+                }
+                None => {
+                    last = Some(key.clone());
+                    page.objects.push((key.clone(), value.clone()));
+                }
             }
         }
+        break;
     }
     page
 }
@@ -121,16 +164,89 @@ mod tests {
         (Vec<&'a str>, Vec<&'a str>, Option<&'a str>),
     );
 
-    fn keys(list: &[&str]) -> Vec<String> {
-        list.iter().map(|k| k.to_string()).collect()
+    fn keys(list: &[&str]) -> BTreeMap<String, ()> {
+        list.iter().map(|k| (k.to_string(), ())).collect()
+    }
+
+    /// The plain reading of S3's rules, one key at a time over the whole bucket: what the
+    /// seeking [`page`] must equal.
+    fn model(
+        keys: &[String],
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: Option<&str>,
+        max_keys: usize,
+    ) -> (Vec<String>, Vec<String>, Option<String>) {
+        let (mut objects, mut prefixes, mut last) = (Vec::new(), Vec::new(), None::<String>);
+        for key in keys {
+            if !key.starts_with(prefix) || after.is_some_and(|a| key.as_str() <= a) {
+                continue;
+            }
+            let rest = &key[prefix.len()..];
+            let group = delimiter.filter(|d| !d.is_empty()).and_then(|d| {
+                rest.find(d)
+                    .map(|i| format!("{prefix}{}", &rest[..i + d.len()]))
+            });
+            if let Some(group) = &group
+                && (last.as_ref() == Some(group) || after.is_some_and(|a| group.as_str() <= a))
+            {
+                continue;
+            }
+            if objects.len() + prefixes.len() == max_keys {
+                return (objects, prefixes, last);
+            }
+            last = Some(group.clone().unwrap_or_else(|| key.clone()));
+            match group {
+                Some(group) => prefixes.push(group),
+                None => objects.push(key.clone()),
+            }
+        }
+        (objects, prefixes, None)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn seeking_pages_equal_the_one_key_at_a_time_model(
+            keys in proptest::collection::btree_set("[ab/é\\-]{0,6}", 0..60),
+            prefix in "[ab/]{0,2}",
+            delimiter in proptest::option::of("[/b]|ab|é"),
+            after in proptest::option::of("[ab/é]{0,4}"),
+            max_keys in 0usize..8,
+        ) {
+            let index: BTreeMap<String, ()> = keys.iter().map(|k| (k.clone(), ())).collect();
+            let sorted: Vec<String> = keys.into_iter().collect();
+            let got = page(&index, &prefix, delimiter.as_deref(), after.as_deref(), max_keys);
+            let got = (
+                got.objects.into_iter().map(|(k, _)| k).collect::<Vec<_>>(),
+                got.common_prefixes,
+                got.next_after,
+            );
+            let want = model(&sorted, &prefix, delimiter.as_deref(), after.as_deref(), max_keys);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn past_a_prefix_is_the_next_string_after_all_it_starts() {
+        let table = [
+            ("d/", Some("d0")),
+            ("a", Some("b")),
+            ("\u{7ff}", Some("\u{800}")),
+            ("x\u{d7ff}", Some("x\u{e000}")),
+            ("x\u{10ffff}", Some("y")),
+            ("\u{10ffff}", None),
+        ];
+        for (prefix, want) in table {
+            assert_eq!(past(prefix).as_deref(), want, "{prefix:?}");
+        }
     }
 
     #[test]
     fn pages_like_s3() {
         let all = keys(&["a", "d/", "d/x", "d/y/z", "e", "f/1", "f/2"]);
-        let names = |p: &Page| -> (Vec<&str>, Vec<String>, Option<String>) {
+        let names = |p: &Page<()>| -> (Vec<String>, Vec<String>, Option<String>) {
             (
-                p.objects.iter().map(|&i| all[i].as_str()).collect(),
+                p.objects.iter().map(|(k, _)| k.clone()).collect(),
                 p.common_prefixes.clone(),
                 p.next_after.clone(),
             )
@@ -173,7 +289,7 @@ mod tests {
             assert_eq!(
                 names(&got),
                 (
-                    objects,
+                    objects.iter().map(|o| o.to_string()).collect(),
                     prefixes.iter().map(|p| p.to_string()).collect(),
                     next.map(str::to_owned)
                 ),

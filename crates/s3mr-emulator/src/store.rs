@@ -9,6 +9,7 @@ use s3s::{S3, S3Error, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
 
 use crate::conditions::{self, ReadConditions};
+use crate::index::{BucketIndex, Listed};
 use crate::keys;
 use crate::registry::{BucketEntry, Registry, now_unix_ms};
 
@@ -21,6 +22,7 @@ pub(crate) struct RegionStore {
     pub(crate) uploads: Arc<OpenUploads>,
     pub(crate) locks: Arc<crate::conditions::KeyLocks>,
     pub(crate) denied_deletes: Arc<DeniedDeletes>,
+    pub(crate) index: Arc<crate::index::Index>,
 }
 
 /// Key prefixes of a bucket whose objects may not be deleted, as a bucket policy denying
@@ -53,55 +55,80 @@ impl DeniedDeletes {
 ///
 /// s3s-fs records only who started an upload, not for which bucket and key, so it cannot answer
 /// ListMultipartUploads; this registry can, which is how tests prove no upload is left dangling.
+/// Kept in (bucket, key, upload id) order, so a page of one bucket is a range: O(log n + page).
 #[derive(Debug, Default)]
 pub(crate) struct OpenUploads {
-    by_id: std::sync::Mutex<std::collections::BTreeMap<String, OpenUpload>>,
+    inner: std::sync::Mutex<Uploads>,
 }
 
-#[derive(Debug, Clone)]
-struct OpenUpload {
-    bucket: String,
-    key: String,
-    initiated: std::time::SystemTime,
+#[derive(Debug, Default)]
+struct Uploads {
+    /// Upload id → (bucket, key).
+    by_id: std::collections::HashMap<String, (String, String)>,
+    /// (bucket, key, upload id) → when it was started.
+    ordered: std::collections::BTreeMap<(String, String, String), std::time::SystemTime>,
 }
+
+/// One open upload as ListMultipartUploads shows it: key, upload id, when it started.
+pub(crate) type OpenUpload = (String, String, std::time::SystemTime);
 
 impl OpenUploads {
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, OpenUpload>> {
-        self.by_id.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Uploads> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn started(&self, id: &str, bucket: &str, key: &str) {
-        let upload = OpenUpload {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            initiated: std::time::SystemTime::now(),
-        };
-        self.lock().insert(id.to_owned(), upload);
+        let mut uploads = self.lock();
+        uploads
+            .by_id
+            .insert(id.to_owned(), (bucket.to_owned(), key.to_owned()));
+        uploads.ordered.insert(
+            (bucket.to_owned(), key.to_owned(), id.to_owned()),
+            std::time::SystemTime::now(),
+        );
     }
 
     fn ended(&self, id: &str) {
-        self.lock().remove(id);
+        let mut uploads = self.lock();
+        if let Some((bucket, key)) = uploads.by_id.remove(id) {
+            uploads.ordered.remove(&(bucket, key, id.to_owned()));
+        }
     }
 
-    /// Open uploads in `bucket` whose key starts with `prefix`, ordered by key then id.
-    fn in_bucket(
+    /// At most `max` open uploads in `bucket` whose key starts with `prefix`, ordered by key
+    /// then id, after (`key_marker`, `id_marker`) as S3 pages them; and whether more follow.
+    fn page(
         &self,
         bucket: &str,
         prefix: &str,
-    ) -> Vec<(String, String, std::time::SystemTime)> {
-        let mut found: Vec<_> = self
-            .lock()
-            .iter()
-            .filter(|(_, u)| u.bucket == bucket && u.key.starts_with(prefix))
-            .map(|(id, u)| (u.key.clone(), id.clone(), u.initiated))
-            .collect();
-        found.sort();
-        found
+        key_marker: Option<&str>,
+        id_marker: Option<&str>,
+        max: usize,
+    ) -> (Vec<OpenUpload>, bool) {
+        use std::ops::Bound;
+        let start = match key_marker {
+            // With an id marker, the marker key's later uploads come first; without one, S3
+            // starts after every upload of the marker key.
+            Some(key) if key >= prefix => match id_marker {
+                Some(id) => Bound::Excluded((bucket.to_owned(), key.to_owned(), id.to_owned())),
+                None => Bound::Excluded((bucket.to_owned(), key.to_owned(), "\u{10ffff}".into())),
+            },
+            _ => Bound::Included((bucket.to_owned(), prefix.to_owned(), String::new())),
+        };
+        let uploads = self.lock();
+        let mut found = uploads
+            .ordered
+            .range((start, Bound::Unbounded))
+            .take_while(|((b, key, _), _)| b == bucket && key.starts_with(prefix))
+            .map(|((_, key, id), initiated)| (key.clone(), id.clone(), *initiated));
+        let page: Vec<OpenUpload> = found.by_ref().take(max).collect();
+        let more = found.next().is_some();
+        (page, more)
     }
 
     /// How many uploads are open in all buckets.
     pub(crate) fn count(&self) -> usize {
-        self.lock().len()
+        self.lock().by_id.len()
     }
 }
 
@@ -122,12 +149,7 @@ impl RegionStore {
     /// whole-object checksums, which then no longer match the bytes (and SDKs reject the GET).
     /// S3 gives a multipart object only part-level checksums, so drop the stale ones.
     fn forget_stale_checksums(&self, bucket: &str, stored: &str) {
-        let encode = |s: &str| base64_simd::URL_SAFE_NO_PAD.encode_to_string(s);
-        let path = self.root.join(format!(
-            ".bucket-{}.object-{}.internal.json",
-            encode(bucket),
-            encode(stored)
-        ));
+        let path = crate::index::internal_info_path(&self.root, bucket, stored);
         let Ok(text) = std::fs::read(&path) else {
             return;
         };
@@ -194,40 +216,35 @@ impl RegionStore {
         }
     }
 
-    /// The objects of `bucket` on one listing page: key, size, ETag and modification time.
-    async fn listed<T>(
+    /// A page of `bucket`'s index (see listing.rs); `NoSuchBucket` when there is no such bucket.
+    fn page(
         &self,
-        like: &S3Request<T>,
         bucket: &str,
-        keys: &[String],
-        indices: &[usize],
-    ) -> Vec<Object> {
-        let mut contents = Vec::with_capacity(indices.len());
-        for &index in indices {
-            let key = &keys[index];
-            let stored = keys::stored_name(key);
-            let Ok(metadata) = std::fs::metadata(self.bucket_dir(bucket).join(&stored)) else {
-                continue;
-            };
-            contents.push(Object {
-                key: Some(key.clone()),
-                size: Some(metadata.len() as i64),
-                e_tag: self.etag_of(like, bucket, &stored).await,
-                last_modified: metadata.modified().ok().map(Timestamp::from),
-                ..Default::default()
-            });
-        }
-        contents
+        prefix: Option<&str>,
+        delimiter: Option<&str>,
+        after: Option<&str>,
+        max_keys: usize,
+    ) -> S3Result<crate::listing::Page<Listed>> {
+        self.index
+            .read(bucket, |index: &BucketIndex| {
+                crate::listing::page(index, prefix.unwrap_or(""), delimiter, after, max_keys)
+            })
+            .ok_or_else(|| s3_error!(NoSuchBucket))
     }
+}
 
-    /// Every key of `bucket`, sorted; `NoSuchBucket` when there is no such bucket.
-    fn keys(&self, bucket: &str) -> S3Result<Vec<String>> {
-        let dir = self.bucket_dir(bucket);
-        if !dir.is_dir() {
-            return Err(s3_error!(NoSuchBucket));
-        }
-        keys::keys_in(&dir).map_err(internal)
-    }
+/// The objects of a listing page as S3 shows them: key, size, ETag and modification time.
+fn listed(objects: Vec<(String, Listed)>) -> Vec<Object> {
+    objects
+        .into_iter()
+        .map(|(key, listed)| Object {
+            key: Some(key),
+            size: Some(listed.size as i64),
+            e_tag: Some(listed.etag()),
+            last_modified: Some(Timestamp::from(listed.modified)),
+            ..Default::default()
+        })
+        .collect()
 }
 
 fn internal(e: std::io::Error) -> S3Error {
@@ -314,11 +331,14 @@ impl S3 for RegionStore {
         req: S3Request<DeleteBucketInput>,
     ) -> S3Result<S3Response<DeleteBucketOutput>> {
         // s3s-fs removes a bucket with everything in it; S3 refuses while it holds objects.
-        if !self.keys(&req.input.bucket)?.is_empty() {
-            return Err(s3_error!(BucketNotEmpty));
-        }
         let bucket = req.input.bucket.clone();
+        match self.index.read(&bucket, |index| index.is_empty()) {
+            None => return Err(s3_error!(NoSuchBucket)),
+            Some(false) => return Err(s3_error!(BucketNotEmpty)),
+            Some(true) => {}
+        }
         let out = self.fs.delete_bucket(req).await?;
+        self.index.drop_bucket(&bucket);
         self.registry.remove(&bucket);
         Ok(out)
     }
@@ -453,9 +473,12 @@ impl S3 for RegionStore {
         mut req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let key = to_stored(&mut req.input.key);
-        let _writing = self.locks.write(&req.input.bucket, &req.input.key).await;
-        self.remember(&req.input.bucket, &key)?;
-        self.fs.put_object(req).await
+        let bucket = req.input.bucket.clone();
+        let _writing = self.locks.write(&bucket, &req.input.key).await;
+        self.remember(&bucket, &key)?;
+        let out = self.fs.put_object(req).await;
+        self.index.refresh(&bucket, &key);
+        out
     }
 
     async fn copy_object(
@@ -477,9 +500,12 @@ impl S3 for RegionStore {
             encryption: i.server_side_encryption.is_some() || i.sse_customer_algorithm.is_some(),
         };
         conditions::check_self_copy(same_object, changes)?;
-        let _writing = self.locks.write(&req.input.bucket, &req.input.key).await;
-        self.remember(&req.input.bucket, &key)?;
-        self.fs.copy_object(req).await
+        let bucket = req.input.bucket.clone();
+        let _writing = self.locks.write(&bucket, &req.input.key).await;
+        self.remember(&bucket, &key)?;
+        let out = self.fs.copy_object(req).await;
+        self.index.refresh(&bucket, &key);
+        out
     }
 
     async fn delete_object(
@@ -502,6 +528,7 @@ impl S3 for RegionStore {
         }
         let out = self.fs.delete_object(req).await?;
         keys::forget(&self.bucket_dir(&bucket), &key);
+        self.index.refresh(&bucket, &key);
         Ok(out)
     }
 
@@ -566,6 +593,7 @@ impl S3 for RegionStore {
             original(&mut deleted.key);
             if let Some(key) = &deleted.key {
                 keys::forget(&bucket_dir, key);
+                self.index.refresh(&bucket, key);
             }
         }
         for error in out.output.errors.iter_mut().flatten() {
@@ -643,6 +671,7 @@ impl S3 for RegionStore {
         let mut completed = self.fs.complete_multipart_upload(req).await?;
         self.uploads.ended(&id);
         self.forget_stale_checksums(&bucket, &stored);
+        self.index.refresh(&bucket, &key);
         completed.output.key = Some(key.clone());
         if let Some(future) = completed.output.future.take() {
             completed.output.future = Some(Box::pin(async move {
@@ -674,9 +703,16 @@ impl S3 for RegionStore {
             return Err(s3_error!(NoSuchBucket));
         }
         let prefix = input.prefix.clone().unwrap_or_default();
-        let uploads = self
-            .uploads
-            .in_bucket(&input.bucket, &prefix)
+        let max = input.max_uploads.unwrap_or(1000).clamp(0, 1000);
+        let (page, truncated) = self.uploads.page(
+            &input.bucket,
+            &prefix,
+            input.key_marker.as_deref(),
+            input.upload_id_marker.as_deref(),
+            max as usize,
+        );
+        let last = page.last().filter(|_| truncated).cloned();
+        let uploads = page
             .into_iter()
             .map(|(key, id, initiated)| MultipartUpload {
                 key: Some(key),
@@ -688,10 +724,70 @@ impl S3 for RegionStore {
         Ok(S3Response::new(ListMultipartUploadsOutput {
             bucket: Some(input.bucket),
             prefix: input.prefix,
-            is_truncated: Some(false),
+            key_marker: input.key_marker,
+            upload_id_marker: input.upload_id_marker,
+            max_uploads: Some(max),
+            is_truncated: Some(truncated),
+            next_key_marker: last.as_ref().map(|(key, _, _)| key.clone()),
+            next_upload_id_marker: last.map(|(_, id, _)| id),
             uploads: Some(uploads),
             ..Default::default()
         }))
+    }
+
+    /// An unversioned bucket's versions: one per object, `null` and latest, as S3 lists a
+    /// bucket that never had versioning on; paged and grouped like ListObjects, over the index.
+    async fn list_object_versions(
+        &self,
+        req: S3Request<ListObjectVersionsInput>,
+    ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        let input = req.input;
+        let max_keys = input.max_keys.unwrap_or(1000).clamp(0, 1000);
+        let page = self.page(
+            &input.bucket,
+            input.prefix.as_deref(),
+            input.delimiter.as_deref(),
+            input.key_marker.as_deref(),
+            max_keys as usize,
+        )?;
+        let encode = Encoder::for_request(input.encoding_type.as_ref());
+        let versions = listed(page.objects)
+            .into_iter()
+            .map(|mut object| {
+                encode.value(&mut object.key);
+                ObjectVersion {
+                    key: object.key,
+                    size: object.size,
+                    e_tag: object.e_tag,
+                    last_modified: object.last_modified,
+                    version_id: Some("null".to_owned()),
+                    is_latest: Some(true),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let mut output = ListObjectVersionsOutput {
+            name: Some(input.bucket),
+            prefix: input.prefix,
+            delimiter: input.delimiter,
+            key_marker: input.key_marker,
+            max_keys: Some(max_keys),
+            is_truncated: Some(page.next_after.is_some()),
+            next_key_marker: page.next_after,
+            next_version_id_marker: None,
+            versions: Some(versions),
+            common_prefixes: Some(encode.prefixes(page.common_prefixes)),
+            encoding_type: input.encoding_type,
+            ..Default::default()
+        };
+        if output.next_key_marker.is_some() {
+            output.next_version_id_marker = Some("null".to_owned());
+        }
+        encode.value(&mut output.delimiter);
+        encode.value(&mut output.prefix);
+        encode.value(&mut output.key_marker);
+        encode.value(&mut output.next_key_marker);
+        Ok(S3Response::new(output))
     }
 
     async fn list_objects_v2(
@@ -699,7 +795,6 @@ impl S3 for RegionStore {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         let input = &req.input;
-        let keys = self.keys(&input.bucket)?;
         let max_keys = input.max_keys.unwrap_or(1000).clamp(0, 1000);
         let token = match input.continuation_token.as_deref() {
             Some(token) => Some(crate::listing::after_token(token).ok_or_else(|| {
@@ -714,14 +809,14 @@ impl S3 for RegionStore {
             (Some(token), Some(start)) => Some(token.max(start)),
             (token, start) => token.or(start),
         };
-        let page = crate::listing::page(
-            &keys,
-            input.prefix.as_deref().unwrap_or(""),
+        let page = self.page(
+            &input.bucket,
+            input.prefix.as_deref(),
             input.delimiter.as_deref(),
             after,
             max_keys as usize,
-        );
-        let mut contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
+        )?;
+        let mut contents = listed(page.objects);
         let key_count = (contents.len() + page.common_prefixes.len()) as i32;
         let input = req.input;
         let encode = Encoder::for_request(input.encoding_type.as_ref());
@@ -754,16 +849,15 @@ impl S3 for RegionStore {
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         let input = &req.input;
-        let keys = self.keys(&input.bucket)?;
         let max_keys = input.max_keys.unwrap_or(1000).clamp(0, 1000);
-        let page = crate::listing::page(
-            &keys,
-            input.prefix.as_deref().unwrap_or(""),
+        let page = self.page(
+            &input.bucket,
+            input.prefix.as_deref(),
             input.delimiter.as_deref(),
             input.marker.as_deref(),
             max_keys as usize,
-        );
-        let mut contents = self.listed(&req, &input.bucket, &keys, &page.objects).await;
+        )?;
+        let mut contents = listed(page.objects);
         let input = req.input;
         let encode = Encoder::for_request(input.encoding_type.as_ref());
         for object in &mut contents {
