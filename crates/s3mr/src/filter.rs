@@ -69,13 +69,52 @@ impl Filters {
 
     /// The patterns that matched none of `paths` (a pattern that matches nothing is likely a
     /// typo worth a warning).
+    #[cfg(test)]
     pub(crate) fn unmatched<'a>(&'a self, paths: &[&str]) -> Vec<&'a str> {
-        self.rules
-            .iter()
-            .map(|rule| match rule {
-                Rule::Exclude(p) | Rule::Include(p) => p.as_str(),
-            })
-            .filter(|pattern| !paths.iter().any(|path| fnmatch(pattern, path)))
+        let mut usage = self.usage();
+        for path in paths {
+            usage.note(self, path);
+        }
+        usage.unmatched(self)
+    }
+
+    /// A record of which patterns matched, fed one path at a time as a listing streams by.
+    pub(crate) fn usage(&self) -> PatternUse {
+        PatternUse {
+            matched: vec![false; self.rules.len()],
+        }
+    }
+
+    fn patterns(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|rule| match rule {
+            Rule::Exclude(p) | Rule::Include(p) => p.as_str(),
+        })
+    }
+}
+
+/// Which of a command's patterns matched at least one path seen so far.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PatternUse {
+    matched: Vec<bool>,
+}
+
+impl PatternUse {
+    /// Records the patterns `path` matches (each pattern is tried until it first matches).
+    pub(crate) fn note(&mut self, filters: &Filters, path: &str) {
+        for (matched, pattern) in self.matched.iter_mut().zip(filters.patterns()) {
+            if !*matched && fnmatch(pattern, path) {
+                *matched = true;
+            }
+        }
+    }
+
+    /// The patterns that matched none of the paths noted.
+    pub(crate) fn unmatched<'a>(&self, filters: &'a Filters) -> Vec<&'a str> {
+        filters
+            .patterns()
+            .zip(&self.matched)
+            .filter(|(_, matched)| !**matched)
+            .map(|(pattern, _)| pattern)
             .collect()
     }
 }

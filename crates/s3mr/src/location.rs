@@ -51,6 +51,17 @@ impl Location {
     }
 }
 
+/// As messages name it: `s3://bucket/prefix/`, a local path as typed, or `-`.
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::S3(url) => write!(f, "{url}"),
+            Self::Local(path) => write!(f, "{}", path.display()),
+            Self::Stdio => f.write_str("-"),
+        }
+    }
+}
+
 /// An `s3://bucket[/key]` argument, or a usage error saying why not.
 pub(crate) fn parse_url(s: &str) -> Result<S3Url, CliError> {
     s.parse()

@@ -129,18 +129,18 @@ impl Printer {
     }
 
     /// The one bar of a many-file transfer: bytes, files, rate, ETA.
-    pub(crate) fn batch_bar(&self, total: u64, files: u64) -> Option<ProgressBar> {
-        if !self.bars_allowed() || self.dryrun || files == 0 {
+    pub(crate) fn batch_bar(&self) -> Option<ProgressBar> {
+        if !self.bars_allowed() || self.dryrun {
             return None;
         }
-        let bar = ProgressBar::new(total);
+        // Hidden until the listing finds a first job (its length grows as jobs are found).
+        let bar = ProgressBar::new(0);
         bar.set_style(
             ProgressStyle::with_template(
                 "Completed {bytes}/{total_bytes} ({binary_bytes_per_sec}, ETA {eta}) {msg}",
             )
             .expect("valid template"),
         );
-        bar.set_message(format!("0 of {files} files"));
         Some(bar)
     }
 }

@@ -9,7 +9,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, EncodingType, ObjectIdentifier,
 };
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::client::MultiRegionClient;
 use crate::fs::S3Url;
@@ -398,7 +398,9 @@ impl S3Fs {
     }
 
     /// Every object key under `url` read as a directory (a bucket, or a prefix ending at `/`), at
-    /// any depth, with its size, in S3's order. Keys are returned as S3 holds them.
+    /// any depth, with its size, in S3's order. Keys are returned as S3 holds them. Collected
+    /// from [`stream_objects_under`](Self::stream_objects_under): for a prefix of millions of
+    /// keys, read the stream instead.
     pub async fn keys_under(&self, url: &S3Url) -> Result<Vec<(String, u64)>, FsError> {
         Ok(self
             .objects_under(url)
@@ -408,10 +410,45 @@ impl S3Fs {
             .collect())
     }
 
-    /// Every object under `url`'s prefix (recursively, one ListObjectsV2 page after another),
-    /// with its size, modification time and ETag: what `sync` compares.
+    /// Every object under `url`'s prefix (recursively), with its size, modification time and
+    /// ETag: what `sync` compares. Collected from
+    /// [`stream_objects_under`](Self::stream_objects_under).
     pub async fn objects_under(&self, url: &S3Url) -> Result<Vec<ListedObject>, FsError> {
-        let mut pages = self
+        self.stream_objects_under(url).try_collect().await
+    }
+
+    /// Every object under `url`'s prefix (recursively) in S3's order (UTF-8 bytes), one
+    /// ListObjectsV2 page fetched at a time as the stream is read: memory holds one page
+    /// whatever the prefix holds. The first error ends the stream.
+    ///
+    /// ```no_run
+    /// # async fn run(fs: s3_multi_region::fs::S3Fs) -> Result<(), s3_multi_region::fs::FsError> {
+    /// use futures::TryStreamExt;
+    /// let url: s3_multi_region::fs::S3Url = "s3://logs/2026/".parse().unwrap();
+    /// let mut objects = std::pin::pin!(fs.stream_objects_under(&url));
+    /// let mut bytes = 0;
+    /// while let Some(object) = objects.try_next().await? {
+    ///     bytes += object.size;
+    /// }
+    /// println!("{bytes} bytes under {url}");
+    /// # Ok(()) }
+    /// ```
+    pub fn stream_objects_under(
+        &self,
+        url: &S3Url,
+    ) -> impl Stream<Item = Result<ListedObject, FsError>> + Send + 'static {
+        self.stream_object_pages_under(url)
+            .map_ok(|page| futures::stream::iter(page.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    /// [`stream_objects_under`](Self::stream_objects_under) a page at a time (up to 1 000
+    /// objects each, as S3 sends them): for a caller that acts on a page as it arrives.
+    pub fn stream_object_pages_under(
+        &self,
+        url: &S3Url,
+    ) -> impl Stream<Item = Result<Vec<ListedObject>, FsError>> + Send + 'static {
+        let pages = self
             .client
             .list_objects_v2()
             .bucket(url.bucket())
@@ -419,20 +456,37 @@ impl S3Fs {
             .encoding_type(EncodingType::Url)
             .into_paginator()
             .send();
-        let mut objects = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| s3_error(url, e))?;
-            for o in page.contents.unwrap_or_default() {
-                let Some(key) = o.key else { continue };
-                objects.push(ListedObject {
-                    size: o.size.unwrap_or(0).max(0) as u64,
-                    modified: o.last_modified.and_then(|t| SystemTime::try_from(t).ok()),
-                    etag: o.e_tag.map(|e| e.trim_matches('"').to_owned()),
-                    key: decode_listed(&key).map_err(|e| other_error(url, e))?,
-                });
+        let url = url.clone();
+        futures::stream::unfold(Some(pages), move |state| {
+            let url = url.clone();
+            async move {
+                let mut pages = state?;
+                let page = match pages.next().await? {
+                    Ok(page) => page,
+                    Err(err) => return Some((Err(s3_error(&url, err)), None)),
+                };
+                let objects: Result<Vec<ListedObject>, FsError> = page
+                    .contents
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|o| {
+                        let key = o.key?;
+                        Some(Ok(ListedObject {
+                            size: o.size.unwrap_or(0).max(0) as u64,
+                            modified: o.last_modified.and_then(|t| SystemTime::try_from(t).ok()),
+                            etag: o.e_tag.map(|e| e.trim_matches('"').to_owned()),
+                            key: match decode_listed(&key) {
+                                Ok(key) => key,
+                                Err(e) => return Some(Err(other_error(&url, e))),
+                            },
+                        }))
+                    })
+                    .collect();
+                // After an error, nothing more: the caller sees where the listing stopped.
+                let next = objects.is_ok().then_some(pages);
+                Some((objects, next))
             }
-        }
-        Ok(objects)
+        })
     }
 
     /// Copies an object on the server side, to any bucket in any region (CopyObject, or a
@@ -775,13 +829,18 @@ impl S3Fs {
         Ok(())
     }
 
-    /// Removes a directory and everything in it (DeleteObjects in batches of 1000); for a bucket
-    /// URL the bucket too. Returns the number of objects deleted.
+    /// Removes a directory and everything in it (one DeleteObjects per listing page of up to
+    /// 1000 keys, sent as the page arrives: memory holds one page); for a bucket URL the bucket
+    /// too. Returns the number of objects deleted.
     pub async fn remove_dir_all(&self, url: &S3Url) -> Result<u64, FsError> {
-        let keys = self.keys_under(url).await?;
-        let deleted = self
-            .remove_keys(url, keys.into_iter().map(|(k, _)| k).collect())
-            .await?;
+        let mut pages = std::pin::pin!(self.stream_object_pages_under(url));
+        let mut deleted = 0;
+        while let Some(page) = pages.try_next().await? {
+            if !page.is_empty() {
+                let keys = page.into_iter().map(|o| o.key).collect();
+                deleted += self.remove_keys(url, keys).await?;
+            }
+        }
         if url.key().is_empty() {
             self.remove_dir(url).await?;
         }

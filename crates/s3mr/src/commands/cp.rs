@@ -18,8 +18,7 @@ pub(crate) async fn run(ctx: &Context, args: CpArgs) -> Result<(), CliError> {
         if let (Location::S3(src), Location::S3(dst)) = (&from, &to) {
             guard::check_trees(src, dst, Intent::Copy, &ctx.filters).map_err(refused)?;
         }
-        let plan = transfer::plan_tree(ctx, &from, &to, Mode::Copy, follow_symlinks).await?;
-        return transfer::execute(ctx, "cp", plan).await;
+        return transfer::transfer_tree(ctx, "cp", &from, &to, Mode::Copy, follow_symlinks).await;
     }
     if !matches!(from, Location::Stdio) && left_out_by_filters(ctx, &from.name()) {
         return Ok(());

@@ -100,69 +100,65 @@ pub(crate) async fn run(ctx: &Context, args: LsArgs) -> Result<(), CliError> {
         request = request.delimiter("/");
     }
     let mut pages = request.into_paginator().send();
-    let (mut dirs, mut objects) = (Vec::new(), Vec::new());
+    // Each page is printed as it arrives (its common prefixes, then its objects, as the aws CLI
+    // prints a page): memory holds one page, however many keys there are. `--json` prints one
+    // document, so it collects.
+    let json = ctx.printer.json_wanted();
+    let mut entries = Vec::new();
+    let (mut count, mut total) = (0u64, 0u64);
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| reported(&url, &e))?;
         let decoded = |encoded: &str| decode_listed(encoded).map_err(|e| failed(&url, e));
         for prefix in page.common_prefixes().iter().filter_map(|p| p.prefix()) {
-            dirs.push(decoded(prefix)?);
+            let dir = decoded(prefix)?;
+            if json {
+                entries.push(json!({"prefix": dir}));
+            } else {
+                ctx.printer
+                    .out(format!("{:>30} {}", "PRE", printable_key(&last_dir(&dir))))?;
+            }
         }
         for object in page.contents() {
+            let key = decoded(object.key().unwrap_or_default())?;
+            let size = object.size().unwrap_or(0).max(0) as u64;
             let modified = object
                 .last_modified()
                 .map(|d| d.to_string())
                 .unwrap_or_default();
-            let etag = object
-                .e_tag()
-                .unwrap_or_default()
-                .trim_matches('"')
-                .to_owned();
-            objects.push((
-                decoded(object.key().unwrap_or_default())?,
-                object.size().unwrap_or(0),
-                modified,
-                etag,
-            ));
-        }
-    }
-    if ctx.printer.json_wanted() {
-        let mut entries: Vec<_> = dirs.iter().map(|d| json!({"prefix": d})).collect();
-        entries.extend(
-            objects
-                .iter()
-                .map(|(k, s, m, e)| json!({"key": k, "size": s, "last_modified": m, "etag": e})),
-        );
-        ctx.printer.json(json!(entries))?;
-    } else {
-        for dir in dirs {
-            ctx.printer
-                .out(format!("{:>30} {}", "PRE", printable_key(&last_dir(&dir))))?;
-        }
-        for (key, size, modified, _) in &objects {
-            let shown = if recursive { key } else { basename(key) };
+            count += 1;
+            total += size;
+            if json {
+                let etag = object.e_tag().unwrap_or_default().trim_matches('"');
+                entries.push(
+                    json!({"key": key, "size": size, "last_modified": modified, "etag": etag}),
+                );
+                continue;
+            }
+            let shown = if recursive { &key } else { basename(&key) };
             let size = if args.human_readable {
-                human_size((*size).max(0) as u64)
+                human_size(size)
             } else {
                 size.to_string()
             };
             ctx.printer.out(format!(
                 "{} {size:>10} {}",
-                aws_time(modified),
+                aws_time(&modified),
                 printable_key(shown)
             ))?;
         }
-        if args.summarize {
-            let total: u64 = objects.iter().map(|o| o.1.max(0) as u64).sum();
-            let total = if args.human_readable {
-                human_size(total)
-            } else {
-                format!("{total} Bytes")
-            };
-            ctx.printer.out(format!(
-                "\nTotal Objects: {}\n   Total Size: {total}",
-                objects.len()
-            ))?;
-        }
+    }
+    if json {
+        // Prefixes first, then objects, as before pages were streamed.
+        entries.sort_by_key(|e| e.get("key").is_some());
+        ctx.printer.json(json!(entries))?;
+    } else if args.summarize {
+        let total = if args.human_readable {
+            human_size(total)
+        } else {
+            format!("{total} Bytes")
+        };
+        ctx.printer
+            .out(format!("\nTotal Objects: {count}\n   Total Size: {total}"))?;
     }
     Ok(())
 }

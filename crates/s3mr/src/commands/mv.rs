@@ -18,8 +18,7 @@ pub(crate) async fn run(ctx: &Context, args: MvArgs) -> Result<(), CliError> {
         if let (Location::S3(src), Location::S3(dst)) = (&from, &to) {
             guard::check_trees(src, dst, Intent::Move, &ctx.filters).map_err(refused)?;
         }
-        let plan = transfer::plan_tree(ctx, &from, &to, Mode::Move, follow_symlinks).await?;
-        return transfer::execute(ctx, "mv", plan).await;
+        return transfer::transfer_tree(ctx, "mv", &from, &to, Mode::Move, follow_symlinks).await;
     }
     if !matches!(from, Location::Stdio) && left_out_by_filters(ctx, &from.name()) {
         return Ok(());

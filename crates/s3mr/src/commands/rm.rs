@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use futures::StreamExt;
 use s3_multi_region::ErrorReport;
 use s3_multi_region::fs::S3Fs;
 use s3_multi_region::fs::S3Url;
@@ -37,40 +38,41 @@ pub(crate) async fn run(ctx: &Context, args: RmArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Every object under `url` that the filters let through, in DeleteObjects of up to 1000 keys
-/// (the library lists and deletes); a key S3 refuses fails alone, with S3's words for it;
-/// Ctrl-C stops before the next batch. `rb --force` too.
+/// Every object under `url` that the filters let through, one DeleteObjects per listing page
+/// (up to 1000 keys) sent as the page arrives — memory holds one page, however many keys; a key
+/// S3 refuses fails alone, with S3's words for it; Ctrl-C stops before the next page.
+/// `rb --force` too.
 pub(crate) async fn remove_all(ctx: &Context, url: &S3Url) -> Result<(), CliError> {
     ctx.prefer_region(url.bucket())?;
     let fs = S3Fs::new(ctx.client.clone());
     let prefix = url.dir_prefix();
-    let keys: Vec<String> = fs
-        .keys_under(url)
-        .await
-        .map_err(|e| reported(url, &e))?
-        .into_iter()
-        .map(|(key, _)| key)
-        .filter(|key| ctx.filters.includes(&key[prefix.len().min(key.len())..]))
-        .collect();
-    let total = keys.len();
+    let mut pages = std::pin::pin!(fs.stream_object_pages_under(url));
     let (mut deleted, mut failed) = (0, 0);
-    for batch in keys.chunks(1000) {
+    while let Some(page) = pages.next().await {
         if ctx.interrupt.is_set() {
             return Err(CliError::Interrupted(format!(
-                "{deleted} deleted, {} not deleted",
-                total - deleted - failed
+                "{deleted} deleted, the rest not deleted"
             )));
+        }
+        let batch: Vec<String> = page
+            .map_err(|e| reported(url, &e))?
+            .into_iter()
+            .map(|object| object.key)
+            .filter(|key| ctx.filters.includes(&key[prefix.len().min(key.len())..]))
+            .collect();
+        if batch.is_empty() {
+            continue;
         }
         let refused: HashMap<String, ErrorReport> = if ctx.options.dryrun {
             HashMap::new()
         } else {
-            fs.remove_keys_each(url, batch)
+            fs.remove_keys_each(url, &batch)
                 .await
                 .map_err(|e| reported(url, &e))?
                 .into_iter()
                 .collect()
         };
-        for key in batch {
+        for key in &batch {
             let line = format!("delete: {}", object_url(url.bucket(), key));
             match refused.get(key) {
                 Some(report) => {

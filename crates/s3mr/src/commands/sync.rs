@@ -28,13 +28,6 @@ pub(crate) async fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
         exact_timestamps: args.exact_timestamps,
         force: args.force,
     };
-    let plan = transfer::plan_tree(
-        ctx,
-        &from,
-        &to,
-        Mode::Sync(options),
-        !args.no_follow_symlinks,
-    )
-    .await?;
-    transfer::execute(ctx, "sync", plan).await
+    let mode = Mode::Sync(options);
+    transfer::transfer_tree(ctx, "sync", &from, &to, mode, !args.no_follow_symlinks).await
 }

@@ -8,7 +8,6 @@
 //! its upload finished goes up once more). A download's file gets the object's time exactly, so
 //! the next sync finds nothing to do.
 
-use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// One side's view of a file or object.
@@ -34,13 +33,6 @@ pub(crate) struct SyncOptions {
     pub force: bool,
 }
 
-/// What sync does with one relative path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Action {
-    Transfer(String),
-    Delete(String),
-}
-
 /// Whether `src` must be copied over `dst`.
 pub(super) fn needs_transfer(
     src: &Entry,
@@ -62,33 +54,6 @@ pub(super) fn needs_transfer(
         Direction::Download if options.exact_timestamps => s != d,
         Direction::Download => d > s,
     }
-}
-
-/// Transfers (in path order), then deletions (with `--delete`, of destination paths the source
-/// lacks). Both maps hold only what the filters let through.
-pub(super) fn plan(
-    source: &BTreeMap<String, Entry>,
-    destination: &BTreeMap<String, Entry>,
-    direction: Direction,
-    options: SyncOptions,
-) -> Vec<Action> {
-    let mut actions: Vec<Action> = source
-        .iter()
-        .filter(|(path, src)| match destination.get(*path) {
-            None => true,
-            Some(dst) => needs_transfer(src, dst, direction, options),
-        })
-        .map(|(path, _)| Action::Transfer(path.clone()))
-        .collect();
-    if options.delete {
-        actions.extend(
-            destination
-                .keys()
-                .filter(|path| !source.contains_key(*path))
-                .map(|path| Action::Delete(path.clone())),
-        );
-    }
-    actions
 }
 
 #[cfg(test)]
@@ -162,36 +127,5 @@ mod tests {
                 "row {i}"
             );
         }
-    }
-
-    #[test]
-    fn a_plan_transfers_then_deletes() {
-        let source = BTreeMap::from([
-            ("a".to_owned(), e(1, at(100))),
-            ("b".to_owned(), e(2, at(100))),
-            ("c".to_owned(), e(3, at(300))),
-        ]);
-        let destination = BTreeMap::from([
-            ("a".to_owned(), e(1, at(150))),
-            ("c".to_owned(), e(3, at(200))),
-            ("gone".to_owned(), e(9, at(100))),
-        ]);
-        let keep = plan(
-            &source,
-            &destination,
-            Direction::Upload,
-            SyncOptions::default(),
-        );
-        assert_eq!(
-            keep,
-            [Action::Transfer("b".into()), Action::Transfer("c".into())]
-        );
-        let delete = SyncOptions {
-            delete: true,
-            ..SyncOptions::default()
-        };
-        let with_delete = plan(&source, &destination, Direction::Upload, delete);
-        assert_eq!(with_delete.last(), Some(&Action::Delete("gone".into())));
-        assert_eq!(with_delete.len(), 3);
     }
 }

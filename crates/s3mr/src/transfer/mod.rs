@@ -1,21 +1,26 @@
-//! Many-file transfers (`cp --recursive`, `mv`, `sync`): a plan of jobs run `--concurrency` at a
-//! time, one line per job in the aws CLI's shape (`upload: a.txt to s3://b/a.txt`), one progress
-//! bar for the whole transfer on a terminal (bytes, files, rate, ETA) and nothing on a pipe.
-//! One job's failure never stops the others; the end says how many were done, skipped, failed.
+//! Many-file transfers (`cp --recursive`, `mv`, `sync`): jobs decided as the listings stream by
+//! (plan.rs) and run `--concurrency` at a time while the listing goes on, through a queue of
+//! [`QUEUE`] jobs — memory is bounded by the queue and the concurrency, not by the number of
+//! keys. One line per job in the aws CLI's shape (`upload: a.txt to s3://b/a.txt`), one
+//! progress bar for the whole transfer on a terminal (bytes, files, rate; the totals grow as
+//! the listing goes) and nothing on a pipe. One job's failure never stops the others; the end
+//! says how many were done, skipped, failed.
 
 mod compare;
 mod deletes;
 mod io;
+mod merge;
 mod plan;
 mod report;
 mod walk;
 
 pub(crate) use compare::SyncOptions;
 pub(crate) use io::{Bar, copy_object, delete_object, download, upload, upload_file};
-pub(crate) use plan::{Mode, plan_tree};
+pub(crate) use plan::Mode;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use futures::StreamExt;
@@ -24,7 +29,7 @@ use s3_multi_region::fs::S3Url;
 
 use crate::context::Context;
 use crate::error::{CliError, failed, reported};
-use crate::location::shown_path;
+use crate::location::{Location, shown_path};
 
 use report::Reporter;
 
@@ -61,14 +66,6 @@ impl Planned {
     pub(crate) fn line(&self) -> String {
         self.job.line(self.then_remove_source)
     }
-}
-
-/// What the plan of a transfer found, before anything is sent.
-#[derive(Debug, Default)]
-pub(crate) struct Plan {
-    pub jobs: Vec<Planned>,
-    /// Entries passed over, each with its reason (printed as `warning: Skipping ...`).
-    pub skipped: Vec<String>,
 }
 
 impl Job {
@@ -225,43 +222,158 @@ impl Tally {
     }
 }
 
-/// Runs `plan`, `--concurrency` jobs at a time (or prints it, with `--dryrun`). The deletes of
-/// objects (`sync --delete`) go last, 1 000 keys a DeleteObjects request (deletes.rs).
-pub(crate) async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Result<(), CliError> {
-    let reporter = Reporter::new(ctx, &plan);
-    for skipped in &plan.skipped {
-        reporter.skipped(skipped);
-    }
-    let mut tally = Tally::default();
-    if ctx.options.dryrun {
-        for planned in &plan.jobs {
-            reporter.say(&planned.line());
+/// Jobs waiting between the listing and the transfers: the listing runs at most this far ahead.
+const QUEUE: usize = 1000;
+
+/// S3's limit of keys in one DeleteObjects request.
+const KEYS_PER_REQUEST: usize = 1000;
+
+/// One unit of work of a batch.
+enum Work {
+    One(Planned),
+    /// Deletes of objects of one bucket (`sync --delete`), sent as one DeleteObjects.
+    Deletes(Vec<Planned>),
+}
+
+/// Where the listing side of a batch puts its jobs and warnings, as it finds them.
+pub(super) struct Sink<'a> {
+    queue: tokio::sync::mpsc::Sender<Work>,
+    reporter: &'a Reporter<'a>,
+    waiting: Waiting,
+    /// Downloads that must wait for every other job (see [`Waiting`]).
+    deferred: Vec<Planned>,
+    /// Object deletes gathered for the next DeleteObjects.
+    deletes: Vec<Planned>,
+    skipped: usize,
+    planned: usize,
+    closed: bool,
+}
+
+impl<'a> Sink<'a> {
+    fn new(queue: tokio::sync::mpsc::Sender<Work>, reporter: &'a Reporter<'a>) -> Self {
+        Self {
+            queue,
+            reporter,
+            waiting: Waiting::default(),
+            deferred: Vec::new(),
+            deletes: Vec::new(),
+            skipped: 0,
+            planned: 0,
+            closed: false,
         }
-        tally.done = plan.jobs.len();
-    } else {
-        let (object_deletes, jobs): (Vec<&Planned>, Vec<&Planned>) = plan
-            .jobs
-            .iter()
-            .partition(|p| matches!(p.job, Job::DeleteObject(_)) && !p.then_remove_source);
-        // Jobs run in parallel, but a download below another download's file (`a.txt/b` after
-        // `a.txt`) waits for it, so which of the two fails does not depend on timing: the one
-        // S3 lists first is written, as a one-at-a-time transfer would.
-        let (first, after) = phases(&jobs);
-        for phase in [first, after] {
-            // After Ctrl-C no job starts: not a transfer, not a delete, not a source removal.
-            let mut results = futures::stream::iter(phase)
-                .take_while(|_| std::future::ready(!ctx.interrupt.is_set()))
-                .map(|planned| {
-                    let bar = reporter.bar();
-                    async move { (planned, run(ctx, planned, bar).await) }
-                })
-                .buffer_unordered(usize::from(ctx.options.concurrency.max(1)));
-            while let Some((planned, result)) = results.next().await {
-                tally.record(&reporter, planned, result);
+    }
+
+    /// Hands `planned` (for the entry named `name` below the root) to the batch; waits while
+    /// the queue is full.
+    pub(super) async fn push(&mut self, planned: Planned, name: &str) {
+        self.planned += 1;
+        self.reporter.planned(planned.bytes);
+        match &planned.job {
+            Job::DeleteObject(_) if !planned.then_remove_source => {
+                self.deletes.push(planned);
+                if self.deletes.len() == KEYS_PER_REQUEST {
+                    let batch = std::mem::take(&mut self.deletes);
+                    self.send(Work::Deletes(batch)).await;
+                }
             }
+            Job::Download { .. } if self.waiting.must_wait(name) => self.deferred.push(planned),
+            _ => self.send(Work::One(planned)).await,
         }
-        deletes::in_batches(ctx, &object_deletes, &reporter, &mut tally).await;
     }
+
+    /// `warning: Skipping <what>`, counted in the batch's summary.
+    pub(super) fn skip(&mut self, what: String) {
+        self.skipped += 1;
+        self.reporter.skipped(&what);
+    }
+
+    /// Whether the batch stopped taking jobs (Ctrl-C, or the listing failed).
+    pub(super) fn stopped(&self) -> bool {
+        self.closed
+    }
+
+    async fn send(&mut self, work: Work) {
+        if self.queue.send(work).await.is_err() {
+            self.closed = true;
+        }
+    }
+
+    /// Sends the last deletes and closes the queue; returns the downloads that waited.
+    async fn finish(mut self) -> (Vec<Planned>, usize, usize) {
+        if !self.deletes.is_empty() {
+            let batch = std::mem::take(&mut self.deletes);
+            self.send(Work::Deletes(batch)).await;
+        }
+        (self.deferred, self.skipped, self.planned)
+    }
+}
+
+/// Downloads run in parallel, but one below another download's file (`a.txt/b` after `a.txt`)
+/// waits until every other job is done, so which of the two fails does not depend on timing:
+/// the one S3 lists first is written, as a one-at-a-time transfer would. Names come in order,
+/// and a name's descendants (`name/...`) all sort before `name0`: the names that can still have
+/// descendants form a chain of prefixes, at most as deep as a name is long.
+#[derive(Debug, Default)]
+struct Waiting {
+    chain: Vec<String>,
+}
+
+impl Waiting {
+    /// Whether the download of `name` must wait; records it as a file that later names may be
+    /// under.
+    fn must_wait(&mut self, name: &str) -> bool {
+        while self
+            .chain
+            .last()
+            .is_some_and(|last| name >= format!("{last}0").as_str())
+        {
+            self.chain.pop();
+        }
+        let under_a_file = self.chain.iter().any(|file| {
+            name.strip_prefix(file.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        });
+        self.chain.push(name.to_owned());
+        under_a_file
+    }
+}
+
+/// Runs the batch from `from` to `to`: the listing feeds the queue while `--concurrency` jobs
+/// run (or, with `--dryrun`, are printed). The deletes of objects (`sync --delete`) go 1 000 keys
+/// a DeleteObjects request (deletes.rs).
+pub(crate) async fn transfer_tree(
+    ctx: &Context,
+    verb: &'static str,
+    from: &Location,
+    to: &Location,
+    mode: Mode,
+    follow_symlinks: bool,
+) -> Result<(), CliError> {
+    let reporter = Reporter::new(ctx);
+    let (queue, jobs) = tokio::sync::mpsc::channel(QUEUE);
+    let mut tally = Tally::default();
+    let listing_failed = AtomicBool::new(false);
+    let listing = async {
+        let mut sink = Sink::new(queue, &reporter);
+        let listed = plan::produce(ctx, from, to, mode, follow_symlinks, &mut sink).await;
+        if listed.is_err() {
+            listing_failed.store(true, Ordering::SeqCst);
+        }
+        let (deferred, skipped, planned) = sink.finish().await;
+        reporter.listed();
+        (listed, deferred, skipped, planned)
+    };
+    let queued = futures::stream::unfold(jobs, |mut jobs| async move {
+        jobs.recv().await.map(|work| (work, jobs))
+    });
+    let running = run_all(ctx, &reporter, queued, &mut tally, &listing_failed);
+    let ((listed, deferred, skipped, planned), ()) = futures::join!(listing, running);
+    if let Err(err) = listed {
+        reporter.finish();
+        return Err(err);
+    }
+    let deferred = futures::stream::iter(deferred.into_iter().map(Work::One));
+    run_all(ctx, &reporter, deferred, &mut tally, &listing_failed).await;
     reporter.finish();
     for (cause, count) in &tally.causes {
         if *count > 1 {
@@ -270,35 +382,80 @@ pub(crate) async fn execute(ctx: &Context, verb: &'static str, plan: Plan) -> Re
     }
     let Tally { done, failed, .. } = tally;
     if ctx.interrupt.is_set() {
-        let not_started = plan.jobs.len() - done - failed;
+        let not_started = planned - done - failed;
         return Err(CliError::Interrupted(format!(
-            "{done} transferred, {} skipped, {failed} failed, {not_started} not started",
-            plan.skipped.len()
+            "{done} transferred, {skipped} skipped, {failed} failed, {not_started} not started"
         )));
     }
-    if plan.skipped.is_empty() && failed == 0 {
+    if skipped == 0 && failed == 0 {
         return Ok(());
     }
     Err(CliError::Incomplete {
         verb,
         transferred: done,
-        skipped: plan.skipped.len(),
+        skipped,
         failed,
     })
 }
 
-/// The jobs that can start at once, and the downloads that must wait because another download
-/// writes a file where they need a directory.
-fn phases<'a>(jobs: &[&'a Planned]) -> (Vec<&'a Planned>, Vec<&'a Planned>) {
-    let files: std::collections::HashSet<&Path> = jobs
-        .iter()
-        .filter_map(|p| match &p.job {
-            Job::Download { path, .. } => Some(path.as_path()),
-            _ => None,
+/// Runs `work` as it comes, `--concurrency` at a time, recording each job in `tally`. After
+/// Ctrl-C (or a failed listing) nothing more starts: not a transfer, not a delete, not a
+/// source removal.
+async fn run_all(
+    ctx: &Context,
+    reporter: &Reporter<'_>,
+    work: impl futures::Stream<Item = Work>,
+    tally: &mut Tally,
+    listing_failed: &AtomicBool,
+) {
+    let dryrun = ctx.options.dryrun;
+    let mut results = std::pin::pin!(
+        work.take_while(|_| std::future::ready(
+            !ctx.interrupt.is_set() && !listing_failed.load(Ordering::SeqCst)
+        ))
+        .map(|work| async move {
+            match work {
+                Work::One(planned) if dryrun => vec![(planned, Ok(0))],
+                Work::One(planned) => {
+                    let result = run(ctx, &planned, reporter.bar()).await;
+                    vec![(planned, result)]
+                }
+                Work::Deletes(batch) if dryrun => batch.into_iter().map(|p| (p, Ok(0))).collect(),
+                Work::Deletes(batch) => deletes::in_one_request(ctx, batch).await,
+            }
         })
-        .collect();
-    jobs.iter().copied().partition(|p| match &p.job {
-        Job::Download { path, .. } => !path.ancestors().skip(1).any(|a| files.contains(a)),
-        _ => true,
-    })
+        .buffer_unordered(usize::from(ctx.options.concurrency.max(1)))
+    );
+    while let Some(done) = results.next().await {
+        for (planned, result) in done {
+            tally.record(reporter, &planned, result);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_under_an_earlier_file_waits() {
+        let names = [
+            ("a", false),
+            ("a-x", false),
+            ("a.txt", false),
+            ("a/b", true),
+            ("a/b/c", true),
+            ("a/c", true),
+            ("a0", false),
+            ("b/c", false),
+            ("b/c/d", true),
+            ("b/d", false),
+            ("é/x", false),
+        ];
+        let mut waiting = Waiting::default();
+        for (name, waits) in names {
+            assert_eq!(waiting.must_wait(name), waits, "{name}");
+        }
+        assert!(waiting.chain.len() <= 2, "{:?}", waiting.chain);
+    }
 }

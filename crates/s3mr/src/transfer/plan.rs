@@ -1,18 +1,17 @@
-//! The plan of `cp --recursive`, `mv --recursive` and `sync`: every entry of the source
-//! (filtered) that the mode says to transfer, and with `sync --delete` every destination entry
-//! the source lacks — before anything is sent.
-
-use std::collections::BTreeMap;
+//! What `cp --recursive`, `mv --recursive` and `sync` do, decided name by name as the source
+//! (and for `sync` the destination) streams by (merge.rs), each job handed to the running batch
+//! at once (mod.rs): the first transfer starts after the first listing page, and memory holds
+//! the job queue, not the tree.
 
 use s3_multi_region::fs::S3Url;
 use s3_multi_region::fs::{UnsafeKey, local_destination, printable_key};
 
-use super::compare::{self, Action, Direction, Entry, SyncOptions};
-use super::walk::{self, local_entries, s3_entries, under_unknown};
-use super::{Job, Plan, Planned};
+use super::compare::{Direction, SyncOptions, needs_transfer};
+use super::merge::{Paired, Tracked, next_pair};
+use super::walk::{self, Found, Place, local_side, s3_side, under_unknown};
+use super::{Job, Planned, Sink};
 use crate::context::Context;
 use crate::error::{CliError, failed};
-use crate::filter::Filters;
 use crate::location::Location;
 
 /// What a batch does with what it finds.
@@ -39,242 +38,110 @@ impl Mode {
     }
 }
 
-/// `--delete` with a source that holds nothing (after filters) would delete the whole
-/// destination: most often a mistyped source path. Refused unless `--force`.
-fn refuse_emptying(
+/// What one name comes to.
+enum Decision {
+    Transfer(Found),
+    Delete(Found),
+}
+
+/// What to do with one name of the merge: a source entry goes when the destination lacks it or
+/// (sync) it differs; a destination entry the source lacks goes with `sync --delete`, unless it
+/// is at or under a source entry that could not be read.
+fn decide(
+    pair: Paired,
     sync: Option<SyncOptions>,
-    source_len: usize,
-    actions: &[Action],
-    from: impl std::fmt::Display,
-    to: impl std::fmt::Display,
-) -> Result<(), CliError> {
-    let deletes = actions
-        .iter()
-        .filter(|a| matches!(a, Action::Delete(_)))
-        .count();
-    match sync {
-        Some(options) if options.delete && !options.force && source_len == 0 && deletes > 0 => {
-            Err(failed(
-                from,
-                format!(
-                    "is empty (nothing there matches): --delete would delete all {deletes} \
-                     entries under {to}; nothing was deleted"
-                ),
-            )
-            .with_hint("check the source path; add --force to delete them all"))
+    direction: Direction,
+    unknown: &[String],
+) -> Option<Decision> {
+    match (pair, sync) {
+        (Paired::Source(found), _) => Some(Decision::Transfer(found)),
+        (Paired::Both(mine, theirs), Some(options))
+            if !needs_transfer(&mine.entry, &theirs.entry, direction, options) =>
+        {
+            None
         }
-        _ => Ok(()),
+        (Paired::Both(mine, _), _) => Some(Decision::Transfer(mine)),
+        (Paired::Destination(theirs), Some(options))
+            if options.delete && !under_unknown(unknown, &theirs.name) =>
+        {
+            Some(Decision::Delete(theirs))
+        }
+        (Paired::Destination(_), _) => None,
     }
 }
 
-/// The plan of a batch from `from` to `to` (see [`Mode`]); symlinks in a local tree are
-/// followed unless `follow_symlinks` is false.
-pub(crate) async fn plan_tree(
+/// `--delete` with a source that holds nothing (after filters) would delete the whole
+/// destination: most often a mistyped source path. Refused unless `--force`, before anything
+/// is deleted (the destination is read to the end only to say how much).
+async fn refuse_emptying(
+    sync: Option<SyncOptions>,
+    source: &mut Tracked<'_>,
+    destination: Option<&mut Tracked<'_>>,
+    from: impl std::fmt::Display,
+    to: impl std::fmt::Display,
+) -> Result<(), CliError> {
+    let (Some(options), Some(destination)) = (sync, destination) else {
+        return Ok(());
+    };
+    if !options.delete || options.force || source.peek().await?.is_some() {
+        return Ok(());
+    }
+    // A source that could not be read is unknown, not empty: its deletes are spared anyway.
+    if !source.unknown.is_empty() {
+        return Ok(());
+    }
+    let deletes = destination.count_rest().await?;
+    if deletes == 0 {
+        return Ok(());
+    }
+    Err(failed(
+        from,
+        format!(
+            "is empty (nothing there matches): --delete would delete all {deletes} entries \
+             under {to}; nothing was deleted"
+        ),
+    )
+    .with_hint("check the source path; add --force to delete them all"))
+}
+
+/// Streams the jobs of a batch from `from` to `to` (see [`Mode`]) into `sink`; symlinks in a
+/// local tree are followed unless `follow_symlinks` is false. Stops at Ctrl-C.
+pub(super) async fn produce(
     ctx: &Context,
     from: &Location,
     to: &Location,
     mode: Mode,
     follow_symlinks: bool,
-) -> Result<Plan, CliError> {
-    let filters: &Filters = &ctx.filters;
-    let (sync, moving) = (mode.sync(), mode.moving());
-    let mut plan = Plan::default();
-    let keep_all = |source: &BTreeMap<String, Entry>| -> Vec<Action> {
-        source.keys().map(|k| Action::Transfer(k.clone())).collect()
-    };
-    match (from, to) {
+    sink: &mut Sink<'_>,
+) -> Result<(), CliError> {
+    let filters = &ctx.filters;
+    let sync = mode.sync();
+    let (source, destination, direction) = match (from, to) {
         (Location::Local(dir), Location::S3(dst)) => {
             if !dir.is_dir() {
                 return Err(failed(dir.display(), "not a directory"));
             }
-            let mut unknown = Vec::new();
-            let source = local_entries(
-                Some(ctx),
-                dir,
-                follow_symlinks,
-                filters,
-                &mut plan.skipped,
-                &mut unknown,
-            );
-            let entries: BTreeMap<_, _> =
-                source.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
-            let (actions, existing) = match sync {
-                Some(options) => {
-                    let existing = s3_entries(ctx, dst, filters, false).await?;
-                    let theirs = existing.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
-                    (
-                        compare::plan(&entries, &theirs, Direction::Upload, options),
-                        existing,
-                    )
-                }
-                None => (keep_all(&entries), BTreeMap::new()),
+            let destination = match sync {
+                Some(_) => Some(s3_side(ctx, dst)?),
+                None => None,
             };
-            if unknown.is_empty() {
-                refuse_emptying(sync, entries.len(), &actions, dir.display(), dst)?;
-            }
-            for action in actions {
-                match action {
-                    Action::Transfer(name) => {
-                        let (path, entry) = &source[&name];
-                        // A file reached through a symlinked directory that leads out of the
-                        // source is uploaded, never removed: that would delete outside it.
-                        let removable = moving && walk::stays_inside(dir, path);
-                        if moving && !removable {
-                            plan.skipped.push(format!(
-                                "removal of {}: reached through a symlink that leads out of {} \
-                                 (uploaded, not removed)",
-                                path.display(),
-                                dir.display()
-                            ));
-                        }
-                        plan.jobs.push(Planned {
-                            job: Job::Upload {
-                                path: path.clone(),
-                                to: dst.join(&name),
-                            },
-                            bytes: entry.size,
-                            then_remove_source: removable,
-                        });
-                    }
-                    Action::Delete(name) if under_unknown(&unknown, &name) => {}
-                    Action::Delete(name) => {
-                        let key = &existing[&name].0;
-                        if let Ok(url) = S3Url::new(dst.bucket(), key) {
-                            plan.jobs.push(delete(Job::DeleteObject(url)));
-                        }
-                    }
-                }
-            }
+            (
+                local_side(dir, follow_symlinks),
+                destination,
+                Direction::Upload,
+            )
         }
         (Location::S3(src), Location::Local(dir)) => {
-            let source = s3_entries(ctx, src, filters, true).await?;
-            let prefix = src.dir_prefix();
-            let entries: BTreeMap<_, _> =
-                source.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
-            let actions = match sync {
-                Some(options) => {
-                    let (mut ignored, mut unreadable) = (Vec::new(), Vec::new());
-                    let local = if dir.is_dir() {
-                        local_entries(
-                            None,
-                            dir,
-                            follow_symlinks,
-                            filters,
-                            &mut ignored,
-                            &mut unreadable,
-                        )
-                    } else {
-                        BTreeMap::new()
-                    };
-                    let theirs = local.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
-                    let actions = compare::plan(&entries, &theirs, Direction::Download, options);
-                    refuse_emptying(sync, entries.len(), &actions, src, dir.display())?;
-                    actions
-                        .into_iter()
-                        .map(|a| match a {
-                            // Deletes never follow a symlink out of the destination.
-                            Action::Delete(name) if !walk::stays_inside(dir, &local[&name].0) => {
-                                plan.skipped.push(format!(
-                                    "{}: behind a symlink that leads out of {} (not deleted)",
-                                    local[&name].0.display(),
-                                    dir.display()
-                                ));
-                                None
-                            }
-                            Action::Delete(name) => {
-                                plan.jobs
-                                    .push(delete(Job::DeleteFile(local[&name].0.clone())));
-                                None
-                            }
-                            transfer => Some(transfer),
-                        })
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .flatten()
-                        .collect()
-                }
-                None => keep_all(&entries),
-            };
-            for action in actions {
-                let Action::Transfer(name) = action else {
-                    continue;
-                };
-                let (key, entry) = &source[&name];
-                let shown = format!("s3://{}/{}", src.bucket(), printable_key(key));
-                let Ok(from) = S3Url::new(src.bucket(), key) else {
-                    plan.skipped
-                        .push(format!("{shown}: the key holds a line break or NUL"));
-                    continue;
-                };
-                match local_destination(dir, &prefix, key) {
-                    Ok(path) => plan.jobs.push(Planned {
-                        job: Job::Download {
-                            from,
-                            path,
-                            modified: entry.modified,
-                        },
-                        bytes: entry.size,
-                        then_remove_source: moving,
-                    }),
-                    // A key ending in `/` cannot be a file: with bytes in it, it is reported,
-                    // never dropped silently (the aws CLI tries it and fails).
-                    Err(UnsafeKey::Directory) if entry.size > 0 => {
-                        plan.skipped.push(format!(
-                            "{shown}: an object of {} bytes whose key ends in '/' cannot be \
-                             written as a file",
-                            entry.size
-                        ));
-                    }
-                    // An empty one is a marker, which the listing already left out
-                    // (walk::is_marker): only other unsafe keys remain.
-                    Err(why) => plan.skipped.push(format!("{shown}: {why}")),
-                }
-            }
+            // The destination's own unreadable entries are its own business: not warned about.
+            let destination = sync.map(|_| local_side(dir, follow_symlinks));
+            (s3_side(ctx, src)?, destination, Direction::Download)
         }
         (Location::S3(src), Location::S3(dst)) => {
-            let source = s3_entries(ctx, src, filters, true).await?;
-            let entries: BTreeMap<_, _> =
-                source.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
-            let (actions, existing) = match sync {
-                Some(options) => {
-                    let existing = s3_entries(ctx, dst, filters, false).await?;
-                    let theirs = existing.iter().map(|(k, (_, e))| (k.clone(), *e)).collect();
-                    (
-                        compare::plan(&entries, &theirs, Direction::Copy, options),
-                        existing,
-                    )
-                }
-                None => (keep_all(&entries), BTreeMap::new()),
+            let destination = match sync {
+                Some(_) => Some(s3_side(ctx, dst)?),
+                None => None,
             };
-            refuse_emptying(sync, entries.len(), &actions, src, dst)?;
-            for action in actions {
-                match action {
-                    Action::Transfer(name) => {
-                        let (key, entry) = &source[&name];
-                        let Ok(from) = S3Url::new(src.bucket(), key) else {
-                            plan.skipped.push(format!(
-                                "s3://{}/{}: the key holds a line break or NUL",
-                                src.bucket(),
-                                printable_key(key)
-                            ));
-                            continue;
-                        };
-                        plan.jobs.push(Planned {
-                            job: Job::Copy {
-                                from,
-                                to: dst.join(&name),
-                            },
-                            bytes: entry.size,
-                            then_remove_source: moving,
-                        });
-                    }
-                    Action::Delete(name) => {
-                        if let Ok(url) = S3Url::new(dst.bucket(), &existing[&name].0) {
-                            plan.jobs.push(delete(Job::DeleteObject(url)));
-                        }
-                    }
-                }
-            }
+            (s3_side(ctx, src)?, destination, Direction::Copy)
         }
         (Location::Local(_), Location::Local(_)) => {
             return Err(CliError::Usage(
@@ -286,14 +153,210 @@ pub(crate) async fn plan_tree(
                 "standard input or output cannot take part in a recursive transfer".into(),
             ));
         }
+    };
+    let mut source = Tracked::new(from, source, filters, true);
+    let mut destination = destination.map(|d| Tracked::new(to, d, filters, false));
+    refuse_emptying(sync, &mut source, destination.as_mut(), from, to).await?;
+    while !ctx.interrupt.is_set() && !sink.stopped() {
+        let pair = next_pair(&mut source, destination.as_mut()).await;
+        for warning in source.take_warnings() {
+            sink.skip(warning);
+        }
+        let Some(pair) = pair? else {
+            break;
+        };
+        match decide(pair, sync, direction, &source.unknown) {
+            Some(Decision::Transfer(found)) => transfer(from, to, mode, found, sink).await,
+            Some(Decision::Delete(found)) => delete(to, found, sink).await,
+            None => {}
+        }
     }
-    Ok(plan)
+    if !ctx.interrupt.is_set() {
+        for pattern in source.unmatched_patterns() {
+            ctx.printer.warn(&format!(
+                "the pattern {pattern:?} matches nothing under {}",
+                from
+            ));
+        }
+    }
+    Ok(())
 }
 
-fn delete(job: Job) -> Planned {
+/// The job that copies `found` from `from` to `to`, or the reason it cannot be done.
+async fn transfer(from: &Location, to: &Location, mode: Mode, found: Found, sink: &mut Sink<'_>) {
+    let moving = mode.moving();
+    let bytes = found.entry.size;
+    match (from, to, found.place) {
+        (Location::Local(dir), Location::S3(dst), Place::File(path)) => {
+            // A file reached through a symlinked directory that leads out of the source is
+            // uploaded, never removed: that would delete outside it.
+            let removable = moving && walk::stays_inside(dir, &path);
+            if moving && !removable {
+                sink.skip(format!(
+                    "removal of {}: reached through a symlink that leads out of {} (uploaded, \
+                     not removed)",
+                    path.display(),
+                    dir.display()
+                ));
+            }
+            let job = Job::Upload {
+                path,
+                to: dst.join(&found.name),
+            };
+            sink.push(planned(job, bytes, removable), &found.name).await;
+        }
+        (Location::S3(src), Location::Local(dir), Place::Key(key)) => {
+            let shown = format!("s3://{}/{}", src.bucket(), printable_key(&key));
+            let Ok(url) = S3Url::new(src.bucket(), &key) else {
+                return sink.skip(format!("{shown}: the key holds a line break or NUL"));
+            };
+            match local_destination(dir, &src.dir_prefix(), &key) {
+                Ok(path) => {
+                    let job = Job::Download {
+                        from: url,
+                        path,
+                        modified: found.entry.modified,
+                    };
+                    sink.push(planned(job, bytes, moving), &found.name).await;
+                }
+                // A key ending in `/` cannot be a file: with bytes in it, it is reported, never
+                // dropped silently (the aws CLI tries it and fails).
+                Err(UnsafeKey::Directory) if bytes > 0 => sink.skip(format!(
+                    "{shown}: an object of {bytes} bytes whose key ends in '/' cannot be written \
+                     as a file"
+                )),
+                // An empty one is a marker, which the listing already left out
+                // (walk::is_marker): only other unsafe keys remain.
+                Err(why) => sink.skip(format!("{shown}: {why}")),
+            }
+        }
+        (Location::S3(src), Location::S3(dst), Place::Key(key)) => {
+            let Ok(url) = S3Url::new(src.bucket(), &key) else {
+                return sink.skip(format!(
+                    "s3://{}/{}: the key holds a line break or NUL",
+                    src.bucket(),
+                    printable_key(&key)
+                ));
+            };
+            let job = Job::Copy {
+                from: url,
+                to: dst.join(&found.name),
+            };
+            sink.push(planned(job, bytes, moving), &found.name).await;
+        }
+        _ => {}
+    }
+}
+
+/// The job that deletes `found` at the destination `to` (`sync --delete`).
+async fn delete(to: &Location, found: Found, sink: &mut Sink<'_>) {
+    match (to, found.place) {
+        (Location::S3(dst), Place::Key(key)) => {
+            if let Ok(url) = S3Url::new(dst.bucket(), &key) {
+                sink.push(planned(Job::DeleteObject(url), 0, false), &found.name)
+                    .await;
+            }
+        }
+        // Deletes never follow a symlink out of the destination.
+        (Location::Local(dir), Place::File(path)) if !walk::stays_inside(dir, &path) => {
+            sink.skip(format!(
+                "{}: behind a symlink that leads out of {} (not deleted)",
+                path.display(),
+                dir.display()
+            ));
+        }
+        (Location::Local(_), Place::File(path)) => {
+            sink.push(planned(Job::DeleteFile(path), 0, false), &found.name)
+                .await;
+        }
+        _ => {}
+    }
+}
+
+fn planned(job: Job, bytes: u64, then_remove_source: bool) -> Planned {
     Planned {
         job,
-        bytes: 0,
-        then_remove_source: false,
+        bytes,
+        then_remove_source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transfer::compare::Entry;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn found(name: &str, size: u64, secs: u64) -> Found {
+        Found {
+            name: name.to_owned(),
+            entry: Entry {
+                size,
+                modified: Some(UNIX_EPOCH + Duration::from_secs(secs)),
+            },
+            place: Place::Key(name.to_owned()),
+        }
+    }
+
+    fn shown(decision: Option<Decision>) -> String {
+        match decision {
+            Some(Decision::Transfer(f)) => format!("transfer {}", f.name),
+            Some(Decision::Delete(f)) => format!("delete {}", f.name),
+            None => "nothing".into(),
+        }
+    }
+
+    #[test]
+    fn each_name_is_transferred_deleted_or_left() {
+        let sync = SyncOptions::default();
+        let delete = SyncOptions {
+            delete: true,
+            ..sync
+        };
+        let up = Direction::Upload;
+        let unknown = vec!["unreadable".to_owned()];
+        // (pair, sync options, want)
+        let table = [
+            (Paired::Source(found("a", 1, 100)), None, "transfer a"),
+            (Paired::Source(found("a", 1, 100)), Some(sync), "transfer a"),
+            (
+                Paired::Both(found("a", 1, 100), found("a", 1, 150)),
+                Some(sync),
+                "nothing",
+            ),
+            (
+                Paired::Both(found("a", 1, 200), found("a", 1, 150)),
+                Some(sync),
+                "transfer a",
+            ),
+            (
+                Paired::Both(found("a", 2, 100), found("a", 1, 150)),
+                Some(sync),
+                "transfer a",
+            ),
+            (
+                Paired::Destination(found("gone", 1, 1)),
+                Some(sync),
+                "nothing",
+            ),
+            (
+                Paired::Destination(found("gone", 1, 1)),
+                Some(delete),
+                "delete gone",
+            ),
+            (
+                Paired::Destination(found("unreadable/x", 1, 1)),
+                Some(delete),
+                "nothing",
+            ),
+            (
+                Paired::Destination(found("unreadable-not/x", 1, 1)),
+                Some(delete),
+                "delete unreadable-not/x",
+            ),
+        ];
+        for (i, (pair, options, want)) in table.into_iter().enumerate() {
+            assert_eq!(shown(decide(pair, options, up, &unknown)), want, "row {i}");
+        }
     }
 }
