@@ -153,6 +153,10 @@ fn load(root: &Path, bucket: &str) -> BucketIndex {
         .collect()
 }
 
+/// Objects seeded per round, split among threads (small files: the disk, not the CPU, is the
+/// limit, so a few threads per core keep it busy).
+const SEED_ROUND: usize = 20_000;
+
 /// Writes `objects` of `bucket` straight to disk as the store keeps them (object file and key
 /// sidecar, the time set to `modified`), without a request: how tests and benchmarks make a
 /// bucket of a million keys in seconds. Returns the index entries to add.
@@ -162,24 +166,59 @@ pub(crate) fn seed(
     objects: impl IntoIterator<Item = (String, Vec<u8>)>,
     modified: SystemTime,
 ) -> io::Result<Vec<(String, Listed)>> {
-    let dir = root.join(bucket);
-    let mut added = Vec::new();
-    for (key, body) in objects {
-        keys::remember(&dir, &key)?;
-        let path = dir.join(keys::stored_name(&key));
-        // A stale internal info (an earlier object under this key) would give another ETag.
-        let _ = std::fs::remove_file(internal_info_path(root, bucket, &keys::stored_name(&key)));
-        let file = std::fs::File::create(&path)?;
-        io::Write::write_all(&mut &file, &body)?;
-        file.set_modified(modified)?;
-        let listed = Listed {
-            size: body.len() as u64,
-            etag: md5_hex(&body),
-            modified,
-        };
-        added.push((key, listed));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+    for shard in 0..=255u8 {
+        std::fs::create_dir_all(root.join(bucket).join(hex::encode([shard])))?;
     }
-    Ok(added)
+    let mut objects = objects.into_iter();
+    let mut added = Vec::new();
+    loop {
+        let round: Vec<(String, Vec<u8>)> = objects.by_ref().take(SEED_ROUND).collect();
+        if round.is_empty() {
+            return Ok(added);
+        }
+        let written: io::Result<Vec<Vec<(String, Listed)>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = round
+                .chunks(round.len().div_ceil(threads))
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(key, body)| seed_one(root, bucket, key, body, modified))
+                            .collect::<io::Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("a seeding thread panicked"))
+                .collect()
+        });
+        added.extend(written?.into_iter().flatten());
+    }
+}
+
+fn seed_one(
+    root: &Path,
+    bucket: &str,
+    key: &str,
+    body: &[u8],
+    modified: SystemTime,
+) -> io::Result<(String, Listed)> {
+    let dir = root.join(bucket);
+    let stored = keys::stored_name(key);
+    // The sidecar first, as a PUT writes it (keys.rs).
+    std::fs::write(keys::sidecar_of(&dir, &stored), key.as_bytes())?;
+    // A stale internal info (an earlier object under this key) would give another ETag.
+    let _ = std::fs::remove_file(internal_info_path(root, bucket, &stored));
+    let file = std::fs::File::create(dir.join(&stored))?;
+    io::Write::write_all(&mut &file, body)?;
+    file.set_modified(modified)?;
+    let listed = Listed {
+        size: body.len() as u64,
+        etag: md5_hex(body),
+        modified,
+    };
+    Ok((key.to_owned(), listed))
 }
 
 #[cfg(test)]

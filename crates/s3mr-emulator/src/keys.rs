@@ -4,9 +4,12 @@
 //! `/`. s3s-fs stores an object at `<root>/<bucket>/<key>`, so `../other/x` put into one bucket
 //! lands in another bucket's directory, `..` cannot be stored at all, and `a` and `a/b` cannot both
 //! exist. The store therefore never hands s3s-fs a key: it hands it the key's *stored name* (hex
-//! SHA-256, 64 characters: flat, fixed length, below every file-name limit) and keeps the key
-//! itself in a sidecar file `<stored name>.key` beside the object. Listings read the sidecars, so
-//! every legal key round-trips exactly and no write can leave its bucket's directory.
+//! SHA-256, 64 characters, below every file-name limit, in one of 256 shard directories named by
+//! its first two characters: `3f/3fa9…`) and keeps the key itself in a sidecar file
+//! `<stored name>.key` beside the object. Listings read the sidecars, so every legal key
+//! round-trips exactly and no write can leave its bucket's directory. The shards keep each
+//! directory small: creating a file in a directory of a million hashed names costs several
+//! times what it costs in one of a few thousand.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,13 +19,19 @@ use sha2::Digest;
 /// The suffix of the sidecar file holding an object's key.
 const SIDECAR: &str = ".key";
 
-/// The flat file name s3s-fs stores `key`'s object under.
+/// The name (below the bucket's directory) s3s-fs stores `key`'s object under.
 pub(crate) fn stored_name(key: &str) -> String {
-    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+    let hash = hex::encode(sha2::Sha256::digest(key.as_bytes()));
+    format!("{}/{hash}", &hash[..2])
 }
 
 fn sidecar(bucket_dir: &Path, key: &str) -> PathBuf {
-    bucket_dir.join(format!("{}{SIDECAR}", stored_name(key)))
+    sidecar_of(bucket_dir, &stored_name(key))
+}
+
+/// The sidecar of the object stored as `stored`.
+pub(crate) fn sidecar_of(bucket_dir: &Path, stored: &str) -> PathBuf {
+    bucket_dir.join(format!("{stored}{SIDECAR}"))
 }
 
 /// Records `key` as stored in `bucket_dir`. Written before the object, so a listing never shows a
@@ -32,7 +41,16 @@ pub(crate) fn remember(bucket_dir: &Path, key: &str) -> io::Result<()> {
     if std::fs::read(&path).is_ok_and(|held| held == key.as_bytes()) {
         return Ok(());
     }
-    std::fs::write(path, key.as_bytes())
+    match std::fs::write(&path, key.as_bytes()) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            // The key's shard directory, made by its first object.
+            if let Some(shard) = path.parent() {
+                std::fs::create_dir_all(shard)?;
+            }
+            std::fs::write(&path, key.as_bytes())
+        }
+        written => written,
+    }
 }
 
 /// Forgets `key` (after its object was deleted).
@@ -43,21 +61,31 @@ pub(crate) fn forget(bucket_dir: &Path, key: &str) {
 /// Every key stored in `bucket_dir` whose object exists, sorted by UTF-8 bytes as S3 lists them.
 pub(crate) fn keys_in(bucket_dir: &Path) -> io::Result<Vec<String>> {
     let mut keys = Vec::new();
-    for entry in std::fs::read_dir(bucket_dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(stored) = name.to_str().and_then(|n| n.strip_suffix(SIDECAR)) else {
+    for shard in std::fs::read_dir(bucket_dir)? {
+        let shard = shard?;
+        let Some(shard_name) = shard.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if !bucket_dir.join(stored).is_file() {
+        if !shard.file_type()?.is_dir() {
             continue;
         }
-        let Ok(key) = std::fs::read_to_string(entry.path()) else {
-            continue;
-        };
-        // A sidecar that does not hash back to its own name was not written by us: ignore it.
-        if stored_name(&key) == stored {
-            keys.push(key);
+        for entry in std::fs::read_dir(shard.path())? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(hash) = name.to_str().and_then(|n| n.strip_suffix(SIDECAR)) else {
+                continue;
+            };
+            let stored = format!("{shard_name}/{hash}");
+            if !bucket_dir.join(&stored).is_file() {
+                continue;
+            }
+            let Ok(key) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            // A sidecar that does not hash back to its own name was not written by us: ignore it.
+            if stored_name(&key) == stored {
+                keys.push(key);
+            }
         }
     }
     keys.sort();
@@ -69,7 +97,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stored_names_are_flat_and_fixed_length() {
+    fn stored_names_are_a_shard_and_a_fixed_length_hash() {
         for key in [
             "",
             "..",
@@ -80,8 +108,10 @@ mod tests {
             "ünï/cødé",
         ] {
             let name = stored_name(key);
-            assert_eq!(name.len(), 64, "{key:?}");
-            assert!(name.bytes().all(|b| b.is_ascii_hexdigit()), "{key:?}");
+            let (shard, hash) = name.split_once('/').unwrap();
+            assert_eq!((shard.len(), hash.len()), (2, 64), "{key:?}");
+            assert!(hash.starts_with(shard), "{key:?}");
+            assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{key:?}");
         }
         assert_ne!(stored_name("a"), stored_name("a/"));
     }
@@ -94,7 +124,8 @@ mod tests {
             std::fs::write(dir.path().join(stored_name(key)), b"x").unwrap();
         }
         remember(dir.path(), "no-object").unwrap();
-        std::fs::write(dir.path().join("0000.key"), b"forged").unwrap();
+        std::fs::create_dir_all(dir.path().join("00")).unwrap();
+        std::fs::write(dir.path().join("00/0000.key"), b"forged").unwrap();
         assert_eq!(keys_in(dir.path()).unwrap(), ["../../escape", "a", "a/b"]);
         forget(dir.path(), "a");
         std::fs::remove_file(dir.path().join(stored_name("a"))).unwrap();

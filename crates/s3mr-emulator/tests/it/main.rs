@@ -5,4 +5,5 @@ mod binary;
 mod boto3;
 mod common;
 mod hostile_keys;
+mod scale;
 mod wire;
