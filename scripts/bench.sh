@@ -2,7 +2,8 @@
 # Reproduces every figure of BENCHMARKS.md in one run (2 cores: ≈ 7 minutes with a built tree, plus
 # the release build on a cold tree): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
 # criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
-# per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `cli` scenario 9, `gateway` scenario 10.
+# per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `cli` scenario 9, `gateway` scenario 10,
+# `scale` scenario 11.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-tools.sh
@@ -20,6 +21,13 @@ fi
 if [ "${1:-}" = cli ]; then
   # Scenario 9 alone (s3mr beside the aws CLI through TLS and a CONNECT proxy, ≈ 3 minutes).
   S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench cli | tee "bench/results/$(date -u +%F-%H%M)-cli.txt"
+  exit
+fi
+if [ "${1:-}" = scale ]; then
+  # Scenario 11 alone (10 000, 100 000 and 1 000 000 seeded keys; the aws CLI up to 100 000;
+  # ≈ 15 minutes and ~13 GB of small files at the peak). `scale 10000` for one size.
+  shift
+  S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench scale "$@" | tee "bench/results/$(date -u +%F-%H%M)-scale.txt"
   exit
 fi
 if [ "${1:-}" = gateway ]; then

@@ -18,12 +18,82 @@ const CHANGED: usize = 10;
 const LISTED: usize = 10_000;
 const BIG: usize = 512 * 1024 * 1024;
 
-struct Tools {
+pub(crate) struct Tools {
     s3mr: PathBuf,
     env: Vec<(String, String)>,
 }
 
+/// Runs a command under a python parent that reports its peak resident set (KiB) on the last
+/// line of standard error: `getrusage` of the only child it ever had.
+const PEAK: &str = "import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+sys.stderr.buffer.write(done.stderr)
+print('peak_rss_kib=%d' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(done.returncode)";
+
+/// One run of a CLI: wall time, requests the emulator received, peak resident set.
+pub(crate) struct Measured {
+    pub took: Duration,
+    pub requests: u64,
+    pub peak_mib: f64,
+}
+
 impl Tools {
+    /// Both CLIs on the emulator's plain HTTP listeners: s3mr through its endpoint map (the aws
+    /// CLI takes `--endpoint-url` in its arguments), home and config files in `home`.
+    pub(crate) fn plain(emu: &Emulator, s3mr: PathBuf, home: &Path) -> Self {
+        let (ak, sk) = emu.credentials();
+        let none = home.join("none").display().to_string();
+        let env = [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("HOME", home.display().to_string()),
+            ("S3MR_ENDPOINTS", emu.endpoint_map()),
+            ("AWS_ACCESS_KEY_ID", ak.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", sk.to_owned()),
+            ("AWS_REGION", R0.to_owned()),
+            ("AWS_DEFAULT_REGION", R0.to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ("AWS_CONFIG_FILE", none.clone()),
+            ("AWS_SHARED_CREDENTIALS_FILE", none),
+        ];
+        Self {
+            s3mr,
+            env: env.map(|(k, v)| (k.to_owned(), v)).to_vec(),
+        }
+    }
+
+    /// `tool args` (`s3mr` or `aws s3`) under [`PEAK`], which reports the child's peak memory.
+    pub(crate) fn measured(&self, emu: &Emulator, tool: &str, args: &[&str]) -> Measured {
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-c", PEAK]);
+        match tool {
+            "s3mr" => cmd.arg(&self.s3mr),
+            _ => cmd.args(["aws", "s3"]),
+        };
+        cmd.args(args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        emu.reset_counters();
+        let started = Instant::now();
+        let out = cmd.output().expect("run the CLI");
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{tool} {args:?}: {stderr}");
+        let peak_kib: f64 = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("peak_rss_kib="))
+            .next_back()
+            .and_then(|v| v.parse().ok())
+            .expect("the peak reported");
+        Measured {
+            took,
+            requests: emu.counters().total_requests(),
+            peak_mib: peak_kib / 1024.0,
+        }
+    }
+
     fn command(&self, tool: &str, args: &[&str]) -> std::process::Command {
         let mut cmd = match tool {
             "s3mr" => std::process::Command::new(&self.s3mr),
@@ -101,16 +171,16 @@ fn both(
     }
 }
 
-pub async fn against_aws_cli() {
+/// The emulator in real-hostnames mode (TLS, CONNECT proxy, test CA) with both CLIs set up as
+/// users run them against AWS; `None` when the aws CLI is not installed.
+pub(crate) async fn real_hostnames() -> Option<(Emulator, Tools, tempfile::TempDir)> {
     if std::process::Command::new("aws")
         .arg("--version")
         .output()
         .is_err()
     {
-        eprintln!(
-            "aws CLI not installed: scenario 9 skipped (scripts/install-tools.sh installs it)"
-        );
-        return;
+        eprintln!("aws CLI not installed: skipped (scripts/install-tools.sh installs it)");
+        return None;
     }
     let s3mr = std::env::var_os("S3MR_BIN")
         .map_or_else(|| PathBuf::from("target/release/s3mr"), PathBuf::from);
@@ -122,7 +192,6 @@ pub async fn against_aws_cli() {
         .start()
         .await
         .expect("emulator");
-    emu.seed_bucket(BUCKET, R1).expect("seed");
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, emu.ca_pem().unwrap()).unwrap();
@@ -153,6 +222,14 @@ pub async fn against_aws_cli() {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
     };
+    Some((emu, tools, dir))
+}
+
+pub async fn against_aws_cli() {
+    let Some((emu, tools, dir)) = real_hostnames().await else {
+        return;
+    };
+    emu.seed_bucket(BUCKET, R1).expect("seed");
     let work = dir.path();
     let tree = work.join("tree");
     write_tree(&tree, SMALL_FILES);

@@ -12,6 +12,7 @@ mod cold;
 mod gateway;
 mod instructions;
 mod objstore;
+mod scale;
 mod setup;
 mod transfer;
 mod warm;
@@ -36,6 +37,16 @@ async fn main() {
         Some("cli") => return cli::against_aws_cli().await,
         Some("fs") => return transfer::fs_sequential_256m().await,
         Some("gateway") => return gateway::through_the_gateway().await,
+        Some("scale") => {
+            // `scale 10000 100000`: those sizes only (default: 10 000, 100 000, 1 000 000).
+            let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
+            let sizes = if sizes.is_empty() {
+                vec![10_000, 100_000, 1_000_000]
+            } else {
+                sizes
+            };
+            return scale::listings_at_scale(&sizes).await;
+        }
         Some(other) => {
             eprintln!("usage: s3mr-bench (no arguments); unknown {other:?}");
             std::process::exit(2);

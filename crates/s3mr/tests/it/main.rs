@@ -9,6 +9,7 @@ mod first_hour;
 mod hostile_input;
 mod parity;
 mod production_path;
+mod scale;
 mod serve;
 mod serve_production;
 mod transfers_safe;
