@@ -20,9 +20,7 @@ fn keys(n: usize) -> Vec<String> {
             format!("p{:03}/{deeper}{i:06}.txt", i % 500)
         })
         .collect();
-    keys.extend(
-        ["a b+c.txt", "été/x", "../up", "p001/", "p001//double", "z"].map(str::to_owned),
-    );
+    keys.extend(["a b+c.txt", "été/x", "../up", "p001/", "p001//double", "z"].map(str::to_owned));
     keys.sort();
     keys
 }
@@ -96,8 +94,14 @@ async fn page(
         .await
         .expect("list");
     let objects = out.contents().iter().map(|o| o.key().unwrap().to_owned());
-    let prefixes = out.common_prefixes().iter().map(|p| p.prefix().unwrap().to_owned());
-    assert_eq!(out.is_truncated(), Some(out.next_continuation_token().is_some()));
+    let prefixes = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap().to_owned());
+    assert_eq!(
+        out.is_truncated(),
+        Some(out.next_continuation_token().is_some())
+    );
     (
         objects.collect(),
         prefixes.collect(),
@@ -173,7 +177,11 @@ async fn a_hundred_thousand_keys_list_as_the_sorted_model_and_pages_cost_what_sm
         .send()
         .await
         .unwrap();
-    let v1: Vec<String> = out.contents().iter().map(|o| o.key().unwrap().to_owned()).collect();
+    let v1: Vec<String> = out
+        .contents()
+        .iter()
+        .map(|o| o.key().unwrap().to_owned())
+        .collect();
     assert_eq!(v1, model(&big, "", None, Some("p300/"), 10).0);
 
     // A page deep in 100 000 keys costs about what one in 1 000 does: the median of 25
@@ -202,4 +210,101 @@ async fn a_hundred_thousand_keys_list_as_the_sorted_model_and_pages_cost_what_sm
         big_page < small_page * 4,
         "a page at {BIG} keys took {big_page:?}, at {SMALL} keys {small_page:?}"
     );
+}
+
+#[tokio::test]
+async fn versions_and_open_uploads_page_like_objects() {
+    let emu = Emulator::builder().region(REGION).start().await.unwrap();
+    emu.seed_bucket("versions", REGION).unwrap();
+    let keys = ["a/1", "a/2", "b", "c/x/y"].map(str::to_owned);
+    let at = SystemTime::now();
+    emu.seed_objects("versions", keys.iter().map(|k| (k.clone(), b"x".to_vec())), at)
+        .unwrap();
+    let client = common::client(&emu, REGION, REGION);
+
+    // An unversioned bucket lists one `null` version per object, grouped and paged like a
+    // listing of objects.
+    let first = client
+        .list_object_versions()
+        .bucket("versions")
+        .delimiter("/")
+        .max_keys(2)
+        .send()
+        .await
+        .unwrap();
+    let versions: Vec<&str> = first.versions().iter().map(|v| v.key().unwrap()).collect();
+    let prefixes: Vec<&str> = first
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!((versions, prefixes), (vec!["b"], vec!["a/"]));
+    assert_eq!(first.is_truncated(), Some(true));
+    assert!(
+        first
+            .versions()
+            .iter()
+            .all(|v| v.version_id() == Some("null") && v.is_latest() == Some(true))
+    );
+    let rest = client
+        .list_object_versions()
+        .bucket("versions")
+        .delimiter("/")
+        .key_marker(first.next_key_marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = rest
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!((rest.versions().len(), prefixes), (0, vec!["c/"]));
+    assert_eq!(rest.is_truncated(), Some(false));
+
+    // Open multipart uploads, in key then upload-id order, a page at a time.
+    let mut ids = Vec::new();
+    for key in ["u/2", "u/1", "u/1", "w"] {
+        let created = client
+            .create_multipart_upload()
+            .bucket("versions")
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        ids.push((key.to_owned(), created.upload_id().unwrap().to_owned()));
+    }
+    ids.sort();
+    let mut listed = Vec::new();
+    let (mut key_marker, mut id_marker) = (None, None);
+    loop {
+        let page = client
+            .list_multipart_uploads()
+            .bucket("versions")
+            .prefix("u/")
+            .max_uploads(2)
+            .set_key_marker(key_marker.take())
+            .set_upload_id_marker(id_marker.take())
+            .send()
+            .await
+            .unwrap();
+        listed.extend(page.uploads().iter().map(|u| {
+            (
+                u.key().unwrap().to_owned(),
+                u.upload_id().unwrap().to_owned(),
+            )
+        }));
+        assert!(page.uploads().len() <= 2);
+        assert!(listed.len() <= 3, "pages repeat: {listed:?}");
+        if page.is_truncated() != Some(true) {
+            break;
+        }
+        key_marker = page.next_key_marker().map(str::to_owned);
+        id_marker = page.next_upload_id_marker().map(str::to_owned);
+    }
+    let want: Vec<_> = ids
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("u/"))
+        .collect();
+    assert_eq!(listed, want);
 }
