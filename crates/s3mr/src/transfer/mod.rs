@@ -298,9 +298,10 @@ impl<'a> Sink<'a> {
         }
     }
 
-    /// Sends the last deletes and closes the queue; returns the downloads that waited.
-    async fn finish(mut self) -> (Vec<Planned>, usize, usize) {
-        if !self.deletes.is_empty() {
+    /// Sends the last deletes (unless the listing failed) and closes the queue; returns the
+    /// downloads that waited, and how many entries were skipped and jobs planned.
+    async fn finish(mut self, listed: bool) -> (Vec<Planned>, usize, usize) {
+        if listed && !self.deletes.is_empty() {
             let batch = std::mem::take(&mut self.deletes);
             self.send(Work::Deletes(batch)).await;
         }
@@ -359,7 +360,7 @@ pub(crate) async fn transfer_tree(
         if listed.is_err() {
             listing_failed.store(true, Ordering::SeqCst);
         }
-        let (deferred, skipped, planned) = sink.finish().await;
+        let (deferred, skipped, planned) = sink.finish(listed.is_ok()).await;
         reporter.listed();
         (listed, deferred, skipped, planned)
     };
