@@ -92,6 +92,7 @@ impl MultiRegionClient {
             copied_params: crate::routing::params::COPIED_FIELDS,
             sdk_params_shown: None,
             customize: None,
+            zones: Vec::new(),
         }
     }
 
@@ -205,6 +206,7 @@ pub struct MultiRegionClientBuilder {
     copied_params: &'static [&'static str],
     sdk_params_shown: Option<&'static [&'static str]>,
     customize: Option<Customize>,
+    zones: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for MultiRegionClientBuilder {
@@ -269,6 +271,22 @@ impl MultiRegionClientBuilder {
         self
     }
 
+    /// Names the region of a zone AWS's naming rule cannot tell (a Dedicated Local Zone, a
+    /// partition named otherwise): directory buckets in `zone` go to `region`
+    /// ([`region::zone`](crate::region::zone)). Checked when the client is built.
+    ///
+    /// ```
+    /// # fn run(sdk: &aws_types::SdkConfig) -> Result<(), s3_multi_region::Error> {
+    /// let client = s3_multi_region::MultiRegionClient::builder(sdk)
+    ///     .zone_region("dusw2-dlz1-az1", "us-west-2")
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn zone_region(mut self, zone: &str, region: &str) -> Self {
+        self.zones.push((zone.to_owned(), region.to_owned()));
+        self
+    }
+
     /// Adjusts the S3 config before the client is built (retry, timeouts, ...).
     pub fn configure_s3(
         mut self,
@@ -285,6 +303,12 @@ impl MultiRegionClientBuilder {
         let default_region = self.sdk.region().map_or("us-east-1", |r| r.as_ref());
         let default_region =
             ValidRegion::new(default_region).map_err(Error::InvalidRegionArgument)?;
+        let zones = self
+            .zones
+            .iter()
+            .map(|(zone, region)| Ok((zone.clone(), ValidRegion::new(region)?)))
+            .collect::<Result<_, _>>()
+            .map_err(Error::InvalidRegionArgument)?;
         let endpoints = self.endpoints.map(Arc::new);
         if let Some(map) = &endpoints
             && map.get(&default_region).is_none()
@@ -345,6 +369,7 @@ impl MultiRegionClientBuilder {
                     warn_of_uncopied_params(self.sdk_params_shown, self.copied_params);
                     self.copied_params
                 },
+                zones,
             },
             aws_sdk_s3::Client::from_conf(probe_config),
         ));

@@ -39,6 +39,30 @@ pub enum Error {
         /// The partition or endpoint map the client is confined to.
         allowed: String,
     },
+    /// A directory bucket's zone names a region this call may not use: outside the client's
+    /// partition (or endpoint map), or not the region the call asked for with `at_region`.
+    /// Nothing was sent.
+    #[error("bucket {bucket}: its zone {zone} is in {zone_region}, {why}")]
+    ZoneRegion {
+        /// The directory bucket (or access point on one).
+        bucket: String,
+        /// The zone ID in its name.
+        zone: String,
+        /// The region the zone is in.
+        zone_region: String,
+        /// Why that region cannot be used here.
+        why: String,
+    },
+    /// A Multi-Region Access Point ARN in a build without the `mrap` feature: its requests are
+    /// signed with SigV4a, which this build leaves out. Nothing was sent.
+    #[error(
+        "bucket {bucket}: a Multi-Region Access Point is signed with SigV4a, which this build \
+         leaves out: enable the `mrap` feature of s3-multi-region"
+    )]
+    MrapNeedsFeature {
+        /// The ARN.
+        bucket: String,
+    },
     /// S3 redirected to the region just tried.
     #[error("bucket {bucket}: {tried} answered with a redirect to itself")]
     RedirectToSameRegion {
@@ -162,7 +186,8 @@ impl Error {
             Self::HttpClient { .. }
             | Self::EndpointResolverReplaced
             | Self::InvalidEndpointMap(_)
-            | Self::NoEndpointForRegion { .. } => ErrorKind::Other,
+            | Self::NoEndpointForRegion { .. }
+            | Self::MrapNeedsFeature { .. } => ErrorKind::Other,
             _ => ErrorKind::Region,
         }
     }

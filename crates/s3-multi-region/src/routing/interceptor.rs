@@ -75,12 +75,26 @@ pub(crate) struct RoutingInterceptor {
     pub(crate) router: Arc<Router>,
 }
 
-/// Buckets whose endpoint is not `region + bucket`: S3 resolves them itself.
+/// Buckets whose endpoint is not `region + bucket`, never probed nor cached: ARNs (access points,
+/// Outposts, Multi-Region Access Points), directory buckets and access points on them (`--x-s3`,
+/// `--xa-s3`: their region comes from their zone, in the resolver), Object Lambda and Outposts
+/// access point aliases (`--ol-s3`, `--op-s3`), access point aliases (`-s3alias`) and
+/// Multi-Region Access Point aliases (`.mrap`).
 fn is_special_bucket(bucket: &str) -> bool {
     bucket.starts_with("arn:")
-        || bucket.ends_with("--x-s3")
-        || bucket.ends_with("--ol-s3")
-        || bucket.ends_with("-s3alias")
+        || [
+            "--x-s3", "--xa-s3", "--ol-s3", "--op-s3", "-s3alias", ".mrap",
+        ]
+        .iter()
+        .any(|suffix| bucket.ends_with(suffix))
+}
+
+/// A Multi-Region Access Point ARN: `arn:<partition>:s3::<account>:accesspoint/<alias>.mrap`
+/// (no region: S3 picks one, and the request is signed for all of them with SigV4a).
+fn is_mrap_arn(bucket: &str) -> bool {
+    let parts: Vec<&str> = bucket.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", _, "s3", "", _, resource]
+        if resource.starts_with("accesspoint/") && resource.ends_with(".mrap"))
 }
 
 fn s3_params(cfg: &ConfigBag) -> Option<&Params> {
@@ -119,6 +133,37 @@ impl RoutingInterceptor {
                 (original_region != self.router.default_region).then(|| original_region.clone())
             }
         };
+        // Without SigV4a the SDK fails an MRAP call with "missing endpoint config", which reads
+        // like a network error; say what is missing instead.
+        if let Some(bucket) = params.and_then(Params::bucket)
+            && !cfg!(feature = "mrap")
+            && is_mrap_arn(bucket)
+        {
+            return Err(Error::MrapNeedsFeature {
+                bucket: bucket.to_owned(),
+            }
+            .into());
+        }
+        // A directory bucket goes to its zone's region: a call that asked for another one
+        // (`at_region`) is refused before anything is sent, rather than quietly moved.
+        if let (Some(asked), Some(Ok(Some((zone, zone_region))))) = (
+            &explicit_region,
+            params
+                .and_then(Params::bucket)
+                .map(|b| self.router.directory_bucket_region(b)),
+        ) && *asked != zone_region
+        {
+            return Err(Error::ZoneRegion {
+                bucket: params
+                    .and_then(Params::bucket)
+                    .unwrap_or_default()
+                    .to_owned(),
+                zone: zone.to_owned(),
+                zone_region: zone_region.to_string(),
+                why: format!("but the call asked for {asked} (at_region)"),
+            }
+            .into());
+        }
         let body = ctx.request().body();
         // A constraint builds a hostname too: refused before anything is sent if it is not a
         // region name.
@@ -432,6 +477,45 @@ impl Intercept for RoutingInterceptor {
                 tracing::debug!(err = %crate::report::chain(&err), "routing stopped");
                 Err(err.into())
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_s3_resolves_itself() {
+        let table = [
+            (
+                "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap",
+                true,
+                true,
+            ),
+            (
+                "arn:aws-cn:s3::123456789012:accesspoint/abc.mrap",
+                true,
+                true,
+            ),
+            (
+                "arn:aws:s3:us-east-1:123456789012:accesspoint/ap",
+                true,
+                false,
+            ),
+            ("arn:aws:s3::123456789012:accesspoint/ap", true, false),
+            ("mfzwi23gnjvgw.mrap", true, false),
+            ("b--usw2-az1--x-s3", true, false),
+            ("ap--usw2-az1--xa-s3", true, false),
+            ("alias--op-s3", true, false),
+            ("alias--ol-s3", true, false),
+            ("ap-abc-s3alias", true, false),
+            ("plain-bucket", false, false),
+            ("x-s3", false, false),
+        ];
+        for (bucket, special, mrap) in table {
+            assert_eq!(is_special_bucket(bucket), special, "{bucket}");
+            assert_eq!(is_mrap_arn(bucket), mrap, "{bucket}");
         }
     }
 }

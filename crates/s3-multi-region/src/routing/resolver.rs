@@ -42,7 +42,16 @@ impl RoutingResolver {
             return self.inner.resolve_endpoint(params).await;
         };
         let mut region = s3.region().map(str::to_owned);
-        if let (Some(router), Some(PendingRoute(Some(ticket)))) =
+        // A directory bucket's region is in its name (region/zone.rs): set here, where it covers
+        // the operation, the SDK's hidden CreateSession (built with this resolver but without
+        // interceptors) and presigning. Nothing to discover, cache or redirect.
+        let zonal = match (&self.router, s3.bucket()) {
+            (Some(router), Some(bucket)) => router.directory_bucket_region(bucket)?,
+            _ => None,
+        };
+        if let Some((_, zone_region)) = &zonal {
+            region = Some(zone_region.to_string());
+        } else if let (Some(router), Some(PendingRoute(Some(ticket)))) =
             (&self.router, params.get_property::<PendingRoute>())
         {
             let outcome = ticket.outcome.get_or_init(|| router.discover(ticket)).await;

@@ -67,6 +67,8 @@ pub(crate) struct Policy {
     pub(crate) enabled: bool,
     pub(crate) direct_body_limit: u64,
     pub(crate) copied_params: &'static [&'static str],
+    /// Zones named by the builder (`zone_region`), for zones the naming rule cannot tell.
+    pub(crate) zones: HashMap<String, ValidRegion>,
 }
 
 pub(crate) struct Router {
@@ -83,6 +85,7 @@ pub(crate) struct Router {
     /// guard); a call whose `Params` a copy would change is never rerouted.
     pub(crate) copied_params: &'static [&'static str],
     pub(crate) probe_client: aws_sdk_s3::Client,
+    zones: HashMap<String, ValidRegion>,
     probes_in_flight: Mutex<HashMap<String, ProbeCell>>,
     flights: Flights,
     counters: Counters,
@@ -125,6 +128,7 @@ impl Router {
             direct_body_limit: policy.direct_body_limit,
             copied_params: policy.copied_params,
             probe_client,
+            zones: policy.zones,
             probes_in_flight: Mutex::default(),
             flights: Flights::default(),
             counters: Counters::default(),
@@ -164,6 +168,61 @@ impl Router {
         found
     }
 
+    /// The region of a directory bucket (or an access point on one), from the zone in its name
+    /// (`region::zone`): a zone the builder named, else AWS's naming rule. `None` for any other
+    /// bucket, and for a zone neither names (the SDK's own behaviour then stands: the client's
+    /// region). A region outside this client's partition or endpoint map is refused.
+    pub(crate) fn directory_bucket_region<'b>(
+        &self,
+        bucket: &'b str,
+    ) -> Result<Option<(&'b str, ValidRegion)>, Error> {
+        let Some(zone) = crate::region::zone::directory_bucket_zone(bucket) else {
+            return Ok(None);
+        };
+        let region = match self.zones.get(zone) {
+            Some(region) => region.clone(),
+            None => match crate::region::zone::region_of_zone(zone)
+                .and_then(|r| ValidRegion::new(&r).ok())
+            {
+                Some(region) => region,
+                None => {
+                    tracing::warn!(
+                        bucket,
+                        zone,
+                        "no known region for this zone: the client's region is used; name it \
+                         with MultiRegionClientBuilder::zone_region"
+                    );
+                    return Ok(None);
+                }
+            },
+        };
+        if !self.allows(&region) {
+            return Err(Error::ZoneRegion {
+                bucket: bucket.to_owned(),
+                zone: zone.to_owned(),
+                zone_region: region.to_string(),
+                why: format!("which is outside {}", self.confinement()),
+            });
+        }
+        Ok(Some((zone, region)))
+    }
+
+    /// Whether this client may send to `region`: one of its endpoint map, or of its partition.
+    fn allows(&self, region: &ValidRegion) -> bool {
+        match &self.endpoints {
+            Some(map) => map.get(region).is_some(),
+            None => partition_of(region) == partition_of(&self.default_region),
+        }
+    }
+
+    /// What this client is confined to, as errors name it.
+    fn confinement(&self) -> String {
+        match &self.endpoints {
+            Some(_) => "the endpoint map".to_owned(),
+            None => format!("partition {}", partition_of(&self.default_region)),
+        }
+    }
+
     /// Accepts `raw` as the region of `bucket` only if it is a valid region of this client's
     /// partition (or endpoint map).
     pub(crate) fn check_region(
@@ -177,20 +236,12 @@ impl Router {
             tried: tried.to_owned(),
             source,
         })?;
-        let allowed = match &self.endpoints {
-            Some(map) => map.get(&region).is_some(),
-            None => partition_of(&region) == partition_of(&self.default_region),
-        };
-        if !allowed {
-            let allowed = match &self.endpoints {
-                Some(_) => "the endpoint map".to_owned(),
-                None => format!("partition {}", partition_of(&self.default_region)),
-            };
+        if !self.allows(&region) {
             return Err(Error::RegionNotAllowed {
                 bucket: bucket.to_owned(),
                 tried: tried.to_owned(),
                 discovered: region.to_string(),
-                allowed,
+                allowed: self.confinement(),
             });
         }
         Ok(region)

@@ -6,6 +6,7 @@
 mod cold_writes;
 #[path = "../common/mod.rs"]
 mod common;
+mod directory_buckets;
 mod fs;
 mod fs_ops;
 mod fuzz;

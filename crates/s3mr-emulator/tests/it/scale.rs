@@ -218,8 +218,12 @@ async fn versions_and_open_uploads_page_like_objects() {
     emu.seed_bucket("versions", REGION).unwrap();
     let keys = ["a/1", "a/2", "b", "c/x/y"].map(str::to_owned);
     let at = SystemTime::now();
-    emu.seed_objects("versions", keys.iter().map(|k| (k.clone(), b"x".to_vec())), at)
-        .unwrap();
+    emu.seed_objects(
+        "versions",
+        keys.iter().map(|k| (k.clone(), b"x".to_vec())),
+        at,
+    )
+    .unwrap();
     let client = common::client(&emu, REGION, REGION);
 
     // An unversioned bucket lists one `null` version per object, grouped and paged like a

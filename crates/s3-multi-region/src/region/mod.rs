@@ -1,8 +1,11 @@
-//! Region names: validation before a region builds a hostname, and partitions.
+//! Region names: validation before a region builds a hostname, partitions, and the regions
+//! directory buckets name in their zones (`zone`).
 //!
 //! Region strings reach us from S3 answers (`x-amz-bucket-region`, `<Region>`), from shared
 //! caches and from users. All are untrusted until [`validate_region`] says otherwise: a value that
 //! is not a lower-case DNS label could steer a signed request to a host of the sender's choosing.
+
+pub mod zone;
 
 /// Why a region string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
