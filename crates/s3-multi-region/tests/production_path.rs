@@ -618,8 +618,11 @@ async fn directory_buckets_are_left_alone() {
     assert_eq!(c.total_requests(), 0);
     assert!(!c.proxy.refused.is_empty());
     assert!(
-        c.proxy.refused.keys().all(|h| h
-            == "pp-express--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com:443"),
+        c.proxy
+            .refused
+            .keys()
+            .all(|h| h
+                == "pp-express--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com:443"),
         "{:?}",
         c.proxy.refused
     );
