@@ -36,6 +36,9 @@ done
 export S3MR_TEST_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 
 cargo test --workspace --locked "$@"
+# The workspace turns the library's `mrap` feature on (the CLI enables it): the library alone,
+# without it, for the test of the error a build without SigV4a gives.
+cargo test --locked -p s3-multi-region --test it mrap "$@"
 
 # The standards, enforced: lints (missing docs, no unsafe in shipped crates, clippy) on every
 # target, and rustdoc without warnings (broken intra-doc links fail).
