@@ -92,6 +92,10 @@ fn is_special_bucket(bucket: &str) -> bool {
 /// A Multi-Region Access Point ARN: `arn:<partition>:s3::<account>:accesspoint/<alias>.mrap`
 /// (no region: S3 picks one, and the request is signed for all of them with SigV4a).
 fn is_mrap_arn(bucket: &str) -> bool {
+    // Most calls name a plain bucket: two suffix checks, no allocation.
+    if !bucket.starts_with("arn:") || !bucket.ends_with(".mrap") {
+        return false;
+    }
     let parts: Vec<&str> = bucket.splitn(6, ':').collect();
     matches!(parts.as_slice(), ["arn", _, "s3", "", _, resource]
         if resource.starts_with("accesspoint/") && resource.ends_with(".mrap"))
@@ -145,19 +149,14 @@ impl RoutingInterceptor {
             .into());
         }
         // A directory bucket goes to its zone's region: a call that asked for another one
-        // (`at_region`) is refused before anything is sent, rather than quietly moved.
-        if let (Some(asked), Some(Ok(Some((zone, zone_region))))) = (
-            &explicit_region,
-            params
-                .and_then(Params::bucket)
-                .map(|b| self.router.directory_bucket_region(b)),
-        ) && *asked != zone_region
+        // (`at_region`) is refused before anything is sent, rather than quietly moved. Only a
+        // call with its own region pays for the look at the name.
+        if let (Some(asked), Some(bucket)) = (&explicit_region, params.and_then(Params::bucket))
+            && let Ok(Some((zone, zone_region))) = self.router.directory_bucket_region(bucket)
+            && *asked != zone_region
         {
             return Err(Error::ZoneRegion {
-                bucket: params
-                    .and_then(Params::bucket)
-                    .unwrap_or_default()
-                    .to_owned(),
+                bucket: bucket.to_owned(),
                 zone: zone.to_owned(),
                 zone_region: zone_region.to_string(),
                 why: format!("but the call asked for {asked} (at_region)"),
