@@ -29,6 +29,7 @@ pub struct EmulatorBuilder {
     switches: Switches,
     tls: Option<TlsSource>,
     proxy: Option<SocketAddr>,
+    zones: BTreeMap<String, String>,
 }
 
 impl EmulatorBuilder {
@@ -41,6 +42,7 @@ impl EmulatorBuilder {
             switches: Switches::default(),
             tls: None,
             proxy: None,
+            zones: BTreeMap::new(),
         }
     }
 
@@ -56,6 +58,16 @@ impl EmulatorBuilder {
     /// the listener of the host's region and refuses (403, counted) every other target.
     pub fn proxy(mut self, addr: SocketAddr) -> Self {
         self.proxy = Some(addr);
+        self
+    }
+
+    /// Serves the S3 Express zone `zone` (an Availability or Local Zone ID such as `usw2-az1`)
+    /// in `region`: its zonal host `<bucket>.s3express-<zone>.<region>.amazonaws.com` gets a
+    /// certificate name and a CONNECT route, directory buckets `<base>--<zone>--x-s3` can be
+    /// created in it, and a zonal host naming the zone with another region is refused, as it
+    /// does not resolve on AWS. `region` must be served too.
+    pub fn zone(mut self, zone: &str, region: &str) -> Self {
+        self.zones.insert(zone.to_owned(), region.to_owned());
         self
     }
 
@@ -127,14 +139,33 @@ impl EmulatorBuilder {
         std::fs::create_dir_all(&root).map_err(data_error)?;
         let registry =
             Arc::new(Registry::open(Some(data_dir.join("registry.json"))).map_err(data_error)?);
+        for (zone, region) in &self.zones {
+            let valid_zone = !zone.is_empty()
+                && zone
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !valid_zone {
+                return Err(EmulatorError::InvalidZone(zone.clone()));
+            }
+            if !seen.contains(region.as_str()) {
+                return Err(EmulatorError::ZoneOfUnservedRegion {
+                    zone: zone.clone(),
+                    region: region.clone(),
+                });
+            }
+        }
         let uploads = Arc::new(store::OpenUploads::default());
         let tls = match &self.tls {
             Some(source) => Some(tls::setup(
                 source,
-                hosts::certificate_names(self.listeners.iter().map(|(r, _)| r.as_str())),
+                hosts::certificate_names(
+                    self.listeners.iter().map(|(r, _)| r.as_str()),
+                    self.zones.iter().map(|(z, r)| (z.as_str(), r.as_str())),
+                ),
             )?),
             None => None,
         };
+        let zones = Arc::new(self.zones);
         let fs = Arc::new(
             s3s_fs::FileSystem::new(&root)
                 .map_err(|e| data_error(std::io::Error::other(format!("{e:?}"))))?,
@@ -173,6 +204,7 @@ impl EmulatorBuilder {
                 locks: locks.clone(),
                 denied_deletes: denied_deletes.clone(),
                 index: index.clone(),
+                zones: zones.clone(),
             };
             let mut builder = s3s::service::S3ServiceBuilder::new(store);
             builder.set_host(hosts::AwsHosts);
@@ -195,6 +227,11 @@ impl EmulatorBuilder {
             index,
             request_seq: AtomicU64::new(1),
             tls: tls.as_ref().map(|t| t.acceptor.clone()),
+            zones: (*zones).clone(),
+            mraps: RwLock::default(),
+            sessions: crate::express::Sessions::default(),
+            access_key: self.access_key.clone(),
+            secret_key: self.secret_key.clone(),
         });
         let (shutdown, watch_rx) = watch::channel(false);
         let mut proxy_addr = None;

@@ -25,6 +25,13 @@ pub struct RegionCounters {
     pub by_status: BTreeMap<u16, u64>,
     /// Request body bytes that reached the S3 handler of this region.
     pub body_bytes: u64,
+    /// S3 Express sessions issued (CreateSession answered 200), by bucket.
+    #[serde(default)]
+    pub sessions_by_bucket: BTreeMap<String, u64>,
+    /// Requests refused by the signature checks the front makes itself (S3 Express, MRAP):
+    /// SignatureDoesNotMatch or InvalidAccessKeyId.
+    #[serde(default)]
+    pub refused_signatures: u64,
     /// Every byte read from client sockets of this listener (request lines, headers and bodies):
     /// the honest upper bound of what a client sent here, whatever the handler read.
     pub wire_bytes_in: u64,
@@ -57,6 +64,26 @@ impl CountersSnapshot {
     /// Requests received by `region`.
     pub fn requests(&self, region: &str) -> u64 {
         self.region(region).map_or(0, |r| r.requests)
+    }
+
+    /// S3 Express sessions `region` issued for `bucket`.
+    pub fn sessions_created(&self, region: &str, bucket: &str) -> u64 {
+        self.region(region)
+            .and_then(|r| r.sessions_by_bucket.get(bucket).copied())
+            .unwrap_or(0)
+    }
+
+    /// S3 Express sessions issued by every region, for any bucket.
+    pub fn total_sessions(&self) -> u64 {
+        self.regions
+            .values()
+            .flat_map(|r| r.sessions_by_bucket.values())
+            .sum()
+    }
+
+    /// Requests every region refused for their S3 Express or SigV4a signature.
+    pub fn refused_signatures(&self) -> u64 {
+        self.regions.values().map(|r| r.refused_signatures).sum()
     }
 
     /// Requests with `Host: host` received by any region.
@@ -167,6 +194,20 @@ impl Counters {
         if let Some(bucket) = bucket {
             *entry.by_bucket.entry(bucket.to_owned()).or_default() += 1;
         }
+    }
+
+    pub(crate) fn record_session(&self, region: &str, bucket: &str) {
+        let mut map = self.requests.lock().expect("counters lock");
+        *map.entry(region.to_owned())
+            .or_default()
+            .sessions_by_bucket
+            .entry(bucket.to_owned())
+            .or_default() += 1;
+    }
+
+    pub(crate) fn record_refused_signature(&self, region: &str) {
+        let mut map = self.requests.lock().expect("counters lock");
+        map.entry(region.to_owned()).or_default().refused_signatures += 1;
     }
 
     pub(crate) fn record_status(&self, region: &str, status: u16) {

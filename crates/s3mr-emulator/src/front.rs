@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::answers::{self, Decision, ErrorAnswer, RenderContext};
 use crate::counters::Counters;
+use crate::hosts::Endpoint;
 use crate::io::{CountingBody, CountingStream};
 use crate::registry::Registry;
 use crate::request::{self, OpKind};
@@ -41,6 +42,16 @@ pub(crate) struct Shared {
     pub(crate) request_seq: AtomicU64,
     /// Real-hostnames mode: TLS on every listener, answers name AWS hosts.
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Directory-bucket zones served (zone ID → region): their zonal hosts have certificates
+    /// and CONNECT targets; a zone of another region does not resolve.
+    pub(crate) zones: BTreeMap<String, String>,
+    /// Multi-Region Access Points: alias → the bucket behind it.
+    pub(crate) mraps: RwLock<BTreeMap<String, String>>,
+    /// S3 Express sessions issued by CreateSession.
+    pub(crate) sessions: crate::express::Sessions,
+    /// The account's keys (what s3s accepts; what the front re-signs with).
+    pub(crate) access_key: String,
+    pub(crate) secret_key: String,
 }
 
 impl Shared {
@@ -57,7 +68,15 @@ impl Shared {
         }
     }
 
-    fn next_request_id(&self) -> String {
+    pub(crate) fn credentials(&self) -> (&str, &str) {
+        (&self.access_key, &self.secret_key)
+    }
+
+    pub(crate) fn mrap_bucket(&self, alias: &str) -> Option<String> {
+        self.mraps.read().expect("mraps lock").get(alias).cloned()
+    }
+
+    pub(crate) fn next_request_id(&self) -> String {
         format!(
             "S3MR{:012X}",
             self.request_seq.fetch_add(1, Ordering::Relaxed)
@@ -136,7 +155,7 @@ where
         .await;
 }
 
-fn to_response(answer: ErrorAnswer) -> Response<Body> {
+pub(crate) fn to_response(answer: ErrorAnswer) -> Response<Body> {
     let mut builder = Response::builder().status(answer.status);
     for (name, value) in answer.headers {
         // Hostile values from the switches may hold any bytes; `from_bytes` takes all but controls.
@@ -189,11 +208,19 @@ async fn handle(
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned);
+    let aws_host = host.as_deref().and_then(crate::hosts::parse);
+    // Zonal, S3 Express control and MRAP hosts: signatures s3s cannot check (express.rs).
+    let front_verified = aws_host.as_ref().filter(|h| {
+        matches!(
+            h.endpoint,
+            Endpoint::Zonal { .. } | Endpoint::ExpressControl { .. } | Endpoint::Mrap
+        )
+    });
     // Virtual-hosted (`bucket.s3.<region>.amazonaws.com/key`) reads as path-style `/bucket/key`.
-    let virtual_bucket = host
-        .as_deref()
-        .and_then(crate::hosts::parse)
-        .and_then(|h| h.bucket.map(str::to_owned));
+    let virtual_bucket = match front_verified {
+        Some(h) => crate::express::counted_bucket(&shared, h),
+        None => aws_host.as_ref().and_then(|h| h.bucket.map(str::to_owned)),
+    };
     let path = match &virtual_bucket {
         Some(bucket) => format!("/{bucket}{}", req.uri().path()),
         None => req.uri().path().to_owned(),
@@ -225,6 +252,10 @@ async fn handle(
             ));
         }
         Some(kind) => fault_response(kind, method == Method::HEAD, &shared.next_request_id()),
+        None if front_verified.is_some() => {
+            let host = front_verified.expect("checked");
+            crate::express::handle(&shared, &region, req, host).await?
+        }
         None => {
             let target = Target {
                 bucket: bucket.as_deref(),

@@ -32,6 +32,7 @@ mod answers;
 mod builder;
 mod conditions;
 mod counters;
+mod express;
 mod front;
 mod hosts;
 mod index;
@@ -41,6 +42,7 @@ mod listing;
 mod proxy;
 mod registry;
 mod request;
+mod resign;
 mod store;
 mod switches;
 mod tls;
@@ -104,6 +106,17 @@ pub enum EmulatorError {
     /// Seeding named a bucket that does not exist.
     #[error("no such bucket {0:?}: create it first (seed_bucket)")]
     NoSuchBucket(String),
+    /// A zone ID S3 would not have.
+    #[error("invalid zone ID {0:?}: expected something like usw2-az1")]
+    InvalidZone(String),
+    /// A zone of a region the emulator does not serve.
+    #[error("zone {zone} is in {region}, which is not served: add the region too")]
+    ZoneOfUnservedRegion {
+        /// The zone ID.
+        zone: String,
+        /// Its region.
+        region: String,
+    },
     /// The TLS certificate could not be made or read.
     #[error("TLS: {0}")]
     Tls(String),
@@ -320,6 +333,34 @@ impl Emulator {
         let count = added.len();
         self.shared.index.insert_all(bucket, added);
         Ok(count)
+    }
+
+    /// Serves `bucket` through the Multi-Region Access Point `alias`
+    /// (`arn:aws:s3::<account>:accesspoint/<alias>.mrap`, host
+    /// `<alias>.mrap.accesspoint.s3-global.amazonaws.com`): requests signed SigV4a with the
+    /// emulator's keys reach the bucket, in its region; any other signature is refused (403).
+    pub fn multi_region_access_point(
+        &self,
+        alias: &str,
+        bucket: &str,
+    ) -> Result<(), EmulatorError> {
+        let valid_alias = !alias.is_empty()
+            && alias.len() <= 63
+            && alias
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !valid_alias {
+            return Err(EmulatorError::InvalidBucket(alias.to_owned()));
+        }
+        if self.shared.registry.get(bucket).is_none() {
+            return Err(EmulatorError::NoSuchBucket(bucket.to_owned()));
+        }
+        self.shared
+            .mraps
+            .write()
+            .expect("mraps lock")
+            .insert(alias.to_owned(), bucket.to_owned());
+        Ok(())
     }
 
     /// Makes `bucket` look `age` old, e.g. to leave the 307 window. Returns false for no such bucket.

@@ -45,6 +45,23 @@ struct Args {
     /// hostnames to their region's listener (for HTTPS_PROXY).
     #[arg(long, value_name = "PORT")]
     proxy_port: Option<u16>,
+    /// An S3 Express zone and its region, e.g. `usw2-az1=us-west-2` (the region must be served):
+    /// directory buckets `<base>--usw2-az1--x-s3` on `*.s3express-usw2-az1.us-west-2.amazonaws.com`
+    /// (real-hostnames mode). Repeat per zone.
+    #[arg(long = "zone", value_name = "ZONE=REGION", value_parser = parse_zone)]
+    zones: Vec<(String, String)>,
+}
+
+fn parse_zone(s: &str) -> Result<(String, String), String> {
+    let (zone, region) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected ZONE=REGION, got {s:?}"))?;
+    if !s3mr_emulator::is_region_name(region) {
+        return Err(format!(
+            "invalid region name {region:?}: expected something like us-west-2"
+        ));
+    }
+    Ok((zone.to_owned(), region.to_owned()))
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -121,6 +138,9 @@ async fn main() -> ExitCode {
         .switches(switches);
     for (region, addr) in &args.regions {
         builder = builder.listener(region, *addr);
+    }
+    for (zone, region) in &args.zones {
+        builder = builder.zone(zone, region);
     }
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);

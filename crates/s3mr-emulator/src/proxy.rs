@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::front::Shared;
+use crate::hosts::Endpoint;
 
 /// Longest CONNECT request head read.
 const HEAD_LIMIT: usize = 8 * 1024;
@@ -36,7 +37,32 @@ fn listener_for(shared: &Shared, target: &str) -> Option<std::net::SocketAddr> {
     }
     let host = host.to_ascii_lowercase();
     let aws = crate::hosts::parse(&host)?;
-    shared.listeners.get(aws.region).copied()
+    let any_listener = || shared.listeners.keys().next().cloned();
+    let region = match aws.endpoint {
+        Endpoint::Regional { region, .. } | Endpoint::ExpressControl { region } => {
+            region.to_owned()
+        }
+        // Another region's zonal host does not resolve on AWS: refused like a foreign host.
+        Endpoint::Zonal { zone, region } => shared
+            .zones
+            .get(zone)
+            .filter(|served| *served == region)?
+            .clone(),
+        // One name for every region: AWS's edge takes it to the bucket's region (a bucket that
+        // does not exist gets its NoSuchBucket from any).
+        Endpoint::Accelerate => aws
+            .bucket
+            .and_then(|b| shared.registry.get(b))
+            .map(|entry| entry.region)
+            .or_else(any_listener)?,
+        Endpoint::Mrap => aws
+            .bucket
+            .and_then(|alias| shared.mrap_bucket(alias))
+            .and_then(|b| shared.registry.get(&b))
+            .map(|entry| entry.region)
+            .or_else(any_listener)?,
+    };
+    shared.listeners.get(&region).copied()
 }
 
 async fn tunnel(shared: Arc<Shared>, mut client: TcpStream) -> std::io::Result<()> {

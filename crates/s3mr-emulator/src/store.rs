@@ -23,6 +23,8 @@ pub(crate) struct RegionStore {
     pub(crate) locks: Arc<crate::conditions::KeyLocks>,
     pub(crate) denied_deletes: Arc<DeniedDeletes>,
     pub(crate) index: Arc<crate::index::Index>,
+    /// Directory-bucket zones served (zone ID → region).
+    pub(crate) zones: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 /// Key prefixes of a bucket whose objects may not be deleted, as a bucket policy denying
@@ -304,13 +306,40 @@ impl S3 for RegionStore {
         &self,
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
-        let constraint = req
-            .input
-            .create_bucket_configuration
-            .as_ref()
+        let config = req.input.create_bucket_configuration.as_ref();
+        let constraint = config
             .and_then(|c| c.location_constraint.as_ref())
             .map(|c| c.as_str().to_owned());
-        let region = bucket_region_for(&self.region, constraint.as_deref())?;
+        let location = config.and_then(|c| c.location.as_ref());
+        let region = match crate::express::bucket_zone(&req.input.bucket) {
+            // S3 Express: `<Location><Name>zone</Name><Type>AvailabilityZone</Type></Location>`,
+            // the zone the name carries, served by this region.
+            Some(zone) => {
+                let named = location.and_then(|l| l.name.as_deref());
+                if named != Some(zone) {
+                    return Err(s3_error!(
+                        InvalidBucketName,
+                        "a directory bucket's name must end with --<zone>--x-s3 of its Location Name"
+                    ));
+                }
+                if self.zones.get(zone) != Some(&self.region) {
+                    return Err(s3_error!(
+                        InvalidLocationConstraint,
+                        "zone {} is not a zone of {}",
+                        zone,
+                        self.region
+                    ));
+                }
+                self.region.clone()
+            }
+            None if location.is_some() => {
+                return Err(s3_error!(
+                    InvalidBucketName,
+                    "a bucket with a Location must be named <base>--<zone>--x-s3"
+                ));
+            }
+            None => bucket_region_for(&self.region, constraint.as_deref())?,
+        };
         if self.registry.get(&req.input.bucket).is_some() {
             return Err(s3_error!(BucketAlreadyOwnedByYou));
         }
