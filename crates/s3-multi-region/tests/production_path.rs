@@ -22,6 +22,8 @@ use s3mr_emulator::{Emulator, Reported, TlsSource, WrongRegionAnswer};
 const R0: &str = "us-east-1";
 const R1: &str = "eu-west-1";
 const R2: &str = "ap-southeast-2";
+/// Serves S3 Express zones only (no test here keeps a general-purpose bucket in it).
+const R3: &str = "us-west-2";
 
 struct World {
     emu: Emulator,
@@ -42,6 +44,10 @@ fn world() -> &'static World {
                     .region(R0)
                     .region(R1)
                     .region(R2)
+                    .region(R3)
+                    .zone("usw2-az1", R3)
+                    .zone("usw2-lax1-az1", R3)
+                    .zone("euw1-az1", R1)
                     .tls(TlsSource::Generated)
                     .proxy("127.0.0.1:0".parse().unwrap())
                     .start()
@@ -601,31 +607,377 @@ async fn access_point_and_object_lambda_arns_are_left_alone() {
     assert_eq!(routed.stats().probes, 0, "{:?}", routed.stats());
 }
 
-#[tokio::test]
-async fn directory_buckets_are_left_alone() {
-    let (_turn, emu) = turn().await;
-    let client = client().await;
-    // S3 Express: its own hosts and session auth. Routing neither probes nor caches; the region
-    // comes from the zone (us-west-2 here, from a us-east-1 client): CreateSession goes to the
-    // zonal host of us-west-2, never us-east-1's (the proxy refuses it, as the emulator does not
-    // serve zonal hosts yet).
-    let bucket = "pp-express--usw2-az1--x-s3";
-    let err = client.get_object().bucket(bucket).key("k").send().await;
-    assert!(err.is_err());
-    assert_eq!(client.cached_region(bucket), None);
-    assert_eq!(client.stats().probes, 0, "{:?}", client.stats());
+/// Every CONNECT target and every refused one, with counts.
+fn connects(emu: &Emulator) -> (Vec<String>, Vec<String>) {
     let c = emu.counters();
-    assert_eq!(c.total_requests(), 0);
-    assert!(!c.proxy.refused.is_empty());
-    assert!(
-        c.proxy
-            .refused
-            .keys()
-            .all(|h| h
-                == "pp-express--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com:443"),
-        "{:?}",
-        c.proxy.refused
+    (
+        c.proxy.connects.keys().cloned().collect(),
+        c.proxy.refused.keys().cloned().collect(),
+    )
+}
+
+fn zonal(bucket: &str, zone: &str, region: &str) -> String {
+    format!("{bucket}.s3express-{zone}.{region}.amazonaws.com")
+}
+
+/// Changes one signed header after signing (the signature no longer matches what is sent).
+#[derive(Debug)]
+struct Tamper;
+
+impl aws_sdk_s3::config::Intercept for Tamper {
+    fn name(&self) -> &'static str {
+        "Tamper"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_sdk_s3::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), aws_sdk_s3::error::BoxError> {
+        let headers = context.request_mut().headers_mut();
+        let date = headers.get("x-amz-date").unwrap_or_default().to_owned();
+        // One second later: a signed header, well formed, not what was signed.
+        let last = date.as_bytes()[14];
+        let later = if last == b'9' { b'8' } else { last + 1 };
+        let mut tampered = date.into_bytes();
+        tampered[14] = later;
+        headers.insert("x-amz-date", String::from_utf8(tampered).unwrap());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn directory_buckets_reach_their_zone_with_one_session_each() {
+    let (_turn, emu) = turn().await;
+    let west = "pp-b--usw2-az1--x-s3";
+    let euro = "pp-c--euw1-az1--x-s3";
+    let local = "pp-l--usw2-lax1-az1--x-s3";
+    for (bucket, region) in [(west, R3), (euro, R1), (local, R3)] {
+        emu.seed_bucket(bucket, region).unwrap();
+    }
+    // A client defaulting to us-east-1, built as the README says.
+    let client = client().await;
+    for bucket in [west, euro, local] {
+        client
+            .put_object()
+            .bucket(bucket)
+            .key("k")
+            .body(ByteStream::from_static(b"express"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{bucket}: {e:?}"));
+        let got = client
+            .get_object()
+            .bucket(bucket)
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            &got.body.collect().await.unwrap().into_bytes()[..],
+            b"express"
+        );
+        let listed = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
+        let keys: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
+        assert_eq!(keys, ["k"], "{bucket}");
+    }
+    let c = emu.counters();
+    // Exactly one CreateSession per bucket, each at its zone's region.
+    assert_eq!(c.sessions_created(R3, west), 1);
+    assert_eq!(c.sessions_created(R1, euro), 1);
+    assert_eq!(c.sessions_created(R3, local), 1);
+    assert_eq!(c.total_sessions(), 3);
+    // CreateSession + PUT + GET + LIST per bucket, nothing anywhere else.
+    assert_eq!(c.requests(R3), 8);
+    assert_eq!(c.requests(R1), 4);
+    assert_eq!(c.requests(R0) + c.requests(R2), 0);
+    assert_eq!(c.refused_signatures(), 0);
+    let (tunnels, refused) = connects(emu);
+    assert!(refused.is_empty(), "{refused:?}");
+    let mut want = vec![
+        format!("{}:443", zonal(west, "usw2-az1", R3)),
+        format!("{}:443", zonal(euro, "euw1-az1", R1)),
+        format!("{}:443", zonal(local, "usw2-lax1-az1", R3)),
+    ];
+    want.sort();
+    assert_eq!(tunnels, want);
+    // Neither probed nor cached: the zone names the region.
+    assert_eq!(client.stats().probes, 0, "{:?}", client.stats());
+    for bucket in [west, euro, local] {
+        assert_eq!(client.cached_region(bucket), None);
+    }
+
+    // A second call reuses the session; a presigned URL names the zone's region's host.
+    emu.reset_counters();
+    client
+        .head_object()
+        .bucket(west)
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    let presigned = client
+        .get_object()
+        .bucket(euro)
+        .key("k")
+        .presigned(
+            aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(
+                60,
+            ))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let (host, _, scope) = shape(presigned.uri());
+    assert_eq!(host, zonal(euro, "euw1-az1", R1));
+    assert!(scope.starts_with("eu-west-1/s3express/"), "{scope}");
+    let c = emu.counters();
+    assert_eq!(c.total_sessions(), 0, "sessions are reused");
+    assert_eq!(c.requests(R3), 1);
+    assert_eq!(c.total_requests(), 1);
+
+    // The emulator verifies the session signature: a request changed after signing is 403.
+    let tampered = MultiRegionClient::builder(&sdk_config().await)
+        .configure_s3(|b| b.interceptor(Tamper))
+        .build()
+        .unwrap();
+    emu.reset_counters();
+    let err = tampered
+        .get_object()
+        .bucket(west)
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{err:?}"
     );
+    assert_eq!(emu.counters().refused_signatures(), 1);
+    assert_eq!(emu.counters().total_sessions(), 1);
+
+    // An at_region that contradicts the zone: refused before anything is sent.
+    emu.reset_counters();
+    let err = client
+        .get_object()
+        .bucket(west)
+        .key("k")
+        .customize()
+        .config_override(s3_multi_region::at_region(R1))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(Error::find(&err), Some(Error::ZoneRegion { .. })),
+        "{err:?}"
+    );
+    assert_eq!(emu.counters().total_requests(), 0);
+    assert!(emu.counters().proxy.connects.is_empty());
+}
+
+async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(s3_multi_region::http_client().unwrap())
+        .load()
+        .await
+}
+
+#[tokio::test]
+async fn without_routing_a_directory_bucket_of_another_region_is_unreachable() {
+    let (_turn, emu) = turn().await;
+    let bucket = "pp-u--usw2-az1--x-s3";
+    emu.seed_bucket(bucket, R3).unwrap();
+    // What the SDK does alone from us-east-1: the zonal host under us-east-1, which does not
+    // exist (the proxy refuses it, as DNS would fail); the SDK retries it as a network error.
+    let raw = aws_sdk_s3::Client::new(&sdk_config().await);
+    let err = raw
+        .get_object()
+        .bucket(bucket)
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, aws_sdk_s3::error::SdkError::DispatchFailure(_)),
+        "{err:?}"
+    );
+    let (tunnels, refused) = connects(emu);
+    assert!(tunnels.is_empty(), "{tunnels:?}");
+    assert_eq!(refused, [format!("{}:443", zonal(bucket, "usw2-az1", R0))]);
+    assert_eq!(emu.counters().total_requests(), 0);
+}
+
+#[tokio::test]
+async fn a_directory_bucket_is_created_on_its_regions_control_plane() {
+    use aws_sdk_s3::types::{
+        BucketInfo, BucketType, CreateBucketConfiguration, DataRedundancy, LocationInfo,
+        LocationType,
+    };
+    let (_turn, emu) = turn().await;
+    let bucket = "pp-new--euw1-az1--x-s3";
+    let client = client().await;
+    let config = |zone: &str| {
+        CreateBucketConfiguration::builder()
+            .location(
+                LocationInfo::builder()
+                    .name(zone)
+                    .r#type(LocationType::AvailabilityZone)
+                    .build(),
+            )
+            .bucket(
+                BucketInfo::builder()
+                    .data_redundancy(DataRedundancy::SingleAvailabilityZone)
+                    .r#type(BucketType::Directory)
+                    .build(),
+            )
+            .build()
+    };
+    client
+        .create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(config("euw1-az1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(emu.bucket_region(bucket).as_deref(), Some(R1));
+    let (tunnels, refused) = connects(emu);
+    assert_eq!(tunnels, ["s3express-control.eu-west-1.amazonaws.com:443"]);
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(emu.counters().requests(R1), 1);
+    // Its objects then go to the zonal host.
+    client
+        .put_object()
+        .bucket(bucket)
+        .key("k")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(emu.counters().sessions_created(R1, bucket), 1);
+}
+
+#[cfg(feature = "mrap")]
+#[tokio::test]
+async fn a_multi_region_access_point_is_signed_sigv4a_and_verified() {
+    let (_turn, emu) = turn().await;
+    let alias = "mfzwi23gnjvgw";
+    let arn = format!("arn:aws:s3::123456789012:accesspoint/{alias}.mrap");
+    emu.seed_bucket("pp-mrap-target", R1).unwrap();
+    emu.multi_region_access_point(alias, "pp-mrap-target")
+        .unwrap();
+    let client = client().await;
+    client
+        .put_object()
+        .bucket(&arn)
+        .key("k")
+        .body(ByteStream::from_static(b"global"))
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .get_object()
+        .bucket(&arn)
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        &got.body.collect().await.unwrap().into_bytes()[..],
+        b"global"
+    );
+    // Both verified by the emulator (SigV4a over region set *), served by the bucket's region.
+    let c = emu.counters();
+    assert_eq!(c.requests(R1), 2);
+    assert_eq!(c.total_requests(), 2);
+    assert_eq!(c.refused_signatures(), 0);
+    let (tunnels, refused) = connects(emu);
+    assert_eq!(
+        tunnels,
+        [format!(
+            "{alias}.mrap.accesspoint.s3-global.amazonaws.com:443"
+        )]
+    );
+    assert!(refused.is_empty());
+    assert_eq!(client.stats().probes, 0);
+    assert_eq!(client.cached_region(&arn), None);
+
+    // Changed after signing: 403, nothing served.
+    let tampered = MultiRegionClient::builder(&sdk_config().await)
+        .configure_s3(|b| b.interceptor(Tamper))
+        .build()
+        .unwrap();
+    emu.reset_counters();
+    let err = tampered
+        .get_object()
+        .bucket(&arn)
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{err:?}"
+    );
+    assert_eq!(emu.counters().refused_signatures(), 1);
+}
+
+#[tokio::test]
+async fn accelerated_requests_are_signed_for_the_bucket_region() {
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-accel", R1).unwrap();
+    plant(emu, "pp-accel", R1, &["k"]).await;
+    for (dual_stack, host) in [
+        (false, "pp-accel.s3-accelerate.amazonaws.com"),
+        (true, "pp-accel.s3-accelerate.dualstack.amazonaws.com"),
+    ] {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(s3_multi_region::http_client().unwrap())
+            .use_dual_stack(dual_stack)
+            .load()
+            .await;
+        let client = MultiRegionClient::builder(&sdk)
+            .configure_s3(|b| b.accelerate(true))
+            .build()
+            .unwrap();
+        emu.reset_counters();
+        // Cold: signed for us-east-1, S3 answers 400 naming eu-west-1; re-signed: 200.
+        let got = client
+            .get_object()
+            .bucket("pp-accel")
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            &got.body.collect().await.unwrap().into_bytes()[..],
+            b"planted"
+        );
+        let c = emu.counters();
+        assert_eq!(c.total_requests(), 2, "{host}");
+        assert_eq!(c.answers_with_status(R1, 400), 1, "{host}");
+        assert_eq!(client.cached_region("pp-accel").as_deref(), Some(R1));
+        // Warm: one request.
+        client
+            .get_object()
+            .bucket("pp-accel")
+            .key("k")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(emu.counters().total_requests(), 3, "{host}");
+        // Every request on the accelerate host (dual-stack kept).
+        let seen = hosts(emu);
+        assert_eq!(seen, [(host.to_owned(), 3)].into_iter().collect(), "{host}");
+        assert_eq!(connects(emu).0, [format!("{host}:443")]);
+    }
 }
 
 #[tokio::test]

@@ -25,5 +25,5 @@ pub use local_path::{UnsafeKey, local_destination, local_path_for_key};
 pub use ops::S3Fs;
 pub use reader::{DEFAULT_READ_AHEAD, S3Reader};
 pub use types::{CopiedVersion, DirEntry, EntryKind, ListedObject, Metadata};
-pub use url::{S3Url, S3UrlError, is_valid_bucket_name, printable_key};
+pub use url::{S3Url, S3UrlError, is_access_point_arn, is_valid_bucket_name, printable_key};
 pub use writer::{MIN_PART_SIZE, S3Writer};

@@ -37,6 +37,56 @@ pub fn is_valid_bucket_name(name: &str) -> bool {
         && name.parse::<std::net::Ipv4Addr>().is_err()
 }
 
+/// Whether `name` is an access point ARN S3 takes in place of a bucket, as the aws CLI reads
+/// it in `s3://` paths: `arn:<partition>:s3:<region>:<account>:accesspoint/<name>`, the same
+/// with `s3-object-lambda`, or a Multi-Region Access Point
+/// `arn:<partition>:s3::<account>:accesspoint/<alias>.mrap` (no region). Routing leaves them
+/// alone: the SDK addresses them itself.
+///
+/// ```
+/// use s3_multi_region::fs::is_access_point_arn;
+/// assert!(is_access_point_arn("arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap"));
+/// assert!(is_access_point_arn("arn:aws:s3:eu-west-1:123456789012:accesspoint/reports"));
+/// assert!(!is_access_point_arn("arn:aws:s3:eu-west-1:123456789012:accesspoint/a/b"));
+/// ```
+pub fn is_access_point_arn(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("arn:") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    let [partition, service, region, account, resource] = parts[..] else {
+        return false;
+    };
+    let label = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let Some(ap) = resource.strip_prefix("accesspoint/") else {
+        return false;
+    };
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let name_ok = match ap.strip_suffix(".mrap") {
+        // MRAP aliases: lower-case letters and digits; no region in the ARN.
+        Some(alias) => {
+            region.is_empty()
+                && service == "s3"
+                && !alias.is_empty()
+                && alias.len() <= 63
+                && alias
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        }
+        None => {
+            label(region)
+                && matches!(service, "s3" | "s3-object-lambda")
+                && (3..=50).contains(&ap.len())
+                && label(ap)
+        }
+    };
+    label(partition) && account_ok && name_ok
+}
+
 /// The key rules both constructors apply: S3's 1024-byte limit, and no line break or NUL (which
 /// no S3 listing can return intact, and which a URL must never smuggle into a request line).
 fn check_key(key: &str) -> Result<(), &'static str> {
@@ -77,7 +127,7 @@ impl S3Url {
             url: format!("s3://{bucket}/{}", key.escape_debug()),
             reason,
         };
-        if !is_valid_bucket_name(bucket) {
+        if !is_valid_bucket_name(bucket) && !is_access_point_arn(bucket) {
             return Err(refuse("invalid bucket name"));
         }
         check_key(key).map_err(refuse)?;
@@ -168,11 +218,22 @@ impl FromStr for S3Url {
         let rest = s
             .strip_prefix("s3://")
             .ok_or_else(|| error("expected s3://bucket/key"))?;
-        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        // An access point ARN holds one `/` (`…:accesspoint/name`): the bucket ends at the next.
+        let split_at = match rest.strip_prefix("arn:") {
+            Some(_) => rest.find("accesspoint/").and_then(|at| {
+                let after = at + "accesspoint/".len();
+                rest[after..].find('/').map(|slash| after + slash)
+            }),
+            None => rest.find('/'),
+        };
+        let (bucket, key) = match split_at {
+            Some(at) => (&rest[..at], &rest[at + 1..]),
+            None => (rest, ""),
+        };
         if bucket.is_empty() {
             return Err(error("no bucket"));
         }
-        if !is_valid_bucket_name(bucket) {
+        if !is_valid_bucket_name(bucket) && !is_access_point_arn(bucket) {
             return Err(error("invalid bucket name"));
         }
         if let Err(reason) = check_key(key) {
@@ -255,6 +316,23 @@ mod tests {
             ("s3://bucket//abs", "bucket", "/abs"),
             ("s3://bucket/a b?c#d", "bucket", "a b?c#d"),
             ("s3://bucket/€", "bucket", "€"),
+            // Access point ARNs in place of a bucket, as the aws CLI reads them.
+            (
+                "s3://arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap/a/b",
+                "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap",
+                "a/b",
+            ),
+            (
+                "s3://arn:aws:s3:eu-west-1:123456789012:accesspoint/reports",
+                "arn:aws:s3:eu-west-1:123456789012:accesspoint/reports",
+                "",
+            ),
+            (
+                "s3://arn:aws-cn:s3-object-lambda:cn-north-1:123456789012:accesspoint/olap/k",
+                "arn:aws-cn:s3-object-lambda:cn-north-1:123456789012:accesspoint/olap",
+                "k",
+            ),
+            ("s3://b--usw2-az1--x-s3/k", "b--usw2-az1--x-s3", "k"),
         ];
         for (input, bucket, key) in ok {
             let url: S3Url = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -274,6 +352,14 @@ mod tests {
             "s3://a..b/key",
             "s3://192.168.1.1/key",
             "s3://bucket/a\nb",
+            "s3://arn:aws:s3::123456789012:accesspoint/UPPER.mrap/k",
+            "s3://arn:aws:s3:eu-west-1:123456789012:accesspoint/x.mrap/k",
+            "s3://arn:aws:s3::12345:accesspoint/a.mrap/k",
+            "s3://arn:aws:s3::123456789012:bucket/a/k",
+            "s3://arn:aws:s3:eu-west-1:123456789012:accesspoint/ab/k",
+            "s3://arn:aws:s3-outposts:us-east-1:123456789012:outpost/op-1/accesspoint/ap/k",
+            "s3://arn:aws:s3:EU:123456789012:accesspoint/reports/k",
+            "s3://arn:/k",
         ];
         for input in bad {
             assert!(input.parse::<S3Url>().is_err(), "{input:?}");
