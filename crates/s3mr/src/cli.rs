@@ -45,6 +45,11 @@ pub(crate) struct Options {
     /// dynamodb://table[?region=R&ttl=SECS].
     #[arg(long, global = true, env = "S3MR_CACHE", default_value = "memory")]
     pub cache: String,
+    /// Send object requests through S3 Transfer Acceleration
+    /// (`<bucket>.s3-accelerate.amazonaws.com`), signed for each bucket's region. Also on when
+    /// the profile's `s3` section says `use_accelerate_endpoint = true`, as for the aws CLI.
+    #[arg(long, global = true)]
+    pub accelerate: bool,
     /// Do not follow S3's wrong-region answers (behave like the plain SDK).
     #[arg(long, global = true)]
     pub no_redirects: bool,

@@ -73,6 +73,10 @@ impl Context {
             "default region"
         );
         let mut builder = MultiRegionClient::builder(&sdk).routing(!options.no_redirects);
+        if options.accelerate || profile_accelerates(options.profile.as_deref()).await {
+            tracing::debug!("Transfer Acceleration on");
+            builder = builder.configure_s3(|s3| s3.accelerate(true));
+        }
         if let Some(map) = endpoints {
             builder = builder.endpoint_map(map);
         }
@@ -122,6 +126,44 @@ impl Context {
     }
 }
 
+/// Whether the selected profile (`--profile`, else `AWS_PROFILE`, else `default`) turns on
+/// Transfer Acceleration the aws CLI's way:
+///
+/// ```ini
+/// [profile fast]
+/// s3 =
+///   use_accelerate_endpoint = true
+/// ```
+///
+/// aws-config reads the profile but keeps a nested section as its raw text; an unreadable
+/// config file reads as "no" (the SDK's own loader reports it).
+async fn profile_accelerates(profile: Option<&str>) -> bool {
+    let loaded = aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        profile.map(|p| std::borrow::Cow::Owned(p.to_owned())),
+    )
+    .await;
+    loaded
+        .ok()
+        .and_then(|set| {
+            set.get("s3")
+                .map(|nested| nested_is_true(nested, "use_accelerate_endpoint"))
+        })
+        .unwrap_or(false)
+}
+
+/// Whether `name = true` is one of the `key = value` lines of a nested profile section (pure;
+/// the aws CLI takes `true` in any case).
+fn nested_is_true(nested: &str, name: &str) -> bool {
+    nested.lines().any(|line| {
+        line.split_once('=').is_some_and(|(key, value)| {
+            key.trim() == name && value.trim().eq_ignore_ascii_case("true")
+        })
+    })
+}
+
 /// What S3 stores for an object uploaded without a `Content-Type`.
 const S3_DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
@@ -159,7 +201,30 @@ pub(crate) fn guess_content_type(name: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::guess_content_type;
+    use super::{guess_content_type, nested_is_true};
+
+    #[test]
+    fn nested_profile_settings() {
+        let table = [
+            ("\nuse_accelerate_endpoint = true", true),
+            ("\n  use_accelerate_endpoint=TRUE  ", true),
+            (
+                "\nmax_concurrent_requests = 20\nuse_accelerate_endpoint = true",
+                true,
+            ),
+            ("\nuse_accelerate_endpoint = false", false),
+            ("\nuse_dualstack_endpoint = true", false),
+            ("\nuse_accelerate_endpoint", false),
+            ("", false),
+        ];
+        for (nested, want) in table {
+            assert_eq!(
+                nested_is_true(nested, "use_accelerate_endpoint"),
+                want,
+                "{nested:?}"
+            );
+        }
+    }
 
     #[test]
     fn content_types_as_the_aws_cli_guesses_them() {

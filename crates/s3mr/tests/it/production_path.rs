@@ -9,6 +9,8 @@ use crate::common::BIN;
 const R0: &str = "us-east-1";
 const R1: &str = "eu-west-1";
 const R2: &str = "ap-southeast-2";
+/// Serves one S3 Express zone (usw2-az1).
+const R3: &str = "us-west-2";
 
 struct Site {
     emu: Emulator,
@@ -21,6 +23,8 @@ async fn site() -> Site {
         .region(R0)
         .region(R1)
         .region(R2)
+        .region(R3)
+        .zone("usw2-az1", R3)
         .tls(TlsSource::Generated)
         .proxy("127.0.0.1:0".parse().unwrap())
         .start()
@@ -196,4 +200,72 @@ async fn every_command_across_regions_through_a_proxy_and_a_ca_bundle() {
     assert!(!ok);
     assert!(stderr.contains("CA bundle /nonexistent/ca.pem"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn directory_buckets_access_points_and_acceleration_with_unchanged_syntax() {
+    let site = site().await;
+    let express = "cli-d--usw2-az1--x-s3";
+    let alias = "clialias1";
+    let arn = format!("arn:aws:s3::123456789012:accesspoint/{alias}.mrap");
+    site.emu.seed_bucket(express, R3).unwrap();
+    site.emu.seed_bucket("cli-mrap-target", R1).unwrap();
+    site.emu
+        .multi_region_access_point(alias, "cli-mrap-target")
+        .unwrap();
+    site.emu.seed_bucket("cli-accel", R1).unwrap();
+    let local = site.dir.path().join("x.txt");
+    std::fs::write(&local, b"express\n").unwrap();
+    let local = local.to_str().unwrap();
+
+    // The same commands as for any bucket, each its own process.
+    for base in [format!("s3://{express}"), format!("s3://{arn}")] {
+        site.ok(&["cp", local, &format!("{base}/x.txt")]).await;
+        assert_eq!(
+            site.ok(&["cat", &format!("{base}/x.txt")]).await,
+            "express\n"
+        );
+        let listed = site.ok(&["ls", &format!("{base}/")]).await;
+        assert!(listed.contains("x.txt"), "{base}: {listed}");
+        site.ok(&["rm", &format!("{base}/x.txt")]).await;
+        let listed = site.ok(&["ls", &format!("{base}/")]).await;
+        assert!(!listed.contains("x.txt"), "{base}: {listed}");
+    }
+    let c = site.emu.counters();
+    // One session per process for the directory bucket, at its zone's region; the MRAP's
+    // SigV4a verified every time; nothing reached us-east-1 or a host outside the emulator.
+    assert_eq!(c.sessions_created(R3, express), 5);
+    assert_eq!(c.refused_signatures(), 0);
+    assert_eq!(c.requests(R0), 0);
+    assert!(c.proxy.refused.is_empty(), "{:?}", c.proxy.refused);
+    assert!(
+        c.proxy.connects.keys().all(|target| target
+            == &format!("{express}.s3express-usw2-az1.{R3}.amazonaws.com:443")
+            || target == &format!("{alias}.mrap.accesspoint.s3-global.amazonaws.com:443")),
+        "{:?}",
+        c.proxy.connects
+    );
+    assert!(site.emu.bucket_region("cli-mrap-target").is_some());
+
+    // --accelerate: the accelerate host, signed for the bucket's region after one 400.
+    site.emu.reset_counters();
+    site.ok(&["--accelerate", "cp", local, "s3://cli-accel/x.txt"])
+        .await;
+    let accelerate_host = "cli-accel.s3-accelerate.amazonaws.com";
+    let c = site.emu.counters();
+    assert_eq!(c.requests_for_host(accelerate_host), 2);
+    assert_eq!(c.answers_with_status(R1, 400), 1);
+    assert_eq!(c.total_requests(), 2);
+    // The profile's `s3.use_accelerate_endpoint`, as the aws CLI reads it.
+    let aws_dir = site.dir.path().join(".aws");
+    std::fs::create_dir_all(&aws_dir).unwrap();
+    std::fs::write(
+        aws_dir.join("config"),
+        "[default]\ns3 =\n  use_accelerate_endpoint = true\n",
+    )
+    .unwrap();
+    site.emu.reset_counters();
+    assert_eq!(site.ok(&["cat", "s3://cli-accel/x.txt"]).await, "express\n");
+    assert_eq!(site.emu.counters().requests_for_host(accelerate_host), 2);
+    assert_eq!(site.emu.counters().total_requests(), 2);
 }
