@@ -3,13 +3,13 @@
 //! s3s verifies SigV4 only for credential scopes of service `s3` or `sts`
 //! (`s3s/src/ops/signature.rs`), but S3 Express signs with service `s3express` (and a session
 //! token in `x-amz-s3session-token`) and a Multi-Region Access Point with SigV4a
-//! (`AWS4-ECDSA-P256-SHA256`, region set `*`). For those hosts the front re-computes the
-//! signature over exactly the headers the client listed in `SignedHeaders`, with aws-sigv4 —
-//! the signer the SDKs use — and compares. HMAC signatures are deterministic; so are SigV4a
-//! signatures made as aws-sigv4 makes them (ECDSA with RFC 6979 nonces), which is what a
-//! re-computation can match: a signer using random nonces would be refused here (the one
-//! difference from S3, which verifies the P-256 signature). Once verified, the request is
-//! re-signed with the emulator's own credentials as plain path-style SigV4 for s3s.
+//! (`AWS4-ECDSA-P256-SHA256`, region set `*`). For those hosts the front builds the canonical
+//! request over exactly the headers the client listed in `SignedHeaders` and checks the
+//! signature itself: SigV4 by re-computing the HMAC with aws-sigv4's key derivation, SigV4a by
+//! verifying the ECDSA P-256 signature with the public key of aws-sigv4's SigV4a key derivation
+//! (any valid signature passes, whatever nonce its signer used). The canonical form is tested
+//! against aws-sigv4's own signer. Once verified, the request is re-signed with the emulator's
+//! own credentials as plain path-style SigV4 for s3s.
 
 use std::time::{Duration, SystemTime};
 
@@ -21,6 +21,7 @@ use aws_sigv4::http_request::{
 use aws_smithy_runtime_api::client::identity::Identity;
 use http::HeaderMap;
 use http::request::Parts;
+use sha2::Digest;
 
 /// `AWS4-HMAC-SHA256` (SigV4) or `AWS4-ECDSA-P256-SHA256` (SigV4a).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,16 +124,12 @@ pub(crate) fn parse_amz_date(value: &str) -> Option<SystemTime> {
 
 /// S3's signing settings: single URI encoding, no path normalisation, the payload hash taken
 /// from `x-amz-content-sha256` as sent.
-fn s3_settings(payload_header: bool) -> SigningSettings {
+fn s3_settings() -> SigningSettings {
     let mut settings = SigningSettings::default();
     settings.percent_encoding_mode = PercentEncodingMode::Single;
     settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     settings.signature_location = SignatureLocation::Headers;
-    settings.payload_checksum_kind = if payload_header {
-        PayloadChecksumKind::XAmzSha256
-    } else {
-        PayloadChecksumKind::NoHeader
-    };
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
     settings
 }
 
@@ -145,73 +142,128 @@ pub(crate) enum Refusal {
     Mismatch,
 }
 
-/// The signature `auth` should carry for `parts` signed with `secret` — over the headers it
-/// lists, at its `x-amz-date`, for its scope (`region_or_set`: the region, or SigV4a's region
-/// set) — compared with the one it carries.
+/// The AWS URI-encoding set: everything but the unreserved `A-Z a-z 0-9 - _ . ~`.
+const AWS_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A query as SigV4 signs it: pairs form-decoded, AWS-encoded, sorted on the encoded pair,
+/// `k=v` joined by `&` (a bare `session` is `session=`) (pure).
+fn canonical_query(query: &str) -> String {
+    let decode = |s: &str| {
+        let spaced = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let encode = |s: &str| percent_encoding::utf8_percent_encode(s, AWS_ENCODE).to_string();
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (encode(&decode(k)), encode(&decode(v)))
+        })
+        .collect();
+    pairs.sort();
+    let joined: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    joined.join("&")
+}
+
+/// A header value as SigV4 signs it: spaces trimmed, runs of spaces made one (pure).
+fn canonical_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.trim_matches(' ').chars() {
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The canonical request of `parts` over the headers `auth` lists, S3's way: the path as sent
+/// (no normalisation, no second encoding), the payload hash as `x-amz-content-sha256` says.
+fn canonical_request(parts: &Parts, auth: &Authorization) -> Result<String, Refusal> {
+    let mut creq = format!(
+        "{}\n{}\n{}\n",
+        parts.method.as_str(),
+        match parts.uri.path() {
+            "" => "/",
+            path => path,
+        },
+        canonical_query(parts.uri.query().unwrap_or_default())
+    );
+    for name in &auth.signed_headers {
+        let mut values = Vec::new();
+        for value in parts.headers.get_all(name.as_str()) {
+            let value = value.to_str().map_err(|_| Refusal::Malformed("header"))?;
+            values.push(canonical_value(value));
+        }
+        if values.is_empty() {
+            return Err(Refusal::Malformed("a signed header is missing"));
+        }
+        creq.push_str(&format!("{name}:{}\n", values.join(",")));
+    }
+    let payload = parts
+        .headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("UNSIGNED-PAYLOAD");
+    creq.push_str(&format!("\n{}\n{payload}", auth.signed_headers.join(";")));
+    Ok(creq)
+}
+
+/// Checks the signature `auth` carries for `parts`, made with `secret`: SigV4 (HMAC) for the
+/// scope region `region`, or SigV4a — an ECDSA P-256 signature verified with the public key of
+/// aws-sigv4's key derivation from the access key and secret.
 pub(crate) fn verify(
     parts: &Parts,
     auth: &Authorization,
     secret: &str,
-    region_or_set: &str,
+    region: &str,
 ) -> Result<(), Refusal> {
-    let headers = &parts.headers;
-    let date = headers
+    use p256::ecdsa::signature::Verifier;
+
+    let amz_date = parts
+        .headers
         .get("x-amz-date")
         .and_then(|v| v.to_str().ok())
-        .and_then(parse_amz_date)
+        .filter(|d| d.starts_with(&auth.date))
         .ok_or(Refusal::Malformed("x-amz-date"))?;
-    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(auth.signed_headers.len());
-    for name in &auth.signed_headers {
-        let values = headers.get_all(name.as_str());
-        let mut any = false;
-        for value in values {
-            any = true;
-            signed.push((
-                name.as_str(),
-                value.to_str().map_err(|_| Refusal::Malformed("header"))?,
-            ));
+    let time = parse_amz_date(amz_date).ok_or(Refusal::Malformed("x-amz-date"))?;
+    let creq = canonical_request(parts, auth)?;
+    let hashed = hex::encode(sha2::Sha256::digest(creq.as_bytes()));
+    let verified = match auth.algorithm {
+        Algorithm::HmacSha256 => {
+            let sts = format!(
+                "AWS4-HMAC-SHA256\n{amz_date}\n{}/{region}/{}/aws4_request\n{hashed}",
+                auth.date, auth.service
+            );
+            let key =
+                aws_sigv4::sign::v4::generate_signing_key(secret, time, region, &auth.service);
+            aws_sigv4::sign::v4::calculate_signature(key, sts.as_bytes()) == auth.signature
         }
-        if !any {
-            return Err(Refusal::Malformed("a signed header is missing"));
+        Algorithm::EcdsaP256 => {
+            let sts = format!(
+                "AWS4-ECDSA-P256-SHA256\n{amz_date}\n{}/{}/aws4_request\n{hashed}",
+                auth.date, auth.service
+            );
+            let key = aws_sigv4::sign::v4a::generate_signing_key(&auth.access_key, secret);
+            let signing = p256::ecdsa::SigningKey::from_slice(key.as_ref())
+                .map_err(|_| Refusal::Malformed("key"))?;
+            let signature = hex::decode(&auth.signature)
+                .ok()
+                .and_then(|der| p256::ecdsa::Signature::from_der(&der).ok())
+                .ok_or(Refusal::Malformed("signature"))?;
+            signing
+                .verifying_key()
+                .verify(sts.as_bytes(), &signature)
+                .is_ok()
         }
-    }
-    let payload = headers
-        .get("x-amz-content-sha256")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("UNSIGNED-PAYLOAD");
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let request = SignableRequest::new(
-        parts.method.as_str(),
-        path_and_query,
-        signed.into_iter(),
-        SignableBody::Precomputed(payload.to_owned()),
-    )
-    .map_err(|_| Refusal::Malformed("request"))?;
-    let identity: Identity =
-        Credentials::new(&auth.access_key, secret, None, None, "emulator").into();
-    let settings = s3_settings(false);
-    let params: SigningParams<'_> = match auth.algorithm {
-        Algorithm::HmacSha256 => aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(region_or_set)
-            .name(&auth.service)
-            .time(date)
-            .settings(settings)
-            .build()
-            .map_err(|_| Refusal::Malformed("scope"))?
-            .into(),
-        Algorithm::EcdsaP256 => aws_sigv4::sign::v4a::SigningParams::builder()
-            .identity(&identity)
-            .region_set(region_or_set)
-            .name(&auth.service)
-            .time(date)
-            .settings(settings)
-            .build()
-            .map_err(|_| Refusal::Malformed("scope"))?
-            .into(),
     };
-    let output = sign(request, &params).map_err(|_| Refusal::Malformed("request"))?;
-    if output.signature() == auth.signature {
+    if verified {
         Ok(())
     } else {
         Err(Refusal::Mismatch)
@@ -262,7 +314,7 @@ pub(crate) fn resign_for_s3s(
         .region(region)
         .name("s3")
         .time(SystemTime::now())
-        .settings(s3_settings(true))
+        .settings(s3_settings())
         .build()
         .map_err(|_| Refusal::Malformed("scope"))?
         .into();
@@ -347,8 +399,7 @@ mod tests {
             (Algorithm::EcdsaP256, "*"),
         ] {
             let identity: Identity = Credentials::new("AKID", "secret", None, None, "t").into();
-            let mut settings = s3_settings(true);
-            settings.percent_encoding_mode = PercentEncodingMode::Single;
+            let settings = s3_settings();
             let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000);
             let params: SigningParams<'_> = match algorithm {
                 Algorithm::HmacSha256 => aws_sigv4::sign::v4::SigningParams::builder()
@@ -371,17 +422,28 @@ mod tests {
                     .into(),
             };
             let host = "b.example.amazonaws.com";
+            // Unsorted, encoded and bare query parameters; a value with runs of spaces; a
+            // header sent twice.
+            let uri = "/dir/k%20x%2By?prefix=a%2Fb&list-type=2&session&z=1+2&delimiter=%2F";
             let signable = SignableRequest::new(
                 "GET",
-                "/k%20x?list-type=2",
-                [("host", host), ("x-amz-meta-a", "1")].into_iter(),
+                uri,
+                [
+                    ("host", host),
+                    ("x-amz-meta-a", "  one   two "),
+                    ("x-amz-meta-b", "1"),
+                    ("x-amz-meta-b", "2"),
+                ]
+                .into_iter(),
                 SignableBody::UnsignedPayload,
             )
             .unwrap();
             let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-            let mut request = http::Request::get("/k%20x?list-type=2")
+            let mut request = http::Request::get(uri)
                 .header("host", host)
-                .header("x-amz-meta-a", "1")
+                .header("x-amz-meta-a", "  one   two ")
+                .header("x-amz-meta-b", "1")
+                .header("x-amz-meta-b", "2")
                 .body(())
                 .unwrap();
             for (name, value) in instructions.headers() {
@@ -390,6 +452,10 @@ mod tests {
                     value.parse().unwrap(),
                 );
             }
+            // Headers added later (not signed) change nothing.
+            request
+                .headers_mut()
+                .insert("user-agent", http::HeaderValue::from_static("later"));
             let (mut parts, ()) = request.into_parts();
             let auth =
                 parse_authorization(parts.headers["authorization"].to_str().unwrap()).unwrap();
@@ -397,6 +463,34 @@ mod tests {
             assert_eq!(verify(&parts, &auth, "secret", scope), Ok(()));
             assert_eq!(
                 verify(&parts, &auth, "other", scope),
+                Err(Refusal::Mismatch)
+            );
+            if algorithm == Algorithm::EcdsaP256 {
+                // Another valid signature of the same string (s negated, as a signer with its
+                // own nonce makes a different one): verified, not matched.
+                let der = hex::decode(&auth.signature).unwrap();
+                let (r, s) = p256::ecdsa::Signature::from_der(&der)
+                    .unwrap()
+                    .split_scalars();
+                let other = p256::ecdsa::Signature::from_scalars(r, -s).unwrap();
+                let mut twin = auth.clone();
+                twin.signature = hex::encode(other.to_der().as_bytes());
+                assert_ne!(twin.signature, auth.signature);
+                assert_eq!(verify(&parts, &twin, "secret", scope), Ok(()));
+            }
+            let mut other_key = auth.clone();
+            other_key.access_key = "AKID2".into();
+            if algorithm == Algorithm::EcdsaP256 {
+                // SigV4a's key comes from the access key too.
+                assert_eq!(
+                    verify(&parts, &other_key, "secret", scope),
+                    Err(Refusal::Mismatch)
+                );
+            }
+            let mut moved = parts.clone();
+            moved.uri = uri.replace("z=1+2", "z=1+3").parse().unwrap();
+            assert_eq!(
+                verify(&moved, &auth, "secret", scope),
                 Err(Refusal::Mismatch)
             );
             parts
