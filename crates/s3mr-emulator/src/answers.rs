@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use http::StatusCode;
+use http::{HeaderValue, Response, StatusCode};
+use s3s::Body;
 
 use crate::registry::BucketEntry;
 use crate::request::{OpKind, Signature};
@@ -252,6 +253,19 @@ pub(crate) fn render(answer: &WrongRegion, cx: &RenderContext<'_>) -> ErrorAnswe
         headers,
         body,
     }
+}
+
+/// The HTTP response of an error answer.
+pub(crate) fn to_response(answer: ErrorAnswer) -> Response<Body> {
+    let mut builder = Response::builder().status(answer.status);
+    for (name, value) in answer.headers {
+        // Hostile values from the switches may hold any bytes; `from_bytes` takes all but controls.
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+            builder = builder.header(name, value);
+        }
+    }
+    let body = answer.body.map_or_else(Body::empty, Body::from);
+    builder.body(body).expect("valid response parts")
 }
 
 #[cfg(test)]

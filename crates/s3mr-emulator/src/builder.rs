@@ -11,8 +11,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::front::Shared;
 use crate::registry::Registry;
+use crate::shared::Shared;
 use crate::switches::Switches;
 use crate::tls::TlsSource;
 use crate::{
@@ -229,7 +229,7 @@ impl EmulatorBuilder {
             tls: tls.as_ref().map(|t| t.acceptor.clone()),
             zones: (*zones).clone(),
             mraps: RwLock::default(),
-            sessions: crate::express::Sessions::default(),
+            sessions: crate::sessions::Sessions::default(),
             access_key: self.access_key.clone(),
             secret_key: self.secret_key.clone(),
         });

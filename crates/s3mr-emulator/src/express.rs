@@ -10,75 +10,19 @@
 //! the listener's s3s service re-signed as plain path-style SigV4 — so the object semantics are
 //! the same code as everywhere else.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use s3s::{Body, HttpError};
-use sha2::Digest;
 
 use crate::answers::ErrorAnswer;
-use crate::front::{Shared, to_response};
+use crate::answers::to_response;
+use crate::hosts::bucket_zone;
 use crate::hosts::{AwsHost, Endpoint};
 use crate::io::CountingBody;
 use crate::resign::{self, Algorithm, Authorization, Refusal};
-
-/// How long a session's credentials last (S3: five minutes).
-const SESSION_LIFETIME: Duration = Duration::from_secs(300);
-
-#[derive(Clone, Debug)]
-struct Session {
-    secret: String,
-    token: String,
-    bucket: String,
-    expires: SystemTime,
-}
-
-/// Session credentials issued by CreateSession, by access key.
-#[derive(Debug, Default)]
-pub(crate) struct Sessions {
-    issued: Mutex<HashMap<String, Session>>,
-    seq: AtomicU64,
-}
-
-impl Sessions {
-    /// New credentials for `bucket`: (access key, secret, token, expiry).
-    fn issue(&self, bucket: &str, salt: &str) -> (String, Session) {
-        let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        let derive = |what: &str| {
-            hex::encode(sha2::Sha256::digest(
-                format!("{what}/{n}/{nanos}/{bucket}/{salt}").as_bytes(),
-            ))
-        };
-        let access_key = format!("ASIAS3MREXPRESS{n:05}");
-        let session = Session {
-            secret: derive("secret")[..40].to_owned(),
-            token: derive("token"),
-            bucket: bucket.to_owned(),
-            expires: SystemTime::now() + SESSION_LIFETIME,
-        };
-        let mut issued = self.issued.lock().expect("sessions lock");
-        let now = SystemTime::now();
-        issued.retain(|_, s| s.expires > now);
-        issued.insert(access_key.clone(), session.clone());
-        (access_key, session)
-    }
-
-    fn get(&self, access_key: &str) -> Option<Session> {
-        self.issued
-            .lock()
-            .expect("sessions lock")
-            .get(access_key)
-            .cloned()
-    }
-}
+use crate::shared::Shared;
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (pure).
 fn iso8601(at: SystemTime) -> String {
@@ -97,13 +41,6 @@ fn iso8601(at: SystemTime) -> String {
         t.minute(),
         t.second()
     )
-}
-
-/// The zone a directory bucket's name carries (`b--usw2-az1--x-s3` → `usw2-az1`).
-pub(crate) fn bucket_zone(bucket: &str) -> Option<&str> {
-    let base = bucket.strip_suffix("--x-s3")?;
-    let (_, zone) = base.rsplit_once("--")?;
-    (!zone.is_empty()).then_some(zone)
 }
 
 /// An S3 error answer, as S3 writes it.
@@ -435,19 +372,9 @@ fn create_session_answer(shared: &Shared, listener: &str, bucket: &str) -> Respo
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Duration;
 
-    #[test]
-    fn zones_of_bucket_names() {
-        assert_eq!(bucket_zone("b--usw2-az1--x-s3"), Some("usw2-az1"));
-        assert_eq!(
-            bucket_zone("a--b--usw2-lax1-az1--x-s3"),
-            Some("usw2-lax1-az1")
-        );
-        assert_eq!(bucket_zone("b--usw2-az1--xa-s3"), None);
-        assert_eq!(bucket_zone("plain"), None);
-        assert_eq!(bucket_zone("----x-s3"), None);
-    }
+    use super::*;
 
     #[test]
     fn expiration_is_iso8601() {
@@ -455,16 +382,5 @@ mod tests {
             iso8601(SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000)),
             "2026-05-28T20:26:40Z"
         );
-    }
-
-    #[test]
-    fn sessions_are_distinct_and_found() {
-        let sessions = Sessions::default();
-        let (a, one) = sessions.issue("b--usw2-az1--x-s3", "salt");
-        let (b, two) = sessions.issue("b--usw2-az1--x-s3", "salt");
-        assert_ne!(a, b);
-        assert_ne!(one.secret, two.secret);
-        assert_eq!(sessions.get(&a).unwrap().token, one.token);
-        assert!(sessions.get("ASIA-unknown").is_none());
     }
 }

@@ -2,9 +2,7 @@
 //! S3 does, and hands everything else to the region's s3s service.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
@@ -12,77 +10,19 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use s3s::service::S3Service;
 use s3s::{Body, HttpError};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::answers::{self, Decision, ErrorAnswer, RenderContext};
-use crate::counters::Counters;
+use crate::answers::{self, Decision, ErrorAnswer, RenderContext, to_response};
 use crate::hosts::Endpoint;
 use crate::io::{CountingBody, CountingStream};
-use crate::registry::Registry;
 use crate::request::{self, OpKind};
+use crate::shared::Shared;
 use crate::switches::{Fault, FaultKind, Switches, take_fault};
 
 /// The admin path prefix. Bucket names cannot contain `_`, so it never collides with a bucket.
 pub(crate) const ADMIN_PREFIX: &str = "/_s3mr/";
-
-pub(crate) struct Shared {
-    pub(crate) registry: Arc<Registry>,
-    pub(crate) switches: RwLock<Switches>,
-    pub(crate) faults: Mutex<Vec<Fault>>,
-    pub(crate) denied_deletes: Arc<crate::store::DeniedDeletes>,
-    pub(crate) counters: Counters,
-    pub(crate) listeners: BTreeMap<String, SocketAddr>,
-    pub(crate) services: BTreeMap<String, S3Service>,
-    pub(crate) objects_root: std::path::PathBuf,
-    /// Every bucket's keys in order (index.rs), shared with the stores.
-    pub(crate) index: Arc<crate::index::Index>,
-    pub(crate) request_seq: AtomicU64,
-    /// Real-hostnames mode: TLS on every listener, answers name AWS hosts.
-    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
-    /// Directory-bucket zones served (zone ID → region): their zonal hosts have certificates
-    /// and CONNECT targets; a zone of another region does not resolve.
-    pub(crate) zones: BTreeMap<String, String>,
-    /// Multi-Region Access Points: alias → the bucket behind it.
-    pub(crate) mraps: RwLock<BTreeMap<String, String>>,
-    /// S3 Express sessions issued by CreateSession.
-    pub(crate) sessions: crate::express::Sessions,
-    /// The account's keys (what s3s accepts; what the front re-signs with).
-    pub(crate) access_key: String,
-    pub(crate) secret_key: String,
-}
-
-impl Shared {
-    /// What a wrong-region answer names as `region`'s endpoint: the listener's address, or in
-    /// real-hostnames mode (and for regions not served) the AWS host, with the bucket in front
-    /// for a virtual-hosted request, as S3 writes it.
-    fn endpoint_of(&self, region: &str, virtual_bucket: Option<&str>) -> String {
-        match self.listeners.get(region) {
-            Some(addr) if self.tls.is_none() => addr.to_string(),
-            _ => match virtual_bucket {
-                Some(bucket) => format!("{bucket}.s3.{region}.amazonaws.com"),
-                None => format!("s3.{region}.amazonaws.com"),
-            },
-        }
-    }
-
-    pub(crate) fn credentials(&self) -> (&str, &str) {
-        (&self.access_key, &self.secret_key)
-    }
-
-    pub(crate) fn mrap_bucket(&self, alias: &str) -> Option<String> {
-        self.mraps.read().expect("mraps lock").get(alias).cloned()
-    }
-
-    pub(crate) fn next_request_id(&self) -> String {
-        format!(
-            "S3MR{:012X}",
-            self.request_seq.fetch_add(1, Ordering::Relaxed)
-        )
-    }
-}
 
 /// Accepts connections on `listener` until `shutdown` changes, and runs `serve` on each (Nagle
 /// off) in its own task, which also ends when `shutdown` changes. Shared by the region
@@ -153,18 +93,6 @@ where
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(io), service)
         .await;
-}
-
-pub(crate) fn to_response(answer: ErrorAnswer) -> Response<Body> {
-    let mut builder = Response::builder().status(answer.status);
-    for (name, value) in answer.headers {
-        // Hostile values from the switches may hold any bytes; `from_bytes` takes all but controls.
-        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
-            builder = builder.header(name, value);
-        }
-    }
-    let body = answer.body.map_or_else(Body::empty, Body::from);
-    builder.body(body).expect("valid response parts")
 }
 
 fn fault_response(kind: FaultKind, is_head: bool, request_id: &str) -> Response<Body> {

@@ -120,6 +120,13 @@ pub(crate) fn parse(host: &str) -> Option<AwsHost<'_>> {
     })
 }
 
+/// The zone a directory bucket's name carries (`b--usw2-az1--x-s3` → `usw2-az1`).
+pub(crate) fn bucket_zone(bucket: &str) -> Option<&str> {
+    let base = bucket.strip_suffix("--x-s3")?;
+    let (_, zone) = base.rsplit_once("--")?;
+    (!zone.is_empty()).then_some(zone)
+}
+
 /// The names a server certificate covers for `regions` and directory-bucket `zones` (zone,
 /// region): every S3 form with its wildcard, the global endpoint, the accelerate and MRAP hosts,
 /// each zone's zonal host and each region's S3 Express control plane.
@@ -319,6 +326,18 @@ mod tests {
             let got = parse(host).map(|h| (h.bucket, h.endpoint, h.base));
             assert_eq!(got, *want, "{host}");
         }
+    }
+
+    #[test]
+    fn zones_of_bucket_names() {
+        assert_eq!(bucket_zone("b--usw2-az1--x-s3"), Some("usw2-az1"));
+        assert_eq!(
+            bucket_zone("a--b--usw2-lax1-az1--x-s3"),
+            Some("usw2-lax1-az1")
+        );
+        assert_eq!(bucket_zone("b--usw2-az1--xa-s3"), None);
+        assert_eq!(bucket_zone("plain"), None);
+        assert_eq!(bucket_zone("----x-s3"), None);
     }
 
     #[test]

@@ -43,6 +43,8 @@ mod proxy;
 mod registry;
 mod request;
 mod resign;
+mod sessions;
+mod shared;
 mod store;
 mod switches;
 mod tls;
@@ -63,7 +65,7 @@ pub use switches::{
 };
 pub use tls::TlsSource;
 
-use front::Shared;
+use shared::Shared;
 
 /// The access key the emulator accepts unless told otherwise.
 pub const DEFAULT_ACCESS_KEY: &str = "AKIAS3MREMULATOR0001";

@@ -11,8 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::front::Shared;
 use crate::hosts::Endpoint;
+use crate::shared::Shared;
 
 /// Longest CONNECT request head read.
 const HEAD_LIMIT: usize = 8 * 1024;

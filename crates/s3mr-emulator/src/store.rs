@@ -311,7 +311,7 @@ impl S3 for RegionStore {
             .and_then(|c| c.location_constraint.as_ref())
             .map(|c| c.as_str().to_owned());
         let location = config.and_then(|c| c.location.as_ref());
-        let region = match crate::express::bucket_zone(&req.input.bucket) {
+        let region = match crate::hosts::bucket_zone(&req.input.bucket) {
             // S3 Express: `<Location><Name>zone</Name><Type>AvailabilityZone</Type></Location>`,
             // the zone the name carries, served by this region.
             Some(zone) => {
