@@ -3,7 +3,7 @@
 # the release build on a cold tree): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
 # criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
 # per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `cli` scenario 9, `gateway` scenario 10,
-# `scale` scenario 11.
+# `scale` scenario 11, `profile` the per-request profiles of scenario 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/install-tools.sh
@@ -28,6 +28,13 @@ if [ "${1:-}" = scale ]; then
   # ≈ 15 minutes and ~13 GB of small files at the peak). `scale 10000` for one size.
   shift
   S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench scale "$@" | tee "bench/results/$(date -u +%F-%H%M)-scale.txt"
+  exit
+fi
+if [ "${1:-}" = profile ]; then
+  # Where a warm 4 KiB GET's client CPU goes, per client (raw SDK, routed, the object_store
+  # adapter, object_store native): instructions (callgrind), CPU per GET and flame graphs (perf),
+  # written to bench/profiles/ (≈ 15 minutes).
+  { ./scripts/instructions.sh && ./scripts/profile.sh; } | tee "bench/results/$(date -u +%F-%H%M)-profile.txt"
   exit
 fi
 if [ "${1:-}" = gateway ]; then

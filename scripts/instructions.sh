@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Client instructions per warm 4 KiB GET, raw aws-sdk-s3 vs the multi-region client, counted by
-# valgrind's callgrind (deterministic, unlike timings on a shared machine). Each client runs
-# 100 and 600 GETs; the difference / 500 is its cost per GET. About 3 minutes on 2 cores.
+# Client instructions per warm 4 KiB GET, counted by valgrind's callgrind (deterministic, unlike
+# timings on a shared machine): raw aws-sdk-s3, the multi-region client, the object_store
+# adapter over it, and object_store's native AmazonS3. Each client runs 100 and 600 GETs; the
+# difference / 500 is its cost per GET. About 5 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -17,11 +18,12 @@ count() { # client N -> total instructions
   grep -E '^(summary|totals):' "$out/cg.$1.$2" | head -1 | awk '{print $2}'
 }
 declare -A per_get
-for client in raw multi; do
+for client in raw multi adapter native; do
   low="$(count "$client" 100)"; high="$(count "$client" 600)"
   per_get[$client]=$(( (high - low) / 500 ))
   echo "instructions_per_get_$client ${per_get[$client]} instructions"
 done
-awk -v r="${per_get[raw]}" -v m="${per_get[multi]}" \
+awk -v r="${per_get[raw]}" -v m="${per_get[multi]}" -v a="${per_get[adapter]}" -v n="${per_get[native]}" \
   'BEGIN { printf "instructions_per_get_ratio %.4f raw/multi\n", r / m;
-           printf "instructions_per_get_added %d instructions\n", m - r }'
+           printf "instructions_per_get_added %d instructions\n", m - r;
+           printf "instructions_per_get_adapter_over_native %.4f native/adapter\n", n / a }'
