@@ -10,8 +10,8 @@
 //! - `native`: object_store's own `AmazonS3` pinned to the bucket's region (reqwest).
 
 use aws_sdk_s3::primitives::ByteStream;
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::setup::{R1, multi_client, raw_client};
 use crate::transfer::child_emulator;
