@@ -743,24 +743,7 @@ async fn directory_buckets_reach_their_zone_with_one_session_each() {
     assert_eq!(c.total_requests(), 1);
 
     // The emulator verifies the session signature: a request changed after signing is 403.
-    let tampered = MultiRegionClient::builder(&sdk_config().await)
-        .configure_s3(|b| b.interceptor(Tamper))
-        .build()
-        .unwrap();
-    emu.reset_counters();
-    let err = tampered
-        .get_object()
-        .bucket(west)
-        .key("k")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.raw_response().map(|r| r.status().as_u16()),
-        Some(403),
-        "{err:?}"
-    );
-    assert_eq!(emu.counters().refused_signatures(), 1);
+    a_tampered_get_is_refused(emu, west).await;
     assert_eq!(emu.counters().total_sessions(), 1);
 
     // An at_region that contradicts the zone: refused before anything is sent.
@@ -780,6 +763,29 @@ async fn directory_buckets_reach_their_zone_with_one_session_each() {
     );
     assert_eq!(emu.counters().total_requests(), 0);
     assert!(emu.counters().proxy.connects.is_empty());
+}
+
+/// A GET of `bucket/k` by a client whose requests are changed after signing ([`Tamper`]): 403,
+/// counted as one refused signature (counters reset first).
+async fn a_tampered_get_is_refused(emu: &Emulator, bucket: &str) {
+    let tampered = MultiRegionClient::builder(&sdk_config().await)
+        .configure_s3(|b| b.interceptor(Tamper))
+        .build()
+        .unwrap();
+    emu.reset_counters();
+    let err = tampered
+        .get_object()
+        .bucket(bucket)
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{bucket}: {err:?}"
+    );
+    assert_eq!(emu.counters().refused_signatures(), 1, "{bucket}");
 }
 
 async fn sdk_config() -> aws_config::SdkConfig {
@@ -909,24 +915,7 @@ async fn a_multi_region_access_point_is_signed_sigv4a_and_verified() {
     assert_eq!(client.cached_region(&arn), None);
 
     // Changed after signing: 403, nothing served.
-    let tampered = MultiRegionClient::builder(&sdk_config().await)
-        .configure_s3(|b| b.interceptor(Tamper))
-        .build()
-        .unwrap();
-    emu.reset_counters();
-    let err = tampered
-        .get_object()
-        .bucket(&arn)
-        .key("k")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.raw_response().map(|r| r.status().as_u16()),
-        Some(403),
-        "{err:?}"
-    );
-    assert_eq!(emu.counters().refused_signatures(), 1);
+    a_tampered_get_is_refused(emu, &arn).await;
 }
 
 #[tokio::test]

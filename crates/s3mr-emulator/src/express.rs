@@ -204,6 +204,17 @@ fn account_signed(
             format!("expected a SigV4 scope of service '{service}' in region '{region}'"),
         ));
     }
+    signed_by_account(shared, parts, auth, region)
+}
+
+/// Signed with the account's keys (the emulator's), for `scope`: the SigV4 region or the
+/// SigV4a region set.
+fn signed_by_account(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    auth: &Authorization,
+    scope: &str,
+) -> Result<(), Refused> {
     let (access_key, secret) = shared.credentials();
     if auth.access_key != access_key {
         return Err(Refused::forbidden(
@@ -211,7 +222,7 @@ fn account_signed(
             "The AWS Access Key Id you provided does not exist in our records.",
         ));
     }
-    checked(resign::verify(parts, auth, secret, region))
+    checked(resign::verify(parts, auth, secret, scope))
 }
 
 fn path_and_query(bucket: &str, parts: &http::request::Parts) -> String {
@@ -331,14 +342,7 @@ fn verify(
                     format!("region set '{region_set}' does not include {listener}"),
                 ));
             }
-            let (access_key, secret) = shared.credentials();
-            if auth.access_key != access_key {
-                return Err(Refused::forbidden(
-                    "InvalidAccessKeyId",
-                    "The AWS Access Key Id you provided does not exist in our records.",
-                ));
-            }
-            checked(resign::verify(parts, &auth, secret, region_set))?;
+            signed_by_account(shared, parts, &auth, region_set)?;
             Ok(Verified::Forward {
                 path_and_query: path_and_query(&bucket, parts),
             })
