@@ -255,6 +255,30 @@ pub(crate) fn render(answer: &WrongRegion, cx: &RenderContext<'_>) -> ErrorAnswe
     }
 }
 
+/// S3's plain error answer: `status`, `<Error>` with `code`, `message` and the request id (no
+/// body for HEAD, which S3 cannot send one for).
+pub(crate) fn error_response(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    request_id: String,
+    is_head: bool,
+) -> Response<Body> {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{}</Message>\
+         <RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>",
+        quick_xml::escape::partial_escape(message)
+    );
+    to_response(ErrorAnswer {
+        status,
+        headers: vec![
+            ("content-type", "application/xml".into()),
+            ("x-amz-request-id", request_id),
+        ],
+        body: (!is_head).then_some(body),
+    })
+}
+
 /// The HTTP response of an error answer.
 pub(crate) fn to_response(answer: ErrorAnswer) -> Response<Body> {
     let mut builder = Response::builder().status(answer.status);

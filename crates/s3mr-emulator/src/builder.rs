@@ -227,7 +227,7 @@ impl EmulatorBuilder {
             index,
             request_seq: AtomicU64::new(1),
             tls: tls.as_ref().map(|t| t.acceptor.clone()),
-            zones: (*zones).clone(),
+            zones,
             mraps: RwLock::default(),
             sessions: crate::sessions::Sessions::default(),
             access_key: self.access_key.clone(),

@@ -16,8 +16,7 @@ use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use s3s::{Body, HttpError};
 
-use crate::answers::ErrorAnswer;
-use crate::answers::to_response;
+use crate::answers::error_response as error;
 use crate::hosts::bucket_zone;
 use crate::hosts::{AwsHost, Endpoint};
 use crate::io::CountingBody;
@@ -41,29 +40,6 @@ fn iso8601(at: SystemTime) -> String {
         t.minute(),
         t.second()
     )
-}
-
-/// An S3 error answer, as S3 writes it.
-fn error(
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    request_id: String,
-    is_head: bool,
-) -> Response<Body> {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{}</Message>\
-         <RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>",
-        quick_xml::escape::partial_escape(message)
-    );
-    to_response(ErrorAnswer {
-        status,
-        headers: vec![
-            ("content-type", "application/xml".into()),
-            ("x-amz-request-id", request_id),
-        ],
-        body: (!is_head).then_some(body),
-    })
 }
 
 /// Why a request to one of these hosts is refused.

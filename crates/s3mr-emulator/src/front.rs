@@ -108,18 +108,7 @@ fn fault_response(kind: FaultKind, is_head: bool, request_id: &str) -> Response<
             "We encountered an internal error. Please try again.",
         ),
     };
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
-         <RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"
-    );
-    to_response(ErrorAnswer {
-        status,
-        headers: vec![
-            ("content-type", "application/xml".into()),
-            ("x-amz-request-id", request_id.into()),
-        ],
-        body: (!is_head).then_some(body),
-    })
+    answers::error_response(status, code, message, request_id.to_owned(), is_head)
 }
 
 async fn handle(

@@ -28,7 +28,7 @@ pub(crate) struct Shared {
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
     /// Directory-bucket zones served (zone ID → region): their zonal hosts have certificates
     /// and CONNECT targets; a zone of another region does not resolve.
-    pub(crate) zones: BTreeMap<String, String>,
+    pub(crate) zones: Arc<BTreeMap<String, String>>,
     /// Multi-Region Access Points: alias → the bucket behind it.
     pub(crate) mraps: RwLock<BTreeMap<String, String>>,
     /// S3 Express sessions issued by CreateSession.
