@@ -13,6 +13,8 @@ cargo build --release --locked -q -p s3mr-bench -p s3mr
 # Every figure of the run is also kept as data, one file per run (UTC start time), beside the
 # tables it feeds.
 mkdir -p bench/results
+# BENCHMARKS.md's charts (bench/charts/*.svg), rendered from every results file after each run.
+trap './target/release/s3mr-bench charts >/dev/null' EXIT
 if [ "${1:-}" = fs ]; then
   # Scenario 6 alone (the s3:// writer and reader against raw transfers, ≈ 1 minute).
   ./target/release/s3mr-bench fs | tee "bench/results/$(date -u +%F-%H%M)-fs.txt"

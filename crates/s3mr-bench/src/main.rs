@@ -7,6 +7,7 @@
 
 mod alloc;
 mod caches;
+mod charts;
 mod cli;
 mod cold;
 mod gateway;
@@ -32,6 +33,7 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("child-get") => return caches::child_get(&args[1..]).await,
         Some("emulator-process") => return transfer::emulator_process().await,
+        Some("charts") => return charts::run(&args[1..]),
         Some("instructions") => return instructions::run(&args[1..]).await,
         Some("objstore") => return objstore::alone().await,
         Some("cli") => return cli::against_aws_cli().await,
