@@ -146,6 +146,21 @@ macro_rules! with_headers {
 }
 pub(crate) use with_headers;
 
+/// An object's body as object_store's stream of chunks.
+pub(crate) fn body_stream(
+    body: aws_smithy_types::byte_stream::ByteStream,
+) -> futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>> {
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    stream::try_unfold(body, |mut body| async move {
+        let chunk = body.try_next().await?;
+        Ok(chunk.map(|chunk| (chunk, body)))
+    })
+    .map_err(|e: aws_smithy_types::byte_stream::error::Error| {
+        crate::error::with_kind(crate::error::Kind::Generic, "", Box::new(e))
+    })
+    .boxed()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

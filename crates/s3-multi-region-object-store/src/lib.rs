@@ -32,6 +32,7 @@
 
 mod convert;
 mod error;
+mod light;
 mod multipart;
 mod registry;
 mod store;

@@ -327,13 +327,19 @@ impl ObjectStore for MultiRegionStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> Result<PutResult> {
+        let payload = Bytes::from(payload);
+        if let Some(put) =
+            crate::light::put(&self.client, &self.bucket, location, &payload, &opts).await
+        {
+            return Ok(put);
+        }
         let PutOptions {
             mode,
             tags,
             attributes,
             ..
         } = opts;
-        let body = ByteStream::from(Bytes::from(payload));
+        let body = ByteStream::from(payload);
         let mut request = with_headers!(
             self.client
                 .put_object()
@@ -402,6 +408,11 @@ impl ObjectStore for MultiRegionStore {
         if options.head {
             return self.head_opts(location, &options).await;
         }
+        if let Some(answer) =
+            crate::light::get(&self.client, &self.bucket, location, &options).await
+        {
+            return answer;
+        }
         let range = match &options.range {
             Some(range) => Some(convert::range_header(range).map_err(generic)?),
             None => None,
@@ -443,15 +454,8 @@ impl ObjectStore for MultiRegionStore {
             got.content_type(),
             got.metadata(),
         );
-        let body = stream::try_unfold(got.body, |mut body| async move {
-            let chunk = body.try_next().await?;
-            Ok(chunk.map(|chunk| (chunk, body)))
-        })
-        .map_err(|e: aws_smithy_types::byte_stream::error::Error| {
-            with_kind(Kind::Generic, "", Box::new(e))
-        });
         Ok(GetResult {
-            payload: GetResultPayload::Stream(body.boxed()),
+            payload: GetResultPayload::Stream(convert::body_stream(got.body)),
             meta,
             range,
             attributes,

@@ -11,6 +11,7 @@ use aws_types::SdkConfig;
 use crate::cache::{BucketRegionCache, MemoryCache};
 use crate::endpoints::EndpointMap;
 use crate::error::Error;
+use crate::light::{Fallback, LightOutcome, LightPath, LightRequest};
 use crate::region::ValidRegion;
 use crate::routing::classifier::RedirectClassifier;
 use crate::routing::interceptor::{ExplicitRegionMarker, RoutingInterceptor};
@@ -64,6 +65,7 @@ pub fn at_region(region: &str) -> aws_sdk_s3::config::Builder {
 pub struct MultiRegionClient {
     s3: aws_sdk_s3::Client,
     router: Arc<Router>,
+    light: Option<Arc<LightPath>>,
 }
 
 impl Deref for MultiRegionClient {
@@ -108,7 +110,41 @@ impl MultiRegionClient {
 
     /// What routing has done so far.
     pub fn stats(&self) -> Stats {
-        self.router.stats()
+        let mut stats = self.router.stats();
+        if let Some(light) = &self.light {
+            (stats.light_answered, stats.light_fallbacks) = light.counts();
+        }
+        stats
+    }
+
+    /// Sends one object request on the **light path** — signed and sent on this client's HTTP
+    /// client without aws-sdk-s3's orchestrator — when the bucket's region is already learned.
+    /// For callers issuing many small requests (the object_store adapter's GETs and PUTs); the
+    /// answer is S3's raw HTTP response, and anything but a success, `304`, `404` or `412` comes
+    /// back as [`LightOutcome::UseSdk`]: send the same request through this client then, which
+    /// follows a bucket that moved, retries, and reports errors as usual.
+    ///
+    /// ```no_run
+    /// # async fn run(client: s3_multi_region::MultiRegionClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use s3_multi_region::{LightOutcome, LightRequest};
+    ///
+    /// let request = LightRequest::get("2026/12/01.parquet").header("range", "bytes=0-1023")?;
+    /// let footer = match client.send_light("logs-in-sydney", request).await {
+    ///     LightOutcome::Answered(answer) if answer.status() == 206 => {
+    ///         answer.into_body().collect().await?.into_bytes()
+    ///     }
+    ///     _ => {
+    ///         let got = client.get_object().bucket("logs-in-sydney").key("2026/12/01.parquet");
+    ///         got.range("bytes=0-1023").send().await?.body.collect().await?.into_bytes()
+    ///     }
+    /// };
+    /// # let _ = footer; Ok(()) }
+    /// ```
+    pub async fn send_light(&self, bucket: &str, request: LightRequest) -> LightOutcome {
+        match &self.light {
+            Some(light) => light.send(bucket, request).await,
+            None => LightOutcome::UseSdk(Fallback::Unavailable),
+        }
     }
 
     /// The memory tier (share it with another client through the builder).
@@ -329,12 +365,22 @@ impl MultiRegionClientBuilder {
 
         let mut base = aws_sdk_s3::config::Builder::from(&self.sdk)
             .region(Region::from(default_region.clone()));
-        if self.sdk.http_client().is_none() {
-            let http = crate::http::http_client().map_err(|e| Error::HttpClient {
-                source: Arc::new(e),
-            })?;
-            base = base.http_client(http);
-        }
+        let http = match self.sdk.http_client() {
+            Some(http) => http,
+            None => {
+                let http = crate::http::http_client().map_err(|e| Error::HttpClient {
+                    source: Arc::new(e),
+                })?;
+                base = base.http_client(http.clone());
+                http
+            }
+        };
+        // The light path builds requests from what it can see: not after `configure_s3` (which
+        // can change anything a request depends on), nor with an endpoint URL routing cannot
+        // route.
+        let light_allowed = self.routing
+            && self.customize.is_none()
+            && (endpoints.is_some() || !has_endpoint_url(&self.sdk));
         if endpoints.is_some() {
             base = base.force_path_style(true);
         }
@@ -383,9 +429,14 @@ impl MultiRegionClientBuilder {
                 Some(router.clone()),
             )))
             .build();
+        let light = light_allowed
+            .then(|| LightPath::new(&self.sdk, http, router.clone()))
+            .flatten()
+            .map(Arc::new);
         Ok(MultiRegionClient {
             s3: aws_sdk_s3::Client::from_conf(config),
             router,
+            light,
         })
     }
 }

@@ -168,6 +168,13 @@ pub enum Error {
         /// The region.
         region: String,
     },
+    /// A light-path request header whose name or value HTTP does not allow (refused before
+    /// anything is sent; the value is not repeated).
+    #[error("header {name:?}: the name or its value is not valid in HTTP")]
+    InvalidHeader {
+        /// The header's name, as given.
+        name: String,
+    },
 }
 
 impl Error {
@@ -187,6 +194,7 @@ impl Error {
             | Self::EndpointResolverReplaced
             | Self::InvalidEndpointMap(_)
             | Self::NoEndpointForRegion { .. }
+            | Self::InvalidHeader { .. }
             | Self::MrapNeedsFeature { .. } => ErrorKind::Other,
             _ => ErrorKind::Region,
         }

@@ -46,6 +46,7 @@ mod endpoints;
 mod error;
 pub mod fs;
 mod http;
+mod light;
 mod multi;
 /// S3's wrong-region answers read as data (pure; public with feature `test-util`, for the fuzz
 /// tests and benches: not part of the supported API).
@@ -67,6 +68,7 @@ pub use client::{
 pub use endpoints::EndpointMap;
 pub use error::Error;
 pub use http::{HttpClientBuilder, HttpClientError, http_client};
+pub use light::{Fallback, LightError, LightOutcome, LightRequest, LightResponse};
 pub use multi::RegionalClients;
 pub use report::{CREDENTIAL_SOURCES, ErrorKind, ErrorReport, Report, chain as error_chain};
 pub use routing::Stats;

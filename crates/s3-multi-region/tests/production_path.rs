@@ -495,6 +495,101 @@ async fn dual_stack_and_fips_hosts_survive_reroutes() {
     }
 }
 
+/// The light path (`send_light`) on the path users run: the README's client, the bucket's real
+/// virtual-hosted hostname — FIPS and dual-stack forms too — reached only through `HTTPS_PROXY`'s
+/// CONNECT and trusted only through `AWS_CA_BUNDLE`, signed as S3 checks it; nothing is sent
+/// before the region is learned.
+#[tokio::test]
+async fn the_light_path_reaches_the_buckets_real_hostname_through_the_proxy() {
+    use s3_multi_region::{Fallback, LightOutcome, LightRequest};
+    let (_turn, emu) = turn().await;
+    emu.seed_bucket("pp-light", R1).unwrap();
+    plant(emu, "pp-light", R1, &["k"]).await;
+    for (dual, fips, form) in [
+        (false, false, "s3"),
+        (true, false, "s3.dualstack"),
+        (false, true, "s3-fips"),
+    ] {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(s3_multi_region::http_client().unwrap())
+            .use_dual_stack(dual)
+            .use_fips(fips)
+            .load()
+            .await;
+        let client = MultiRegionClient::new(&sdk).unwrap();
+        emu.reset_counters();
+        let cold = client.send_light("pp-light", LightRequest::get("k")).await;
+        assert!(
+            matches!(cold, LightOutcome::UseSdk(Fallback::RegionUnknown)),
+            "{cold:?}"
+        );
+        assert_eq!(emu.counters().total_requests(), 0, "nothing sent cold");
+        // Learned by the SDK path: us-east-1's 301, then eu-west-1 (each host CONNECTed once;
+        // the light path's requests below share the client's pool, proxy and CA).
+        client
+            .head_bucket()
+            .bucket("pp-light")
+            .send()
+            .await
+            .unwrap();
+
+        let LightOutcome::Answered(got) =
+            client.send_light("pp-light", LightRequest::get("k")).await
+        else {
+            panic!("{form}: the warm GET was left to the SDK path");
+        };
+        assert_eq!(got.status(), 200, "{form}");
+        assert_eq!(
+            got.into_body().collect().await.unwrap().to_vec(),
+            b"planted"
+        );
+        let put = LightRequest::put("light/ü k", bytes::Bytes::from_static(b"light"))
+            .header("content-type", "text/plain")
+            .unwrap();
+        let LightOutcome::Answered(put) = client.send_light("pp-light", put).await else {
+            panic!("{form}: the warm PUT was left to the SDK path");
+        };
+        assert_eq!(put.status(), 200, "{form}");
+        let back = client
+            .get_object()
+            .bucket("pp-light")
+            .key("light/ü k")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.content_type(), Some("text/plain"));
+        assert_eq!(back.body.collect().await.unwrap().to_vec(), b"light");
+
+        // HEAD at us-east-1 (301) and eu-west-1, then GET + PUT light and the SDK's GET.
+        let (home, host) = (
+            format!("pp-light.{form}.{R0}.amazonaws.com"),
+            format!("pp-light.{form}.{R1}.amazonaws.com"),
+        );
+        assert_eq!(counts(emu, "pp-light"), (1, 1 + 3, 0), "{form}");
+        assert_eq!(
+            hosts(emu),
+            [(home.clone(), 1), (host.clone(), 4)].into_iter().collect(),
+            "{form}"
+        );
+        let (mut connected, refused) = connects(emu);
+        connected.sort();
+        assert_eq!(
+            (connected, refused),
+            (vec![format!("{host}:443"), format!("{home}:443")], vec![]),
+            "{form}"
+        );
+        assert_eq!(emu.counters().answers_with_status(R1, 403), 0, "{form}");
+        assert_eq!(
+            (
+                client.stats().light_answered,
+                client.stats().light_fallbacks
+            ),
+            (2, 1),
+            "{form}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn hostile_and_foreign_regions_never_reach_the_network() {
     let (_turn, emu) = turn().await;

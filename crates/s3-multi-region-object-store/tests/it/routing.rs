@@ -10,7 +10,10 @@ use crate::common::{R1, R2, requests, world};
 use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::registry::ObjectStoreRegistry;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+    Attribute, Attributes, GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutOptions,
+    PutPayload,
+};
 use s3_multi_region_object_store::{MultiRegionRegistry, MultiRegionStore};
 
 #[tokio::test]
@@ -189,4 +192,176 @@ async fn list_with_offset_asks_s3_to_start_after_it() {
     assert_eq!(after, ["k/1001", "k/1002"]);
     // One ListObjectsV2 with StartAfter; filtering a full listing would take two pages.
     assert_eq!(requests(&emu), (0, 1, 0));
+}
+
+/// `(answered on the light path, left to the SDK path)` so far.
+fn light(client: &s3_multi_region::MultiRegionClient) -> (u64, u64) {
+    let stats = client.stats();
+    (stats.light_answered, stats.light_fallbacks)
+}
+
+/// Once the bucket's region is learned, GETs and PUTs take the light path (signed and sent
+/// without the SDK's orchestrator): one request each at the bucket's region, every signature
+/// accepted, and the same answers object_store's suite expects of the SDK path — attributes,
+/// ranges, conditional GETs, a missing key.
+#[tokio::test]
+async fn warm_gets_and_puts_take_the_light_path_with_the_same_answers() {
+    let (emu, client) = world().await;
+    emu.seed_bucket("os-light", R1).unwrap();
+    let store = MultiRegionStore::new(client.clone(), "os-light").unwrap();
+    let key = Path::from("a b/ü+=&?.txt");
+
+    // Cold: the light path does not know the region; the SDK path learns it (us-east-1's 301).
+    store
+        .put(&key, PutPayload::from_static(b"0123456789"))
+        .await
+        .unwrap();
+    assert_eq!(requests(&emu), (1, 1, 0));
+    assert_eq!(
+        light(&client),
+        (0, 1),
+        "region unknown: left to the SDK path"
+    );
+
+    // Warm: seven calls, seven requests at eu-west-1, all on the light path.
+    let attributes = Attributes::from_iter([
+        (Attribute::ContentType, "text/csv"),
+        (Attribute::CacheControl, "max-age=60"),
+        (Attribute::Metadata("team".into()), "data"),
+    ]);
+    let csv = Path::from("t.csv");
+    let put = store
+        .put_opts(
+            &csv,
+            PutPayload::from_static(b"a,b\n1,2\n"),
+            PutOptions {
+                attributes: attributes.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let got = store.get(&csv).await.unwrap();
+    assert_eq!(got.meta.e_tag, put.e_tag);
+    assert_eq!((got.meta.size, got.range.clone()), (8, 0..8));
+    assert_eq!(got.attributes, attributes);
+    assert_eq!(got.bytes().await.unwrap(), "a,b\n1,2\n");
+    assert_eq!(store.get_range(&key, 2..5).await.unwrap(), "234");
+    let tail = store
+        .get_opts(
+            &key,
+            GetOptions {
+                range: Some(GetRange::Offset(6)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((tail.meta.size, tail.range.clone()), (10, 6..10));
+    assert_eq!(tail.bytes().await.unwrap(), "6789");
+    let unchanged = store
+        .get_opts(
+            &csv,
+            GetOptions {
+                if_none_match: put.e_tag.clone(),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(unchanged, Err(object_store::Error::NotModified { .. })),
+        "{unchanged:?}"
+    );
+    let stale = store
+        .get_opts(
+            &csv,
+            GetOptions {
+                if_match: Some("\"not-the-etag\"".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(&stale, Err(object_store::Error::Precondition { source, .. })
+            if source.to_string().contains("412 PreconditionFailed")),
+        "{stale:?}"
+    );
+    let missing = store.get(&Path::from("missing")).await;
+    assert!(
+        matches!(&missing, Err(object_store::Error::NotFound { source, .. })
+            if source.to_string().contains("404 NoSuchKey")),
+        "{missing:?}"
+    );
+    assert_eq!(requests(&emu), (1, 1 + 7, 0), "one request per call");
+    assert_eq!(light(&client), (7, 1), "every warm call on the light path");
+    assert_eq!(
+        emu.counters().answers_with_status(R1, 403),
+        0,
+        "every light-path signature accepted"
+    );
+    assert_eq!(client.stats().redirects, 1);
+}
+
+/// A bucket that moves after its region was learned: the light path hands its wrong-region
+/// answer to the SDK path, which follows it — the caller gets the object, never a redirect —
+/// and the next GET is light again, at the new region.
+#[tokio::test]
+async fn a_bucket_that_moves_is_followed_and_the_next_get_is_light_again() {
+    let (emu, client) = world().await;
+    emu.seed_bucket("os-moving", R1).unwrap();
+    let store = MultiRegionStore::new(client.clone(), "os-moving").unwrap();
+    let key = Path::from("k");
+    store.put(&key, "before".into()).await.unwrap();
+    assert_eq!(
+        store.get(&key).await.unwrap().bytes().await.unwrap(),
+        "before"
+    );
+    assert_eq!(light(&client), (1, 1));
+
+    // Moved behind the client's back: emptied and deleted in eu-west-1, made in ap-southeast-2.
+    let europe = s3mr_testkit::emulator_client(&emu, R1);
+    europe
+        .delete_object()
+        .bucket("os-moving")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    europe
+        .delete_bucket()
+        .bucket("os-moving")
+        .send()
+        .await
+        .unwrap();
+    emu.seed_bucket("os-moving", R2).unwrap();
+    s3mr_testkit::emulator_client(&emu, R2)
+        .put_object()
+        .bucket("os-moving")
+        .key("k")
+        .body(b"after".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    emu.reset_counters();
+
+    assert_eq!(
+        store.get(&key).await.unwrap().bytes().await.unwrap(),
+        "after"
+    );
+    assert_eq!(
+        requests(&emu),
+        (0, 2, 1),
+        "the light path's 301, the SDK path's try at the cached region (301), then the new one"
+    );
+    assert_eq!(emu.counters().answers_with_status(R1, 301), 2);
+    assert_eq!(light(&client), (1, 2));
+    assert_eq!(client.cached_region("os-moving").as_deref(), Some(R2));
+
+    emu.reset_counters();
+    assert_eq!(
+        store.get(&key).await.unwrap().bytes().await.unwrap(),
+        "after"
+    );
+    assert_eq!(requests(&emu), (0, 0, 1));
+    assert_eq!(light(&client), (2, 2), "light again, at ap-southeast-2");
 }

@@ -80,7 +80,7 @@ pub(crate) struct RoutingInterceptor {
 /// `--xa-s3`: their region comes from their zone, in the resolver), Object Lambda and Outposts
 /// access point aliases (`--ol-s3`, `--op-s3`), access point aliases (`-s3alias`) and
 /// Multi-Region Access Point aliases (`.mrap`).
-fn is_special_bucket(bucket: &str) -> bool {
+pub(crate) fn is_special_bucket(bucket: &str) -> bool {
     bucket.starts_with("arn:")
         || [
             "--x-s3", "--xa-s3", "--ol-s3", "--op-s3", "-s3alias", ".mrap",

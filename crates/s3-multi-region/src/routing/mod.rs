@@ -15,6 +15,7 @@ pub(crate) mod resolver;
 mod route;
 mod router;
 
+pub(crate) use interceptor::is_special_bucket;
 pub(crate) use route::{Discovery, ExplicitRegion, PendingRoute, RedirectTag, RouteTicket};
 pub use router::Stats;
 pub(crate) use router::{Policy, Router};

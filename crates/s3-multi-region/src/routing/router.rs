@@ -30,6 +30,11 @@ pub struct Stats {
     pub shared_hits: u64,
     /// Memory misses the shared tier did not answer either (not known there, or the tier down).
     pub shared_misses: u64,
+    /// Requests answered on the light path ([`crate::MultiRegionClient::send_light`]).
+    pub light_answered: u64,
+    /// Requests the light path left to the SDK path (region not learned yet, an answer it does
+    /// not hand back, no client light path).
+    pub light_fallbacks: u64,
 }
 
 #[derive(Debug, Default)]
@@ -146,6 +151,7 @@ impl Router {
             cache_misses: c.cache_misses.load(Ordering::Relaxed),
             shared_hits: c.shared_hits.load(Ordering::Relaxed),
             shared_misses: c.shared_misses.load(Ordering::Relaxed),
+            ..Stats::default()
         }
     }
 
