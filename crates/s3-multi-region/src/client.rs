@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use aws_sdk_s3::config::Region;
 use aws_smithy_runtime_api::client::endpoint::SharedEndpointResolver;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use aws_smithy_types::retry::RetryConfig;
 use aws_types::SdkConfig;
 
@@ -419,10 +420,12 @@ impl MultiRegionClientBuilder {
             },
             aws_sdk_s3::Client::from_conf(probe_config),
         ));
+        // Permanent: nothing outside this crate can name the type to disable it, and a
+        // disableable interceptor costs the SDK a config-bag search on each hook it runs.
+        base.push_interceptor(SharedInterceptor::permanent(RoutingInterceptor {
+            router: router.clone(),
+        }));
         let config = base
-            .interceptor(RoutingInterceptor {
-                router: router.clone(),
-            })
             .retry_classifier(RedirectClassifier)
             .endpoint_resolver_shared(SharedEndpointResolver::new(RoutingResolver::new(
                 endpoints,

@@ -7,11 +7,11 @@ use aws_sdk_s3::config::endpoint::Params;
 use aws_smithy_runtime::client::retries::TokenBucket;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::endpoint::EndpointResolverParams;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
     FinalizerInterceptorContextMut,
 };
+use aws_smithy_runtime_api::client::interceptors::{Intercept, dyn_dispatch_hint};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
@@ -50,6 +50,10 @@ impl Storable for SavedTokenBucket {
 #[derive(Debug)]
 pub(crate) struct ExplicitRegionMarker(pub(crate) String);
 
+// `dyn_dispatch_hint` declares the hooks each implements (`Intercept::overridden_hooks`), so
+// the SDK skips the others instead of checking, on each of its ~19 hooks per attempt, whether
+// the interceptor is enabled: 6.6 k of the instructions routing added to a warm GET.
+#[dyn_dispatch_hint]
 impl Intercept for ExplicitRegionMarker {
     fn name(&self) -> &'static str {
         "s3-multi-region explicit region"
@@ -323,6 +327,7 @@ impl RoutingInterceptor {
     }
 }
 
+#[dyn_dispatch_hint]
 impl Intercept for RoutingInterceptor {
     fn name(&self) -> &'static str {
         "s3-multi-region routing"
