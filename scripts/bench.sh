@@ -13,38 +13,48 @@ cargo build --release --locked -q -p s3mr-bench -p s3mr
 # Every figure of the run is also kept as data, one file per run (UTC start time), beside the
 # tables it feeds.
 mkdir -p bench/results
+# What measured, written into every results file with the figures: tool versions and the CPU.
+describe_run() {
+  echo "bench_tool_rustc $(rustc --version | tr ' ' '_') version"
+  echo "bench_tool_awscli $(aws --version 2>&1 | awk '{print $1}' | cut -d/ -f2) version"
+  echo "bench_tool_botocore $(python3 -c 'import botocore; print(botocore.__version__)') version"
+  echo "bench_tool_object_store $(awk '/^name = "object_store"$/ { getline; gsub("\"", "", $3); print $3 }' Cargo.lock) version"
+  echo "bench_cpu_model $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs | tr ' ' '_') cpu"
+  echo "bench_cpu_cores $(nproc) cores"
+}
 # BENCHMARKS.md's charts (bench/charts/*.svg), rendered from every results file after each run.
 trap './target/release/s3mr-bench charts >/dev/null' EXIT
 if [ "${1:-}" = fs ]; then
   # Scenario 6 alone (the s3:// writer and reader against raw transfers, ≈ 1 minute).
-  ./target/release/s3mr-bench fs | tee "bench/results/$(date -u +%F-%H%M)-fs.txt"
+  { describe_run; ./target/release/s3mr-bench fs; } | tee "bench/results/$(date -u +%F-%H%M)-fs.txt"
   exit
 fi
 if [ "${1:-}" = cli ]; then
   # Scenario 9 alone (s3mr beside the aws CLI through TLS and a CONNECT proxy, ≈ 3 minutes).
-  S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench cli | tee "bench/results/$(date -u +%F-%H%M)-cli.txt"
+  { describe_run; S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench cli; } | tee "bench/results/$(date -u +%F-%H%M)-cli.txt"
   exit
 fi
 if [ "${1:-}" = scale ]; then
   # Scenario 11 alone (10 000, 100 000 and 1 000 000 seeded keys; the aws CLI up to 100 000;
   # ≈ 15 minutes and ~13 GB of small files at the peak). `scale 10000` for one size.
   shift
-  S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench scale "$@" | tee "bench/results/$(date -u +%F-%H%M)-scale.txt"
+  { describe_run; S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench scale "$@"; } | tee "bench/results/$(date -u +%F-%H%M)-scale.txt"
   exit
 fi
 if [ "${1:-}" = profile ]; then
   # Where a warm 4 KiB GET's client CPU goes, per client (raw SDK, routed, the object_store
   # adapter, object_store native): instructions (callgrind), CPU per GET and flame graphs (perf),
   # written to bench/profiles/ (≈ 15 minutes).
-  { ./scripts/instructions.sh && ./scripts/profile.sh; } | tee "bench/results/$(date -u +%F-%H%M)-profile.txt"
+  { describe_run; ./scripts/instructions.sh && ./scripts/profile.sh; } | tee "bench/results/$(date -u +%F-%H%M)-profile.txt"
   exit
 fi
 if [ "${1:-}" = gateway ]; then
   # Scenario 10 alone (the gateway, `s3mr serve` in its own process, against the emulator straight).
-  S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench gateway | tee "bench/results/$(date -u +%F-%H%M)-gateway.txt"
+  { describe_run; S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench gateway; } | tee "bench/results/$(date -u +%F-%H%M)-gateway.txt"
   exit
 fi
 exec > >(tee "bench/results/$(date -u +%F-%H%M).txt")
+describe_run
 S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench
 S3MR_BIN=target/release/s3mr ./target/release/s3mr-bench gateway
 

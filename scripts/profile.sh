@@ -54,10 +54,13 @@ for client in raw multi adapter native; do
   per_get deserialize "GetObjectResponseDeserializer as"
   per_get malloc "malloc.c:malloc "
   per_get routing_before_attempt "RoutingInterceptor as aws_smithy_runtime_api::client::interceptors::Intercept>::read_before_attempt"
-  per_get routing_resolver "RoutingResolver::resolve::{{closure}}"
+  per_get routing_resolver "RoutingResolver as aws_smithy_runtime_api::client::endpoint::ResolveEndpoint>::resolve_endpoint"
   per_get routing_params_copy "routing::params::with_region"
   per_get routing_copy_check "routing::params::check_copy"
   per_get routing_after_attempt "RoutingInterceptor as aws_smithy_runtime_api::client::interceptors::Intercept>::modify_before_attempt_completion"
+  # The SDK's per-interceptor bookkeeping: whether each interceptor is enabled, per hook.
+  per_get interceptor_enabled_checks "ConditionallyEnabledInterceptor::if_enabled"
+  per_get light_path_send "s3_multi_region::light::LightPath::send"
   per_get native_authorize "AwsAuthorizer::try_authorize"
   per_get native_request "S3Client as object_store::client::get::GetClient>::get_request"
   # Samples with call stacks (DWARF unwinding: the release build keeps no frame pointers).

@@ -143,6 +143,7 @@ const HISTORY: &[&str] = &[
     "warm_get_4k_c32_ratio",
     "os_get_4k_ratio_median",
     "os_put_4k_ratio_median",
+    "os_list_10k_ratio_median",
     "instructions_per_get_ratio",
     "instructions_per_get_adapter_over_native",
 ];
