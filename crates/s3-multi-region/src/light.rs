@@ -12,6 +12,10 @@
 //! CA bundles (`AWS_CA_BUNDLE`) apply to both; credentials come through the SDK config's identity
 //! cache.
 //!
+//! What stays the SDK path's only: retries and their back-off, operation and attempt timeouts
+//! (the light path keeps the HTTP client's connect and read timeouts), stalled-stream
+//! protection, clock-skew correction, and checksums beyond the signed SHA-256 of the body.
+//!
 //! Not taken (the SDK path is): buckets routing does not route (ARNs, directory buckets, access
 //! point aliases), a region not yet learned, a client whose S3 config was customised
 //! (`configure_s3` can change anything a request depends on), an endpoint URL without an

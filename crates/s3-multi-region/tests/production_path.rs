@@ -450,6 +450,17 @@ async fn a_bucket_with_dots_goes_path_style_on_the_regional_host() {
     assert_eq!(seen.get("s3.eu-west-1.amazonaws.com"), Some(&1), "{seen:?}");
 }
 
+/// The README's client with the SDK's dual-stack and FIPS settings.
+async fn flagged_client(dual: bool, fips: bool) -> MultiRegionClient {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(s3_multi_region::http_client().unwrap())
+        .use_dual_stack(dual)
+        .use_fips(fips)
+        .load()
+        .await;
+    MultiRegionClient::new(&sdk).unwrap()
+}
+
 #[tokio::test]
 async fn dual_stack_and_fips_hosts_survive_reroutes() {
     let (_turn, emu) = turn().await;
@@ -461,13 +472,7 @@ async fn dual_stack_and_fips_hosts_survive_reroutes() {
         ("pp-dual", true, false, "s3.dualstack"),
         ("pp-fips", false, true, "s3-fips"),
     ] {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(s3_multi_region::http_client().unwrap())
-            .use_dual_stack(dual)
-            .use_fips(fips)
-            .load()
-            .await;
-        let client = MultiRegionClient::new(&sdk).unwrap();
+        let client = flagged_client(dual, fips).await;
         emu.reset_counters();
         client
             .get_object()
@@ -510,13 +515,7 @@ async fn the_light_path_reaches_the_buckets_real_hostname_through_the_proxy() {
         (true, false, "s3.dualstack"),
         (false, true, "s3-fips"),
     ] {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(s3_multi_region::http_client().unwrap())
-            .use_dual_stack(dual)
-            .use_fips(fips)
-            .load()
-            .await;
-        let client = MultiRegionClient::new(&sdk).unwrap();
+        let client = flagged_client(dual, fips).await;
         emu.reset_counters();
         let cold = client.send_light("pp-light", LightRequest::get("k")).await;
         assert!(
