@@ -45,7 +45,7 @@ if [ "${1:-}" = profile ]; then
   # Where a warm 4 KiB GET's client CPU goes, per client (raw SDK, routed, the object_store
   # adapter, object_store native): instructions (callgrind), CPU per GET and flame graphs (perf),
   # written to bench/profiles/ (≈ 15 minutes).
-  { describe_run; ./scripts/instructions.sh && ./scripts/profile.sh; } | tee "bench/results/$(date -u +%F-%H%M)-profile.txt"
+  { describe_run; ./scripts/instructions.sh && ./scripts/instructions.sh list && ./scripts/profile.sh; } | tee "bench/results/$(date -u +%F-%H%M)-profile.txt"
   exit
 fi
 if [ "${1:-}" = gateway ]; then

@@ -17,6 +17,25 @@ count() { # client N -> total instructions
     ./target/release/s3mr-bench instructions "$1" "$2" >/dev/null 2>"$out/log.$1.$2"
   grep -E '^(summary|totals):' "$out/cg.$1.$2" | head -1 | awk '{print $2}'
 }
+if [ "${1:-}" = list ]; then
+  # Listing a 1 000-key prefix (one ListObjectsV2 page): the adapter against native, per list.
+  declare -A per_list
+  for client in adapter-list native-list; do
+    low="$(count "$client" 5)"; high="$(count "$client" 25)"
+    per_list[$client]=$(( (high - low) / 20 ))
+    echo "instructions_per_list_1000_${client%-list} ${per_list[$client]} instructions"
+  done
+  awk -v a="${per_list[adapter-list]}" -v n="${per_list[native-list]}" \
+    'BEGIN { printf "instructions_per_list_1000_adapter_over_native %.4f native/adapter\n", n / a }'
+  # Where the adapter's listing goes: inclusive counts over the 27 listings of the larger run.
+  callgrind_annotate --inclusive=yes --threshold=100 "$out/cg.adapter-list.25" 2>/dev/null >"$out/annotated"
+  for stage in "ListObjectsV2ResponseDeserializer as:sdk_deserializer" \
+               "s3_multi_region_object_store::store::list_result:adapter_conversion"; do
+    awk -v pat="${stage%%:*}" -v label="${stage##*:}" 'index($0, pat) { n = $1; gsub(",", "", n);
+      printf "instructions_per_list_1000_adapter_%s %d instructions\n", label, n / 27; exit }' "$out/annotated"
+  done
+  exit
+fi
 declare -A per_get
 for client in raw multi adapter native; do
   low="$(count "$client" 100)"; high="$(count "$client" 600)"
