@@ -2,7 +2,7 @@
 # Reproduces every figure of BENCHMARKS.md in one run (2 cores: ≈ 7 minutes with a built tree, plus
 # the release build on a cold tree): the s3mr-bench scenarios (in-process emulator, raw aws-sdk-s3, botocore) and the
 # criterion micro benchmarks and valgrind instruction counts. Prints one `name value unit` line
-# per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `cli` scenario 9, `gateway` scenario 10,
+# per figure. `./scripts/bench.sh fs` runs scenario 6 alone, `objstore` scenario 8, `cli` scenario 9, `gateway` scenario 10,
 # `scale` scenario 11, `profile` the per-request profiles of scenario 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,11 @@ trap './target/release/s3mr-bench charts >/dev/null' EXIT
 if [ "${1:-}" = fs ]; then
   # Scenario 6 alone (the s3:// writer and reader against raw transfers, ≈ 1 minute).
   { describe_run; ./target/release/s3mr-bench fs; } | tee "bench/results/$(date -u +%F-%H%M)-fs.txt"
+  exit
+fi
+if [ "${1:-}" = objstore ]; then
+  # Scenario 8 alone (the object_store adapter against object_store's native store, ≈ 1 minute).
+  { describe_run; ./target/release/s3mr-bench objstore; } | tee "bench/results/$(date -u +%F-%H%M)-objstore.txt"
   exit
 fi
 if [ "${1:-}" = cli ]; then

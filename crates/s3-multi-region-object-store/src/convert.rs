@@ -4,7 +4,10 @@
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
-use object_store::{Attribute, AttributeValue, Attributes, GetRange};
+use object_store::path::Path;
+use object_store::{
+    Attribute, AttributeValue, Attributes, GetRange, GetResult, GetResultPayload, ObjectMeta,
+};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// S3's `Range` header for `range`, or why it cannot be asked for. An empty bounded range is an
@@ -159,6 +162,47 @@ pub(crate) fn body_stream(
         crate::error::with_kind(crate::error::Kind::Generic, "", Box::new(e))
     })
     .boxed()
+}
+
+/// The fields of an object's metadata S3 answers with (as headers, or in an SDK output).
+pub(crate) struct MetaFields<'a> {
+    pub(crate) last_modified: Option<&'a aws_smithy_types::DateTime>,
+    pub(crate) e_tag: Option<&'a str>,
+    pub(crate) version: Option<&'a str>,
+}
+
+pub(crate) fn object_meta(location: &Path, size: u64, fields: MetaFields<'_>) -> ObjectMeta {
+    ObjectMeta {
+        location: location.clone(),
+        last_modified: fields.last_modified.and_then(to_chrono).unwrap_or_default(),
+        size,
+        e_tag: fields.e_tag.map(str::to_owned),
+        version: fields.version.map(str::to_owned),
+    }
+}
+
+/// A GetObject answer — from the SDK path or the light path — as object_store's `GetResult`:
+/// the range and the object's size from `Content-Range` (the whole object without one).
+pub(crate) fn get_result(
+    location: &Path,
+    length: u64,
+    content_range: Option<&str>,
+    fields: MetaFields<'_>,
+    attributes: object_store::Attributes,
+    body: aws_smithy_types::byte_stream::ByteStream,
+) -> object_store::Result<GetResult> {
+    let (range, size) = match content_range {
+        Some(header) => parse_content_range(header)
+            .ok_or_else(|| crate::error::generic(format!("unreadable Content-Range {header:?}")))?,
+        None => (0..length, length),
+    };
+    Ok(GetResult {
+        payload: GetResultPayload::Stream(body_stream(body)),
+        meta: object_meta(location, size, fields),
+        range,
+        attributes,
+        extensions: Default::default(),
+    })
 }
 
 #[cfg(test)]

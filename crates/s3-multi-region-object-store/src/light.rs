@@ -8,12 +8,10 @@
 
 use bytes::Bytes;
 use object_store::path::Path;
-use object_store::{
-    GetOptions, GetResult, GetResultPayload, ObjectMeta, PutMode, PutOptions, PutResult, Result,
-};
+use object_store::{GetOptions, GetResult, PutMode, PutOptions, PutResult, Result};
 use s3_multi_region::{LightOutcome, LightRequest, LightResponse, MultiRegionClient};
 
-use crate::convert::{self, ObjectHeaders};
+use crate::convert::{self, MetaFields, ObjectHeaders};
 use crate::error::{self, generic, with_kind};
 
 /// A GetObject (not HEAD) on the light path.
@@ -128,26 +126,9 @@ fn get_result(location: &Path, answer: LightResponse) -> Result<GetResult> {
     let length = header("content-length")
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    let (range, size) = match header("content-range") {
-        Some(value) => convert::parse_content_range(value)
-            .ok_or_else(|| generic(format!("unreadable Content-Range {value:?}")))?,
-        None => (0..length, length),
-    };
-    let last_modified = header("last-modified")
-        .and_then(|v| {
-            aws_smithy_types::DateTime::from_str(v, aws_smithy_types::date_time::Format::HttpDate)
-                .ok()
-        })
-        .as_ref()
-        .and_then(convert::to_chrono)
-        .unwrap_or_default();
-    let meta = ObjectMeta {
-        location: location.clone(),
-        last_modified,
-        size,
-        e_tag: header("etag").map(str::to_owned),
-        version: header("x-amz-version-id").map(str::to_owned),
-    };
+    let last_modified = header("last-modified").and_then(|v| {
+        aws_smithy_types::DateTime::from_str(v, aws_smithy_types::date_time::Format::HttpDate).ok()
+    });
     let metadata: std::collections::HashMap<String, String> = answer
         .headers()
         .iter()
@@ -164,11 +145,21 @@ fn get_result(location: &Path, answer: LightResponse) -> Result<GetResult> {
         header("content-type"),
         (!metadata.is_empty()).then_some(&metadata),
     );
-    Ok(GetResult {
-        payload: GetResultPayload::Stream(convert::body_stream(answer.into_body())),
-        meta,
-        range,
+    let content_range = header("content-range").map(str::to_owned);
+    let (e_tag, version) = (
+        header("etag").map(str::to_owned),
+        header("x-amz-version-id").map(str::to_owned),
+    );
+    convert::get_result(
+        location,
+        length,
+        content_range.as_deref(),
+        MetaFields {
+            last_modified: last_modified.as_ref(),
+            e_tag: e_tag.as_deref(),
+            version: version.as_deref(),
+        },
         attributes,
-        extensions: Default::default(),
-    })
+        answer.into_body(),
+    )
 }

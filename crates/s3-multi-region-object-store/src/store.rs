@@ -17,7 +17,7 @@ use s3_multi_region::aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output
 use s3_multi_region::aws_sdk_s3::primitives::ByteStream;
 use s3_multi_region::aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
 
-use crate::convert::{self, ObjectHeaders, with_headers};
+use crate::convert::{self, MetaFields, ObjectHeaders, get_result, object_meta, with_headers};
 use crate::error::{self, Kind, generic, to_object_store, with_kind};
 use crate::multipart::{self, Upload};
 use object_store::MultipartId;
@@ -84,19 +84,6 @@ impl MultiRegionStore {
         &self.client
     }
 
-    fn meta(&self, location: &Path, size: u64, fields: MetaFields<'_>) -> ObjectMeta {
-        ObjectMeta {
-            location: location.clone(),
-            last_modified: fields
-                .last_modified
-                .and_then(convert::to_chrono)
-                .unwrap_or_default(),
-            size,
-            e_tag: fields.e_tag.map(str::to_owned),
-            version: fields.version.map(str::to_owned),
-        }
-    }
-
     async fn head_opts(&self, location: &Path, options: &GetOptions) -> Result<GetResult> {
         let head = self
             .client
@@ -112,7 +99,7 @@ impl MultiRegionStore {
             .await
             .map_err(|e| to_object_store(location.as_ref(), e))?;
         let size = head.content_length().unwrap_or(0).max(0) as u64;
-        let meta = self.meta(
+        let meta = object_meta(
             location,
             size,
             MetaFields {
@@ -307,12 +294,6 @@ impl PaginatedListStore for MultiRegionStore {
     }
 }
 
-struct MetaFields<'a> {
-    last_modified: Option<&'a aws_smithy_types::DateTime>,
-    e_tag: Option<&'a str>,
-    version: Option<&'a str>,
-}
-
 impl fmt::Display for MultiRegionStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "MultiRegionStore(s3://{})", self.bucket)
@@ -417,7 +398,7 @@ impl ObjectStore for MultiRegionStore {
             Some(range) => Some(convert::range_header(range).map_err(generic)?),
             None => None,
         };
-        let got = self
+        let mut got = self
             .client
             .get_object()
             .bucket(&self.bucket)
@@ -431,21 +412,7 @@ impl ObjectStore for MultiRegionStore {
             .send()
             .await
             .map_err(|e| to_object_store(location.as_ref(), e))?;
-        let length = got.content_length().unwrap_or(0).max(0) as u64;
-        let (range, size) = match got.content_range() {
-            Some(header) => convert::parse_content_range(header)
-                .ok_or_else(|| generic(format!("unreadable Content-Range {header:?}")))?,
-            None => (0..length, length),
-        };
-        let meta = self.meta(
-            location,
-            size,
-            MetaFields {
-                last_modified: got.last_modified(),
-                e_tag: got.e_tag(),
-                version: got.version_id(),
-            },
-        );
+        let body = std::mem::take(&mut got.body);
         let attributes = convert::attributes_of(
             got.cache_control(),
             got.content_disposition(),
@@ -454,13 +421,18 @@ impl ObjectStore for MultiRegionStore {
             got.content_type(),
             got.metadata(),
         );
-        Ok(GetResult {
-            payload: GetResultPayload::Stream(convert::body_stream(got.body)),
-            meta,
-            range,
+        get_result(
+            location,
+            got.content_length().unwrap_or(0).max(0) as u64,
+            got.content_range(),
+            MetaFields {
+                last_modified: got.last_modified(),
+                e_tag: got.e_tag(),
+                version: got.version_id(),
+            },
             attributes,
-            extensions: Default::default(),
-        })
+            body,
+        )
     }
 
     fn delete_stream(

@@ -28,8 +28,7 @@ async fn store_in(region: &str) -> (Emulator, MultiRegionStore) {
 /// and PUTs, signed without the SDK's orchestrator), whatever keys the suite used — a refused
 /// one would fall back to the SDK path and pass unnoticed without this check. (Run once with
 /// `--nocapture` and the stats printed: 0–204 calls per function on the light path.)
-fn light_path_signed_right(emu: &Emulator, region: &str, store: &MultiRegionStore) {
-    let _ = store;
+fn light_path_signed_right(emu: &Emulator, region: &str) {
     // S3 (and the emulator) refuse a bad signature with 403, a badly scoped one with 400.
     let refused = [400, 403].map(|status| emu.counters().answers_with_status(region, status));
     assert_eq!(refused, [0, 0], "a refused signature (400, 403)");
@@ -45,7 +44,7 @@ macro_rules! suite {
                 async fn $name() {
                     let (emu, $store) = store_in("eu-west-1").await;
                     $body;
-                    light_path_signed_right(&emu, "eu-west-1", &$store);
+                    light_path_signed_right(&emu, "eu-west-1");
                 }
             )*
         }
@@ -56,7 +55,7 @@ macro_rules! suite {
                 async fn $name() {
                     let (emu, $store) = store_in("ap-southeast-2").await;
                     $body;
-                    light_path_signed_right(&emu, "ap-southeast-2", &$store);
+                    light_path_signed_right(&emu, "ap-southeast-2");
                 }
             )*
         }
